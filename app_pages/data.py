@@ -1,0 +1,33 @@
+"""数据管理: is example data loaded, and what has everyone changed? (administrators)"""
+
+import json
+
+import streamlit as st
+
+import app_cache
+from ui import tr
+
+st.title(tr("data.title"))
+
+st.subheader(tr("data.example.heading"))
+if app_cache.has_example_data():
+    st.write(tr("data.example.loaded"))
+    confirm = st.checkbox(tr("data.example.confirm"), key="data_confirm_remove")
+    if st.button(tr("data.example.remove"), disabled=not confirm, type="primary", key="data_remove_example"):
+        n = app_cache.store().remove_example_data(st.session_state["user"])
+        st.success(tr("data.example.removed", n=n))
+        st.rerun()
+else:
+    st.write(tr("data.example.none"))
+
+st.subheader(tr("data.audit.heading"))
+log = app_cache.store().audit_log(limit=200)
+if log.empty:
+    st.info(tr("common.no_data"))
+else:
+    log = log.assign(detail=log["detail"].map(lambda d: json.dumps(json.loads(d), ensure_ascii=False)[:300]))
+    st.dataframe(
+        log.rename(columns={"at": tr("data.audit.at"), "actor": tr("data.audit.actor"),
+                            "action": tr("data.audit.action"), "detail": tr("data.audit.detail")}).drop(columns="id"),
+        hide_index=True, width="stretch",
+    )

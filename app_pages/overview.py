@@ -1,0 +1,41 @@
+"""指标总览: for the chosen unit and quarter, what does every indicator read, and how did it move?"""
+
+import streamlit as st
+
+import app_cache
+import resources
+from charts import trend_chart
+from metrics import rollup
+from tables import snapshot_table
+from ui import indicator_name, lang, period_label, tr, unit_name
+
+catalog = resources.catalog()
+unit, quarter = st.session_state.get("unit"), st.session_state.get("quarter")
+
+st.title(tr("overview.title"))
+if not quarter:
+    st.info(tr("common.no_data"))
+    st.stop()
+st.caption(tr("overview.caption", unit=unit_name(app_cache.units(), unit), quarter=period_label(quarter)))
+
+quarters = app_cache.quarterly(unit)
+snap = rollup.snapshot(quarters, catalog, quarter)
+
+tabs = st.tabs([c.name(lang()) for c in catalog.categories])
+for tab, category in zip(tabs, catalog.categories):
+    with tab:
+        st.dataframe(snapshot_table(snap, category.code), hide_index=True, width="stretch")
+if snap["approximate"].any():
+    st.caption(tr("common.approx_note"))
+
+st.subheader(tr("overview.trend"))
+code = st.selectbox(tr("overview.pick_indicator"), catalog.codes, key="overview_indicator",
+                    format_func=indicator_name)
+ind = catalog[code]
+series = rollup.series(quarters, code)
+if series.empty:
+    st.info(tr("common.no_data"))
+else:
+    fig = trend_chart(series, name=ind.name(lang()), unit=ind.unit_label(lang()),
+                      title=tr("overview.trend_title", indicator=ind.name(lang())), lang=lang())
+    st.plotly_chart(fig, key="overview_trend", width="stretch")

@@ -1,0 +1,6 @@
+"""Placeholder until this page lands."""
+import streamlit as st
+
+from ui import tr
+
+st.title(tr("common.nav.upload"))

@@ -1,0 +1,86 @@
+"""Entry point: page config, sign-in, language, the shared sidebar and navigation.
+
+Run with ``streamlit run dashboard.py``. This file owns every cross-page session key
+(``lang``, ``unit``, ``quarter``, ``user``, ``role``); pages only read them.
+"""
+
+import streamlit as st
+
+import app_cache
+import auth
+from i18n import t
+from metrics import periods
+
+st.set_page_config(page_title="街道总工会五年规划指标看板", page_icon="📊", layout="wide")
+
+st.session_state.setdefault("lang", "zh")
+st.session_state.setdefault("user", None)
+st.session_state.setdefault("role", None)
+
+with st.sidebar:
+    st.radio(t("common.language"), ["zh", "en"], key="lang", horizontal=True,
+             format_func=lambda code: {"zh": "简体中文", "en": "English"}[code])
+lang = st.session_state["lang"]
+
+store = app_cache.store()
+users = store.users()
+if users.empty:
+    st.session_state["user"], st.session_state["role"] = "admin", "admin"
+elif not st.session_state["user"]:
+    with st.form("login"):
+        st.subheader(t("common.login.title", lang))
+        name = st.text_input(t("common.login.username", lang))
+        password = st.text_input(t("common.login.password", lang), type="password")
+        if st.form_submit_button(t("common.login.submit", lang)):
+            record = store.user(name)
+            if record and auth.check_password(password, record["password_hash"]):
+                st.session_state["user"], st.session_state["role"] = record["username"], record["role"]
+                st.rerun()
+            st.error(t("common.login.failed", lang))
+    st.stop()
+
+role = st.session_state["role"]
+units = app_cache.units()
+observed = sorted(app_cache.observations()["period"].unique(), key=periods.index)
+federation = units.loc[units["level"] == "federation", "code"]
+st.session_state.setdefault("unit", federation.iloc[0] if len(federation) else (units["code"].iloc[0] if len(units) else ""))
+if observed and st.session_state.get("quarter") not in observed:
+    st.session_state["quarter"] = observed[-1]
+
+depth = {"federation": "", "community": "\u3000", "enterprise": "\u3000\u3000"}
+names = dict(zip(units["code"], units["name_zh"] if lang == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])))
+levels = dict(zip(units["code"], units["level"]))
+with st.sidebar:
+    if len(units):
+        st.selectbox(t("common.unit", lang), units["code"].tolist(), key="unit",
+                     format_func=lambda c: depth.get(levels.get(c), "") + names.get(c, c))
+    if observed:
+        st.selectbox(t("common.quarter", lang), observed[::-1], key="quarter",
+                     format_func=lambda p: periods.label(p, lang))
+    if users.empty:
+        st.caption(t("common.single_user", lang))
+    else:
+        st.caption(t("common.signed_in_as", lang, name=st.session_state["user"], role=t(f"common.role.{role}", lang)))
+        if st.button(t("common.sign_out", lang)):
+            st.session_state["user"] = st.session_state["role"] = None
+            st.rerun()
+
+if app_cache.has_example_data():
+    st.warning(t("common.example_banner", lang), icon="🧪")
+
+pages = [
+    st.Page("app_pages/overview.py", title=t("common.nav.overview", lang), icon=":material/dashboard:", default=True),
+    st.Page("app_pages/progress.py", title=t("common.nav.progress", lang), icon=":material/flag:"),
+    st.Page("app_pages/indicator.py", title=t("common.nav.indicator", lang), icon=":material/query_stats:"),
+    st.Page("app_pages/units.py", title=t("common.nav.units", lang), icon=":material/grid_view:"),
+    st.Page("app_pages/goals.py", title=t("common.nav.goals", lang), icon=":material/target:"),
+    st.Page("app_pages/report.py", title=t("common.nav.report", lang), icon=":material/description:"),
+]
+if auth.allows(role, "clerk"):
+    pages += [
+        st.Page("app_pages/upload.py", title=t("common.nav.upload", lang), icon=":material/upload_file:"),
+        st.Page("app_pages/history.py", title=t("common.nav.history", lang), icon=":material/history:"),
+    ]
+if auth.allows(role, "admin"):
+    pages.append(st.Page("app_pages/data.py", title=t("common.nav.data", lang), icon=":material/database:"))
+st.navigation(pages).run()

@@ -1,0 +1,60 @@
+"""Small helpers that every page shares: the current language, translation, unit names,
+number display. Pages read session state through here; ``dashboard.py`` owns it."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+import resources
+from i18n import t as _t
+from metrics import periods
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "zh")
+
+
+def tr(key: str, **values) -> str:
+    """Translate ``key`` into the session's language."""
+    return _t(key, lang(), **values)
+
+
+def unit_name(units: pd.DataFrame, code: str) -> str:
+    row = units[units["code"] == code]
+    if row.empty:
+        return code
+    name = row.iloc[0]["name_zh" if lang() == "zh" else "name_en"]
+    return name or row.iloc[0]["name_zh"]
+
+
+def period_label(period: str) -> str:
+    return periods.label(period, lang())
+
+
+def indicator_name(code: str) -> str:
+    return resources.catalog()[code].name(lang())
+
+
+def fmt_number(value: float, unit: str = "", *, approximate: bool = False, signed: bool = False) -> str:
+    """A figure for display: thousands separators, percentages to one decimal, the unit after
+    it, ``约`` / ``≈`` in front of an approximate figure, "—" for missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if unit in ("%", "pp"):
+        text = f"{value:+.1f}" if signed else f"{value:.1f}"
+    elif float(value).is_integer():
+        text = f"{value:+,.0f}" if signed else f"{value:,.0f}"
+    else:
+        text = f"{value:+,.2f}" if signed else f"{value:,.2f}"
+    if unit == "%":
+        text += "%"
+    elif unit == "pp":
+        text += (" 个百分点" if lang() == "zh" else " pp")
+    elif unit:
+        text += ("" if lang() == "zh" else " ") + unit
+    if approximate:
+        text = tr("common.approx_mark") + text
+    return text
