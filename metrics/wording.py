@@ -53,7 +53,8 @@ The rules
 
 Missing and invalid figures: ``None``, NaN and ``pd.NA`` give ``None`` (the report leaves
 such figures out); a negative or infinite figure raises ``ValueError`` (a change is
-phrased by the caller as 增长/减少 of its absolute value; infinity is an upstream bug).
+phrased by the caller as 增长/减少 of its absolute value; infinity is an upstream bug);
+a string or bool raises ``TypeError`` (parse a sheet's text before phrasing it).
 """
 
 from __future__ import annotations
@@ -132,8 +133,8 @@ def _to_decimal(value: object) -> Decimal | None:
         d = value
         if d.is_nan():
             return None
-    elif isinstance(value, bool):
-        raise TypeError("a figure must be a number, not a bool")
+    elif isinstance(value, (bool, str, bytes)):
+        raise TypeError(f"a figure must be a number, not {type(value).__name__}: {value!r}")
     elif isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
         d = Decimal(int(value))  # type: ignore[arg-type]
     else:
@@ -280,8 +281,7 @@ def phrase_rate(
         text = _rate_approximate(d, settings, lang)
         if text is not None:
             return text
-    shown = _exact(d, settings.rate_decimals) if settings.rate_decimals else d.to_integral_value(ROUND_HALF_UP)
-    return f"{_number(shown, lang)}%"
+    return f"{_number(_exact(d, settings.rate_decimals), lang)}%"
 
 
 def _rate_approximate(d: Decimal, settings: WordingSettings, lang: str) -> str | None:

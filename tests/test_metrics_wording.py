@@ -259,6 +259,12 @@ def test_negative_or_infinite_figure_is_refused(bad):
         round_down_leading(bad)
 
 
+@pytest.mark.parametrize("bad", ["12", True], ids=repr)
+def test_text_or_bool_figure_is_refused(bad):
+    with pytest.raises(TypeError):
+        phrase(bad, "件")
+
+
 def test_round_down_of_missing_is_refused():
     with pytest.raises(ValueError, match="missing"):
         round_down_leading(None)
