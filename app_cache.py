@@ -102,3 +102,27 @@ def clear() -> None:
     """Drop every cache (after a write the version changes anyway; tests call this)."""
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+# ---- upload and history (quarterly spreadsheets) -----------------------------------------
+# (cached loaders for the upload pages go here)
+
+
+#
+
+
+#
+
+
+# ---- progress against the five-year goals --------------------------------------------------
+# (cached loaders for the progress, indicator, units and goals pages go here)
+
+
+#
+
+
+#
+
+
+# ---- congress work report -------------------------------------------------------------------
+# (cached loaders for the report page go here)

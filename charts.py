@@ -58,3 +58,17 @@ def trend_chart(series, *, name: str, unit: str, title: str, lang: str = "zh") -
     fig.update_yaxes(title_text=unit, ticksuffix="%" if unit == "%" else "")
     fig.update_xaxes(nticks=12)
     return fig
+
+
+# ---- progress against the five-year goals ---------------------------------------------------
+# (progress charts go here)
+
+
+#
+
+
+#
+
+
+# ---- congress work report (static charts for the .docx) --------------------------------------
+# (report charts go here)
