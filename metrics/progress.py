@@ -335,10 +335,13 @@ def growth_rate(current: float, base: float, years: float) -> float:
     """
     if _nan(current) or _nan(base) or _nan(years) or years <= 0 or base == 0:
         return math.nan
-    q = current / base
-    if q < 0:
-        return math.nan
-    return q ** (1 / years) - 1
+    try:
+        q = float(current) / float(base)
+        if q < 0:
+            return math.nan
+        return q ** (1 / years) - 1
+    except OverflowError:  # absurd ratios (e.g. from a base near zero)
+        return math.inf
 
 
 def _sdg_growth(current: float, base: float, years: float, zero: float) -> float:
@@ -491,7 +494,8 @@ def project(
     """
     obs = values.dropna()
     obs = obs[[periods.is_period(p) for p in obs.index]]
-    x = np.array([periods.index(p) for p in obs.index], dtype=float)
+    origin = periods.index(obs.index[0]) if len(obs) else 0  # small x keeps the fit exact
+    x = np.array([periods.index(p) - origin for p in obs.index], dtype=float)
     y = obs.to_numpy(dtype=float)
     known = [p for p in target_periods if p in obs.index]
     future = [p for p in target_periods if p not in obs.index]
@@ -503,7 +507,7 @@ def project(
     n = len(y)
     if n < 2 or np.ptp(x) == 0:
         return {"projected": math.nan, "low": math.nan, "high": math.nan, "model": ""}
-    xf = np.array([periods.index(p) for p in future], dtype=float)
+    xf = np.array([periods.index(p) - origin for p in future], dtype=float)
     b, a = np.polyfit(x, y, 1)
     fitted, pred, model = a + b * x, a + b * xf, "linear"
     sse = float(((y - fitted) ** 2).sum())
@@ -571,7 +575,10 @@ def base_value(quarters: pd.DataFrame, indicator: Indicator, plan_start: str) ->
 def _relative(now: float, before: float) -> float:
     if _nan(now) or _nan(before) or before == 0:
         return math.nan
-    return (now - before) / abs(before)
+    try:
+        return (float(now) - float(before)) / abs(float(before))
+    except OverflowError:
+        return math.copysign(math.inf, float(now) - float(before))
 
 
 def indicator_trends(
