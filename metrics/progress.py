@@ -81,7 +81,8 @@ approximate, n_units``), one unit with its descendants.
 
 ``goals``: ``indicator, target_type`` (``level`` / ``cumulative`` / ``direction``),
 ``base, target`` (NaN for direction), ``attribute`` (``预期性`` / ``约束性``) and
-``goal_direction`` (``raise`` / ``keep`` / ``lower`` or empty). For a flow, a level target
+``goal_direction`` (``raise`` / ``keep`` / ``lower``, or 提高 / 保持 / 降低, or empty: a
+direction goal then follows the indicator's direction). For a flow, a level target
 and its base are annual figures (the sum of four quarters).
 """
 
@@ -146,6 +147,8 @@ ALERT_URGENCY = ("critical", "warning", "")
 BINDING = ("约束性", "binding")
 TARGET_TYPES = ("level", "cumulative", "direction")
 GOAL_DIRECTIONS = ("raise", "keep", "lower")
+#: The words plans use for a goal with no number, accepted in ``goal_direction``.
+GOAL_DIRECTION_WORDS = {"提高": "raise", "保持": "keep", "降低": "lower", "提升": "raise", "减少": "lower"}
 
 EVALUATE_COLUMNS = [
     "indicator", "target_type", "attribute", "goal_direction", "base", "target", "current", "period",
@@ -683,6 +686,9 @@ def _evaluate_goal(goal, quarters, catalog, plan_start, plan_end, end, plan_year
     if target_type not in TARGET_TYPES:
         raise ValueError(f"goal {ind.code}: unknown target_type {target_type!r}")
     goal_dir = _text(goal.get("goal_direction"))
+    goal_dir = GOAL_DIRECTION_WORDS.get(goal_dir, goal_dir)
+    if goal_dir and goal_dir not in GOAL_DIRECTIONS:
+        raise ValueError(f"goal {ind.code}: unknown goal_direction {goal_dir!r} (use raise, keep or lower)")
     attribute = _text(goal.get("attribute"))
     base, target = _float(goal.get("base")), _float(goal.get("target"))
     direction = goal_dir if goal_dir in ("raise", "lower") else ind.direction
@@ -721,7 +727,8 @@ def _evaluate_goal(goal, quarters, catalog, plan_start, plan_end, end, plan_year
         enough = reported >= th.min_quarters and not _nan(current) and not _nan(base)
         if enough:
             code, value, _coeff = direction_outlook(
-                current, base, years, goal_dir or "raise", indicator_direction=ind.direction,
+                current, base, years, goal_dir or ("raise" if ind.direction == "up" else "lower"),
+                indicator_direction=ind.direction,
                 is_percent=ind.is_percent, thresholds=th,
             )
             row["outlook"], row["outlook_ratio"] = code, value

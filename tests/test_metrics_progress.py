@@ -397,6 +397,39 @@ def test_direction_only_goal_has_no_pace_but_an_outlook(catalog, indicator, goal
     assert row["alert"] == ("critical" if outlook == "deteriorating" else "")
 
 
+@pytest.mark.parametrize(
+    "word, outlook",
+    [
+        pytest.param("提高", "on_track", id="zh-raise"),
+        pytest.param("保持", "on_track", id="zh-keep"),
+        pytest.param("降低", "deteriorating", id="zh-lower"),
+        pytest.param("", "on_track", id="empty-follows-indicator-direction-up"),
+    ],
+)
+def test_direction_goal_accepts_chinese_words(catalog, word, outlook):
+    q = frame(("members", flat("2016Q1", "2017Q4", 100, **{"2017Q4": 110})))
+    row = one(catalog, goal("members", "direction", base=100, goal_direction=word), q, "2017Q4")
+    assert row["outlook"] == outlook
+
+
+@pytest.mark.parametrize(
+    "g",
+    [
+        pytest.param(goal("members", "total", base=1, target=2), id="unknown-target-type"),
+        pytest.param(goal("members", "direction", base=1, goal_direction="up-ish"), id="unknown-goal-direction"),
+    ],
+)
+def test_evaluate_refuses_a_malformed_goal(catalog, g):
+    with pytest.raises(ValueError, match="members"):
+        one(catalog, g, frame(("members", {"2016Q1": 1})), "2016Q1")
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    assert doctest.testmod(P).failed == 0
+
+
 def test_direction_outlook_reports_damping_coefficient():
     code, value, coeff = P.direction_outlook(98.5, 98, 2, "raise", is_percent=True)
     assert coeff == pytest.approx(1 - 0.98**4.44)
