@@ -62,7 +62,10 @@ MISSING = Cell(None, missing=True)
 # --- parse_cell -------------------------------------------------------------------------
 
 # Short path: a plain ASCII decimal, as most CSV and text cells are.
-_PLAIN = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+# At most 15 digits each side, so the float is finite and as exact as the text.
+_PLAIN = re.compile(r"[+-]?[0-9]{1,15}(?:\.[0-9]{1,15})?")
+# No number this module accepts is longer; longer text is refused before any pattern runs.
+_MAX_TEXT = 64
 
 # Dashes of every width and kind, read as "-" (missing when alone, a minus sign before a number).
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"})
@@ -148,22 +151,34 @@ def parse_cell(raw: object, *, percent: bool = False, multiplier: int = 1) -> Ce
     if kind is bool:
         return Cell(None, error=NOT_A_NUMBER, text=str(raw))
     if kind is int:
-        return Cell(float(raw * multiplier), text=str(raw))
+        return _from_int(raw, multiplier)
+    if kind.__name__ in ("NAType", "NaTType"):  # pandas.NA, pandas.NaT
+        return Cell(None, missing=True, text="")
     if isinstance(raw, (datetime, date, time, timedelta)):
-        if raw != raw:  # pandas NaT
-            return Cell(None, missing=True, text="")
         return Cell(None, error=DATE_NOT_NUMBER, text=str(raw))
-    if getattr(getattr(raw, "dtype", None), "kind", None) == "b":  # numpy bool
+    if isinstance(raw, str):  # numpy.str_ and other str subclasses
+        return parse_cell(str(raw), percent=percent, multiplier=multiplier)
+    dtype_kind = getattr(getattr(raw, "dtype", None), "kind", None)
+    if dtype_kind == "b":  # numpy bool
         return Cell(None, error=NOT_A_NUMBER, text=str(raw))
+    if dtype_kind in ("M", "m"):  # numpy datetime64, timedelta64
+        return Cell(None, error=DATE_NOT_NUMBER, text=str(raw))
     if isinstance(raw, int):
-        return Cell(float(int(raw) * multiplier), text=str(raw))
+        return _from_int(int(raw), multiplier)
     if isinstance(raw, float) or hasattr(raw, "__float__"):
         try:
             number = float(raw)  # numpy floats, Decimal, ...
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return Cell(None, error=NOT_A_NUMBER, text=str(raw))
         return _from_float(number, str(raw), percent, multiplier)
     return Cell(None, error=NOT_A_NUMBER, text=str(raw))
+
+
+def _from_int(number: int, multiplier: int) -> Cell:
+    try:
+        return Cell(float(number * multiplier), text=str(number))
+    except OverflowError:  # beyond the float range
+        return Cell(None, error=NOT_A_NUMBER, text=str(number))
 
 
 def _from_float(number: float, text: str, percent: bool, multiplier: int) -> Cell:
@@ -183,6 +198,8 @@ def _from_float(number: float, text: str, percent: bool, multiplier: int) -> Cel
 def _from_text(raw: str, percent: bool, multiplier: int) -> Cell:
     s = unicodedata.normalize("NFKC", raw).translate(_DASHES)
     s = _LOOSE_SPACE.sub("", s)
+    if len(s) > _MAX_TEXT:
+        return Cell(None, error=NOT_A_NUMBER, text=raw)
     folded = s.lower()
     if folded in _MISSING_TOKENS or _DASH_ONLY.fullmatch(s):
         return Cell(None, missing=True, text=raw)
@@ -208,8 +225,11 @@ def _from_text(raw: str, percent: bool, multiplier: int) -> Cell:
         value *= multiplier
     if m["sign"] == "-" or m["open"]:
         value = -value
+    number = float(value)
+    if math.isinf(number):  # 1e999
+        return Cell(None, error=NOT_A_NUMBER, text=raw)
     approximate = bool(m["pre"] or m["post1"] or m["post2"] or m["post3"])
-    return Cell(float(value), approximate=approximate, text=raw, unit=(mag or "") + unit)
+    return Cell(number, approximate=approximate, text=raw, unit=(mag or "") + unit)
 
 
 # --- row labels and lines -----------------------------------------------------------------

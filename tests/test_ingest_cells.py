@@ -145,12 +145,28 @@ def test_numeric_cells_become_floats(raw, value):
     assert not cell.missing and not cell.approximate and cell.error is None
 
 
-def test_numpy_and_decimal_numbers_are_read():
+def test_numpy_pandas_and_decimal_values_are_read():
     np = pytest.importorskip("numpy")
+    pd = pytest.importorskip("pandas")
     assert parse_cell(np.float64(2.5)).value == 2.5
     assert parse_cell(np.int64(7)).value == 7.0
+    assert parse_cell(np.str_("约12")) == Cell(12.0, approximate=True, text="约12")
     assert parse_cell(np.bool_(True)).error == NOT_A_NUMBER
+    assert parse_cell(np.datetime64("2016-01-01")).error == DATE_NOT_NUMBER
+    assert parse_cell(pd.Timestamp("2016-01-01")).error == DATE_NOT_NUMBER
+    assert parse_cell(np.float64("nan")).missing
+    assert parse_cell(pd.NA).missing
+    assert parse_cell(pd.NaT).missing
     assert parse_cell(Decimal("1.25")).value == 1.25
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [10**400, "1e999", "1" * 400, "1" * 10_000 + "人"],
+    ids=["huge-int", "overflowing-exponent", "overflowing-digits", "very-long-text"],
+)
+def test_numbers_beyond_the_float_range_or_very_long_text_are_errors(raw):
+    assert parse_cell(raw).error == NOT_A_NUMBER
 
 
 # --- parse_cell: errors --------------------------------------------------------------------
