@@ -16,7 +16,7 @@ from metrics import rollup
 from store.db import Store, database_url, open_store
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner="正在准备数据库… / Preparing the database…")
 def _store(url: str) -> Store:
     store = open_store(url)
     bootstrap.ensure_example_data(store)
