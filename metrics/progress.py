@@ -490,7 +490,11 @@ def project(
     Band: ``projected ± z * s * sqrt(m + m²/n + (Σ(x_j - x̄))² / Sxx)``, the prediction
     interval of a sum of m new quarters, with ``s`` the residual standard error of the chosen
     model in original units (n - 2 degrees of freedom). Needs 3 quarters (2 for a projection
-    without band). Results are clipped to ``bounds`` (0..100 for rates).
+    without band). Each predicted quarter is clipped to ``bounds`` (0..100 for rates, >= 0
+    for counts), and the total to [reported sum + m * low bound, reported sum + m * high
+    bound], so a cumulative total never falls below what is already reported. With
+    ``log_fit``, a line that leaves the bounds in a future quarter (a count going negative)
+    gives way to compound growth even when it fits better.
 
     Returns ``{"projected", "low", "high", "model"}`` (model ``"linear"``, ``"compound"``,
     ``"observed"`` when every target quarter is reported, or ``""``).
@@ -518,8 +522,12 @@ def project(
         bl, al = np.polyfit(x, np.log(y), 1)
         fitted_log = np.exp(al + bl * x)
         sse_log = float(((y - fitted_log) ** 2).sum())
-        if sse_log < sse:
+        # A line that leaves the bounds (a count falling below zero) is no projection of a
+        # count: compound growth, which never does, is used instead.
+        linear_leaves = bool(((pred < lo) | (pred > hi)).any())
+        if sse_log < sse or linear_leaves:
             pred, sse, model = np.exp(al + bl * xf), sse_log, "compound"
+    pred = np.clip(pred, lo, hi)  # each future quarter within bounds, not just the total
     m = len(xf)
     projected = observed_sum + float(pred.sum())
     if n > 2:
@@ -529,9 +537,13 @@ def project(
         low, high = projected - half, projected + half
     else:
         low = high = math.nan
+    # The total lies between the reported part plus m quarters at the lower bound and the
+    # reported part plus m quarters at the upper bound (a cumulative total never falls below
+    # what is already reported).
+    floor, ceiling = observed_sum + m * lo, observed_sum + m * hi
 
     def clip(v: float) -> float:
-        return v if _nan(v) else float(min(max(v, lo), hi))
+        return v if _nan(v) else float(min(max(v, floor), ceiling))
 
     return {"projected": clip(projected), "low": clip(low), "high": clip(high), "model": model}
 
