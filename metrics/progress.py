@@ -560,11 +560,6 @@ def _series(quarters: pd.DataFrame, indicator: str, as_of: str) -> pd.Series:
     return pd.Series(part["value"].to_numpy(dtype=float), index=part["period"].to_numpy())
 
 
-def _flags(quarters: pd.DataFrame, indicator: str) -> pd.Series:
-    part = quarters[quarters["indicator"] == indicator]
-    return pd.Series(part["approximate"].to_numpy(dtype=bool), index=part["period"].to_numpy())
-
-
 def _window_sum(s: pd.Series, end: str, length: int = 4) -> float:
     """Sum over the ``length`` quarters ending at ``end``; NaN unless all are reported."""
     window = periods.span(periods.shift(end, -(length - 1)), end)
@@ -609,7 +604,11 @@ def indicator_trends(
     ``ytd`` (the year to date, reported quarters only) and ``ytd_yoy`` (its change on the same
     quarters a year before, a fraction). NaN where data is missing.
     """
-    s = _series(quarters, indicator.code, as_of)
+    return _trends(_series(quarters, indicator.code, as_of), indicator, base, plan_start)
+
+
+def _trends(s: pd.Series, indicator: Indicator, base: float, plan_start: str) -> dict:
+    """:func:`indicator_trends` on one indicator's series already cut at as_of."""
     out = {k: math.nan for k in ("value", "qoq", "yoy", "cagr", "ytd", "ytd_yoy")}
     out["period"] = None
     if s.empty:
@@ -646,8 +645,13 @@ def evaluate(
     plan_end: str,
     as_of: str,
     thresholds: Thresholds | None = None,
+    *,
+    detail: bool = True,
 ) -> pd.DataFrame:
     """Every goal of a plan, for the unit whose ``quarters`` these are, as of ``as_of``.
+
+    ``detail=False`` skips the projection and the trends (left NaN): the status grid of many
+    units needs only the pace and the outlook, and this is most of the time per goal.
 
     Data after ``as_of`` (and after ``plan_end``) is ignored. Per goal:
 
@@ -677,8 +681,9 @@ def evaluate(
     plan_q = periods.count(plan_start, plan_end)
     plan_years = plan_q / 4
     base_period = periods.previous(plan_start)
+    by_indicator = _split(quarters, end)
     rows = [
-        _evaluate_goal(goal, quarters, catalog, plan_start, plan_end, end, plan_years, base_period, th)
+        _evaluate_goal(goal, by_indicator, catalog, plan_start, plan_end, end, plan_years, base_period, th, detail)
         for goal in goals.to_dict("records")
     ]
     return pd.DataFrame(rows, columns=EVALUATE_COLUMNS)
@@ -692,7 +697,26 @@ def _float(value: object) -> float:
     return math.nan if _nan(value) or value == "" else float(value)
 
 
-def _evaluate_goal(goal, quarters, catalog, plan_start, plan_end, end, plan_years, base_period, th) -> dict:
+def _split(quarters: pd.DataFrame, as_of: str) -> dict[str, tuple[pd.Series, dict]]:
+    """Each indicator's reported values up to ``as_of`` (as :func:`_series`) and its
+    approximate flags by period, from one pass over ``quarters``."""
+    idx = quarters["period"].map(periods.index)
+    flags_all = quarters.groupby("indicator", sort=False)
+    flags = {code: dict(zip(part["period"], part["approximate"].astype(bool))) for code, part in flags_all}
+    part = quarters[quarters["value"].notna() & (idx <= periods.index(as_of))]
+    part = part.assign(_i=idx[part.index]).sort_values(["indicator", "_i"], kind="stable")
+    out = {}
+    for code, rows in part.groupby("indicator", sort=False):
+        out[code] = (pd.Series(rows["value"].to_numpy(dtype=float), index=rows["period"].to_numpy()), flags[code])
+    for code, f in flags.items():
+        out.setdefault(code, (pd.Series([], dtype=float), f))
+    return out
+
+
+_EMPTY = (pd.Series([], dtype=float), {})
+
+
+def _evaluate_goal(goal, by_indicator, catalog, plan_start, plan_end, end, plan_years, base_period, th, detail) -> dict:
     ind = catalog[goal["indicator"]]
     target_type = _text(goal.get("target_type")) or "level"
     if target_type not in TARGET_TYPES:
@@ -706,9 +730,8 @@ def _evaluate_goal(goal, quarters, catalog, plan_start, plan_end, end, plan_year
     direction = goal_dir if goal_dir in ("raise", "lower") else ind.direction
     d_word = "up" if sign_of(direction) == 1 else "down"
 
-    s_all = _series(quarters, ind.code, end)
+    s_all, flags = by_indicator.get(ind.code, _EMPTY)
     in_plan = s_all[[periods.index(p) >= periods.index(plan_start) for p in s_all.index]]
-    flags = _flags(quarters, ind.code)
     reported = len(in_plan)
     latest = in_plan.index[-1] if reported else None
     t = elapsed_share(plan_start, plan_end, latest)
@@ -780,6 +803,11 @@ def _evaluate_goal(goal, quarters, catalog, plan_start, plan_end, end, plan_year
                 row["outlook"] = classify_outlook(ratio, th.outlook_high, th.outlook_med, th.outlook_low, th.decimals)
     row["alert"] = alert_for(row["status"], attribute, row["outlook"])
 
+    if not detail:
+        row.update(projected=math.nan, projected_low=math.nan, projected_high=math.nan, projection_model="",
+                   qoq=math.nan, yoy=math.nan, cagr=math.nan, ytd=math.nan, ytd_yoy=math.nan)
+        return row
+
     # --- projection at plan end
     if target_type == "cumulative":
         tp = periods.span(plan_start, plan_end)
@@ -793,7 +821,7 @@ def _evaluate_goal(goal, quarters, catalog, plan_start, plan_end, end, plan_year
                projection_model=proj["model"])
 
     # --- trends
-    tr = indicator_trends(quarters, ind, end, base, plan_start)
+    tr = _trends(s_all, ind, base, plan_start)
     row.update(qoq=tr["qoq"], yoy=tr["yoy"], cagr=tr["cagr"], ytd=tr["ytd"], ytd_yoy=tr["ytd_yoy"])
     return row
 

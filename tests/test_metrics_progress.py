@@ -523,6 +523,18 @@ def test_property_a_projected_total_is_at_least_the_reported_sum(values):
         assert out["low"] >= s.sum() - 1e-9
 
 
+def test_evaluate_without_detail_keeps_pace_and_outlook_and_skips_projection(catalog):
+    q = frame(("members", {p: 100 + 3 * i for i, p in enumerate(periods.span("2015Q4", "2017Q4"))}),
+              ("trainees", {p: 10.0 for p in periods.span("2016Q1", "2017Q4")}))
+    goals = pd.DataFrame([goal("members", base=100, target=150), goal("trainees", target_type="cumulative", target=200)])
+    full = P.evaluate(goals, q, catalog, START, END, "2017Q4")
+    quick = P.evaluate(goals, q, catalog, START, END, "2017Q4", detail=False)
+    cols = ["status", "outlook", "progress", "ratio", "current", "alert"]
+    pd.testing.assert_frame_equal(full[cols], quick[cols])
+    assert quick["projected"].isna().all() and quick["yoy"].isna().all()
+    assert full["projected"].notna().all()
+
+
 # --------------------------------------------------------------------------- trends
 
 
