@@ -576,7 +576,11 @@ def base_value(quarters: pd.DataFrame, indicator: Indicator, plan_start: str) ->
     four are reported (a partial year would understate every later ratio).
     """
     base_q = periods.previous(plan_start)
-    s = _series(quarters, indicator.code, base_q)
+    return _base_from(_series(quarters, indicator.code, base_q), indicator, base_q)
+
+
+def _base_from(s: pd.Series, indicator: Indicator, base_q: str) -> float:
+    """:func:`base_value` from one indicator's series cut at the base quarter."""
     if indicator.kind == "flow":
         return _window_sum(s, base_q)
     return float(s.loc[base_q]) if base_q in s.index else math.nan
@@ -700,16 +704,20 @@ def _float(value: object) -> float:
 def _split(quarters: pd.DataFrame, as_of: str) -> dict[str, tuple[pd.Series, dict]]:
     """Each indicator's reported values up to ``as_of`` (as :func:`_series`) and its
     approximate flags by period, from one pass over ``quarters``."""
-    idx = quarters["period"].map(periods.index)
-    flags_all = quarters.groupby("indicator", sort=False)
-    flags = {code: dict(zip(part["period"], part["approximate"].astype(bool))) for code, part in flags_all}
-    part = quarters[quarters["value"].notna() & (idx <= periods.index(as_of))]
-    part = part.assign(_i=idx[part.index]).sort_values(["indicator", "_i"], kind="stable")
+    limit = periods.index(as_of)
+    values: dict[str, list] = {}
+    flags: dict[str, dict] = {}
+    for code, p, v, a in zip(quarters["indicator"].to_numpy(), quarters["period"].to_numpy(),
+                             quarters["value"].to_numpy(dtype=float), quarters["approximate"].to_numpy(dtype=bool)):
+        flags.setdefault(code, {})[p] = bool(a)
+        if not math.isnan(v):
+            i = periods.index(p)
+            if i <= limit:
+                values.setdefault(code, []).append((i, p, v))
     out = {}
-    for code, rows in part.groupby("indicator", sort=False):
-        out[code] = (pd.Series(rows["value"].to_numpy(dtype=float), index=rows["period"].to_numpy()), flags[code])
     for code, f in flags.items():
-        out.setdefault(code, (pd.Series([], dtype=float), f))
+        rows = sorted(values.get(code, []))
+        out[code] = (pd.Series([r[2] for r in rows], index=[r[1] for r in rows], dtype=float), f)
     return out
 
 
@@ -868,13 +876,15 @@ def unit_goals(
     Also returns ``federation_base`` and ``federation_target``. Does not change ``goals``.
     """
     quotas = dict(quotas or {})
+    base_q = periods.previous(plan_start)
+    split = _split(unit_quarters, base_q)
     out = goals.copy()
     out["federation_base"] = goals["base"].astype(float)
     out["federation_target"] = goals["target"].astype(float)
     bases, targets, sources = [], [], []
     for goal in goals.to_dict("records"):
         ind = catalog[goal["indicator"]]
-        ub = base_value(unit_quarters, ind, plan_start)
+        ub = _base_from(split.get(ind.code, _EMPTY)[0], ind, base_q)
         fb, ft = _float(goal.get("base")), _float(goal.get("target"))
         kind = _text(goal.get("target_type")) or "level"
         quota = _float(quotas.get(ind.code))
