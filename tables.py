@@ -123,7 +123,7 @@ def breakdown_table(ev: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
             tr("indicator.col.status"): status_label(r.status, lang()),
             tr("indicator.col.outlook"): outlook_label(r.outlook, lang()),
             tr("indicator.col.base"): fmt_number(r.base, unit),
-            tr("indicator.col.target"): fmt_number(r.target, unit),
+            tr("indicator.col.target"): fmt_estimate(r.target, r.indicator),
             tr("indicator.col.source"): tr(f"indicator.source.{r.target_source or 'none'}"),
             tr("indicator.col.current"): fmt_number(r.current, unit, approximate=bool(r.approximate)),
             tr("indicator.col.progress"): None if _nan(r.progress) else round(float(r.progress) * 100, 1),
@@ -268,3 +268,11 @@ def sources_table(uploads: pd.DataFrame, upload_ids: set) -> pd.DataFrame:
         tr("indicator.col.uploader"): part["uploader"],
         tr("indicator.col.uploaded_at"): [pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in part["uploaded_at"]],
     })
+
+
+def fmt_estimate(value: float, indicator: str) -> str:
+    """A projected or derived figure: counts to whole numbers, rates to one decimal."""
+    ind = resources.catalog()[indicator]
+    if _nan(value):
+        return "—"
+    return fmt_number(value if ind.is_percent else float(round(value)), ind.unit_label(lang()))

@@ -271,3 +271,23 @@ def goal_path(quarters: pd.DataFrame, goal: Mapping, catalog: Catalog, plan_star
     else:
         required = [float(start_value) + (target - float(start_value)) * i / n for i in range(len(span))]
     return pd.DataFrame({"period": span, "actual": actual, "required": required, "target": target})
+
+
+def children(units: pd.DataFrame, unit: str) -> list[str]:
+    """The codes of the units directly below ``unit``, in the tree's order."""
+    return [str(c) for c, p in zip(units["code"], units["parent"].fillna("")) if p == unit]
+
+
+def source_uploads(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog, unit: str,
+                   indicator: str, start: str, end: str) -> set[int]:
+    """The uploads behind ``indicator`` (and a rate's two parts) for ``unit`` and the units
+    below it, over the quarters ``start``..``end``: what a figure can be traced back to."""
+    from metrics import rollup
+
+    ind = catalog[indicator]
+    codes = {indicator} | ({ind.numerator, ind.denominator} if ind.kind == "rate" else set())
+    members = set(rollup.subtree(units, unit))
+    lo, hi = periods.index(start), periods.index(end)
+    part = observations[observations["unit"].isin(members) & observations["indicator"].isin(codes)]
+    inside = part["period"].map(periods.index).between(lo, hi)
+    return {int(u) for u in part.loc[inside, "upload_id"].unique()}

@@ -156,3 +156,12 @@ def test_example_plan_statuses_as_of_2017q4(example_store):
     assert ev.loc["hardship_aid", "outlook"] != "no_data"
     assert ev.loc["hardship_aid", "projected"] > 0
     assert ev.loc["certified_technicians", "projected"] >= ev.loc["certified_technicians", "current"]
+
+
+def test_children_and_source_uploads():
+    assert G.children(UNITS, "F") == ["A", "B"] and G.children(UNITS, "A1") == []
+    o = obs([("A1", "members", "2016Q1", 1), ("A", "employees", "2016Q1", 2), ("B", "members", "2016Q1", 3),
+             ("A", "members", "2015Q1", 4), ("A", "trainees", "2016Q1", 5)])
+    o["upload_id"] = [1, 2, 3, 4, 5]
+    assert G.source_uploads(o, UNITS, CAT, "A", "membership_rate", "2015Q4", "2017Q4") == {1, 2}
+    assert G.source_uploads(o, UNITS, CAT, "F", "members", "2015Q1", "2016Q1") == {1, 3, 4}
