@@ -276,3 +276,51 @@ def fmt_estimate(value: float, indicator: str) -> str:
     if _nan(value):
         return "—"
     return fmt_number(value if ind.is_percent else float(round(value)), ind.unit_label(lang()))
+
+
+EDIT_COLUMNS = ["indicator", "target_type", "base_value", "target_value", "attribute", "goal_direction",
+                "goal_text_zh", "goal_text_en"]
+
+
+def editable_goals(targets: pd.DataFrame) -> pd.DataFrame:
+    """The plan's own goals (no quotas) as the goals editor shows them, in catalog order."""
+    order = {c: i for i, c in enumerate(resources.catalog().codes)}
+    part = targets[targets["unit"].fillna("") == ""]
+    part = part.assign(_o=part["indicator"].map(order)).sort_values("_o")
+    return part[EDIT_COLUMNS].reset_index(drop=True)
+
+
+def edited_rows(frame: pd.DataFrame, unit: str = "") -> list[dict]:
+    """Rows for ``Store.set_targets`` from an edited goals frame (unchanged rows are skipped
+    by the store itself)."""
+    rows = []
+    for r in frame.to_dict("records"):
+        row = {k: (None if _nan(r.get(k)) else r.get(k)) for k in EDIT_COLUMNS}
+        for k in ("goal_direction", "goal_text_zh", "goal_text_en"):
+            row[k] = row[k] or ""
+        rows.append({**row, "unit": unit, "active": True})
+    return rows
+
+
+def quota_frame(targets: pd.DataFrame, indicator: str, unit_codes: list[str], units: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit with its quota for ``indicator`` (empty where none is set)."""
+    names = dict(zip(units["code"], units["name_zh"] if lang() == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])))
+    q = targets[(targets["indicator"] == indicator) & (targets["unit"].fillna("") != "")]
+    have = dict(zip(q["unit"], q["target_value"]))
+    return pd.DataFrame({"unit": unit_codes, "name": [names.get(u, u) for u in unit_codes],
+                         "quota": [have.get(u) for u in unit_codes]})
+
+
+def quota_rows(edited: pd.DataFrame, before: pd.DataFrame, goal: dict) -> list[dict]:
+    """Rows for ``Store.set_targets`` from an edited quota frame: a new or changed number is a
+    quota (with the plan goal's type and attribute), a cleared one is deactivated."""
+    old = dict(zip(before["unit"], before["quota"]))
+    rows = []
+    for unit, value in zip(edited["unit"], edited["quota"]):
+        was = old.get(unit)
+        if (_nan(value) and _nan(was)) or value == was:
+            continue
+        rows.append({"indicator": goal["indicator"], "unit": unit, "target_type": goal["target_type"],
+                     "target_value": None if _nan(value) else float(value), "attribute": goal["attribute"],
+                     "goal_direction": goal.get("goal_direction") or "", "active": not _nan(value)})
+    return rows
