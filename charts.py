@@ -141,19 +141,20 @@ def indicator_progress_chart(path, goal: dict, *, name: str, unit: str, plan_end
     sep = "" if lang == "zh" or unit == "%" else " "
     hover = "%{x}: %{y:,.1f}" + sep + unit + "<extra>%{fullData.name}</extra>"
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=path["actual"], mode="lines+markers", meta="actual", name=name,
+    fig.add_trace(go.Scatter(x=x, y=path["actual"].tolist(), mode="lines+markers", meta="actual", name=name,
                              line={"color": PRIMARY, "width": 2.5}, marker={"size": 6}, hovertemplate=hover))
     if path["required"].notna().any():
-        fig.add_trace(go.Scatter(x=x, y=path["required"], mode="lines", meta="required",
+        fig.add_trace(go.Scatter(x=x, y=path["required"].tolist(), mode="lines", meta="required",
                                  name=_t("indicator.trace.required", lang),
                                  line={"color": "#7F8C8D", "width": 1.5, "dash": "dash"}, hovertemplate=hover))
     if path["target"].notna().any():
-        fig.add_trace(go.Scatter(x=x, y=path["target"], mode="lines", meta="target",
+        fig.add_trace(go.Scatter(x=x, y=path["target"].tolist(), mode="lines", meta="target",
                                  name=_t("indicator.trace.target", lang),
                                  line={"color": "#009E73", "width": 1.5, "dash": "dot"}, hovertemplate=hover))
     known = path[path["actual"].notna()]
     end_x = plan_end.replace("Q", " Q")
-    if len(known) and goal.get("projected") == goal.get("projected") and known["period"].iloc[-1] != plan_end:
+    projected = goal.get("projected")
+    if len(known) and projected is not None and projected == projected and known["period"].iloc[-1] != plan_end:
         last_x, last_y = known["period"].iloc[-1].replace("Q", " Q"), float(known["actual"].iloc[-1])
         low, high = goal.get("projected_low"), goal.get("projected_high")
         if low == low and high == high:

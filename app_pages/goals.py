@@ -56,7 +56,8 @@ if plan:
                 st.rerun()
         with st.expander(tr("goals.quotas")):
             st.caption(tr("goals.quotas_help"))
-            code = st.selectbox(tr("goals.quota_indicator"), list(goals["indicator"]), format_func=indicator_name, key="goals_quota_indicator")
+            labels = {c: indicator_name(c) for c in goals["indicator"]}
+            code = st.selectbox(tr("goals.quota_indicator"), list(goals["indicator"]), format_func=labels.get, key="goals_quota_indicator")
             units = app_cache.units()
             before = quota_frame(targets, code, [u for u in units["code"] if u != app_cache.root_unit()], units)
             quota = st.data_editor(before, hide_index=True, width="stretch", key=f"goals_quota_{code}", disabled=["unit", "name"],
@@ -92,7 +93,7 @@ if admin:
         new_code = st.text_input(tr("goals.new_code"), key="goals_new_code")
         name_zh, name_en = st.text_input(tr("goals.new_name_zh")), st.text_input(tr("goals.new_name_en"))
         start, end = st.text_input(tr("goals.new_start"), "2021Q1"), st.text_input(tr("goals.new_end"), "2025Q4")
-        source = st.selectbox(tr("goals.copy_from"), ["", *codes], index=len(codes), format_func=lambda c: c or tr("goals.copy_none"))
+        source = st.selectbox(tr("goals.copy_from"), ["", *codes], index=len(codes), format_func=lambda c, none=tr("goals.copy_none"): c or none)
         if st.form_submit_button(tr("goals.create")):
             problems = plans_io.check_new_plan(new_code, start.strip(), end.strip(), set(codes), lang())
             if problems:

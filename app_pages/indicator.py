@@ -25,8 +25,9 @@ ev = app_cache.evaluation(plan, unit, quarter)
 goal_codes = list(ev["indicator"])
 options = goal_codes + [c for c in catalog.codes if c not in goal_codes]
 wanted = st.session_state.get("indicator")
+labels = {c: indicator_name(c) for c in options}  # bound now: AppTest formats after the run
 code = st.selectbox(tr("indicator.pick"), options, index=options.index(wanted) if wanted in options else 0,
-                    format_func=indicator_name)
+                    format_func=labels.get)
 st.session_state["indicator"] = code
 ind = catalog[code]
 u = ind.unit_label(lang())

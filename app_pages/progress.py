@@ -69,7 +69,8 @@ st.caption(tr("progress.legend"))
 
 st.divider()
 left, right = st.columns([3, 1], vertical_alignment="bottom")
-code = left.selectbox(tr("progress.open_label"), codes_shown, format_func=indicator_name, key="progress_open")
+labels = {c: indicator_name(c) for c in codes_shown}  # bound now: AppTest formats after the run
+code = left.selectbox(tr("progress.open_label"), codes_shown, format_func=labels.get, key="progress_open")
 if right.button(tr("progress.open_button"), key="progress_open_button"):
     st.session_state["indicator"] = code
     st.switch_page("app_pages/indicator.py")

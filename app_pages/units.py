@@ -21,7 +21,7 @@ plan_name = info["name_zh"] if lang() == "zh" else info["name_en"] or info["name
 st.caption(tr("units.caption", plan=plan_name, quarter=period_label(quarter)))
 
 scope = st.radio(tr("units.scope"), ["children", "all"], horizontal=True, key="units_scope",
-                 format_func=lambda s: tr(f"units.scope_{s}"))
+                 format_func={s: tr(f"units.scope_{s}") for s in ("children", "all")}.get)
 codes = [unit, *goal_frames.children(units, unit)] if scope == "children" else list(units["code"])
 
 evaluated = app_cache.unit_evaluations(plan, quarter, codes)
