@@ -27,7 +27,7 @@ STATUS_COLOURS = {
     "direction_only": "#999999",
 }
 STATUS_ICONS = {
-    "achieved": "✔", "ahead": "▲", "on_track": "●", "behind": "▼", "far_behind": "⏬",
+    "achieved": "✔", "ahead": "▲", "on_track": "●", "behind": "▼", "far_behind": "▼▼",
     "regressing": "✖", "no_data": "？", "direction_only": "→",
 }
 
@@ -166,7 +166,9 @@ def indicator_progress_chart(path, goal: dict, *, name: str, unit: str, plan_end
                                  meta="projection", name=_t("indicator.trace.projection", lang),
                                  line={"color": PRIMARY, "width": 2, "dash": "dot"}, marker={"size": [0, 9]},
                                  hovertemplate=hover))
-    base_layout(fig, height=420)
+    base_layout(fig, height=440)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
+                      margin={"b": 90})
     fig.update_yaxes(title_text=unit, ticksuffix="%" if unit == "%" else "", rangemode="normal")
     fig.update_xaxes(categoryorder="array", categoryarray=x, nticks=12)
     return fig

@@ -203,12 +203,37 @@ def _show(v) -> str:
     return str(v)
 
 
+def grid_cells(status: pd.DataFrame, outlook: pd.DataFrame) -> pd.DataFrame:
+    """The code each grid cell shows: the pace status, or for a goal with no number (no pace)
+    its outlook, prefixed ``outlook:``."""
+    return status.where(status != "direction_only", "outlook:" + outlook.astype(str))
+
+
+def _cell_label(code) -> str:
+    if not isinstance(code, str):
+        return ""
+    if code.startswith("outlook:"):
+        return outlook_label(code.split(":", 1)[1], lang())
+    return status_label(code, lang())
+
+
+def _cell_colour(code) -> str | None:
+    if not isinstance(code, str):
+        return None
+    if code.startswith("outlook:"):
+        return OUTLOOK_COLOURS.get(code.split(":", 1)[1])
+    return STATUS_COLOURS.get(code)
+
+
+_DARK = {"#009E73", "#0072B2", "#D55E00", "#CC0000"}
+
+
 def status_grid_table(grid: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """A units × goals grid of status codes for display: unit names down, indicator names
-    across, each cell icon and words."""
+    """A units × goals grid of cell codes (:func:`grid_cells`) for display: unit names down,
+    indicator names across, each cell icon and words."""
     cat = resources.catalog()
     names = dict(zip(units["code"], units["name_zh"] if lang() == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])))
-    shown = grid.map(lambda c: status_label(c, lang()) if isinstance(c, str) else "")
+    shown = grid.map(_cell_label)
     shown.index = [names.get(u, u) for u in grid.index]
     shown.columns = [cat[c].name(lang()) for c in grid.columns]
     shown.index.name = tr("units.col.unit")
@@ -237,9 +262,10 @@ def status_grid_xlsx(grid: pd.DataFrame, shown: pd.DataFrame, title: str) -> byt
         ws.cell(i, 1, unit_name)
         for j, (text, code) in enumerate(zip(row, grid.iloc[i - 4]), start=2):
             c = ws.cell(i, j, text)
-            if isinstance(code, str) and code in STATUS_COLOURS:
-                c.fill = PatternFill("solid", fgColor=STATUS_COLOURS[code].lstrip("#"))
-                c.font = Font(color="FFFFFF" if code in ("ahead", "far_behind", "regressing", "achieved") else "000000")
+            colour = _cell_colour(code)
+            if colour:
+                c.fill = PatternFill("solid", fgColor=colour.lstrip("#"))
+                c.font = Font(color="FFFFFF" if colour in _DARK else "000000")
     ws.freeze_panes = "B4"
     buf = io.BytesIO()
     wb.save(buf)
@@ -251,9 +277,8 @@ def styled_grid(grid: pd.DataFrame, shown: pd.DataFrame):
     codes = grid.to_numpy()
 
     def colour(frame: pd.DataFrame) -> pd.DataFrame:
-        css = [[(f"background-color: {STATUS_COLOURS[c]}; color: "
-                 f"{'white' if c in ('ahead', 'far_behind', 'regressing', 'achieved') else 'black'}")
-                if isinstance(c, str) and c in STATUS_COLOURS else "" for c in row] for row in codes]
+        css = [[(f"background-color: {_cell_colour(c)}; color: {'white' if _cell_colour(c) in _DARK else 'black'}")
+                if _cell_colour(c) else "" for c in row] for row in codes]
         return pd.DataFrame(css, index=frame.index, columns=frame.columns)
 
     return shown.style.apply(colour, axis=None)

@@ -41,13 +41,12 @@ else:
     goal = row.iloc[0].to_dict()
     text = app_cache.plan_goals(plan).set_index("indicator").loc[code, "goal_text_zh" if lang() == "zh" else "goal_text_en"]
     st.markdown(tr("indicator.goal", text=text or "—", attribute=attribute_label(goal["attribute"])))
-    cols = st.columns(6)
+    cols = st.columns(4)
     cols[0].metric(tr("indicator.metric.current"), fmt_number(goal["current"], u, approximate=bool(goal["approximate"])))
     cols[1].metric(tr("indicator.metric.target"), fmt_number(goal["target"], u))
     cols[2].metric(tr("indicator.metric.progress"), fmt_number(goal["progress"] * 100, "%"))
-    cols[3].metric(tr("indicator.metric.status"), status_label(goal["status"], lang()))
-    cols[4].metric(tr("indicator.metric.outlook"), outlook_label(goal["outlook"], lang()))
-    cols[5].metric(tr("indicator.metric.projected"), fmt_estimate(goal["projected"], code))
+    cols[3].metric(tr("indicator.metric.projected"), fmt_estimate(goal["projected"], code))
+    st.markdown(tr("indicator.signals", status=status_label(goal["status"], lang()), outlook=outlook_label(goal["outlook"], lang())))
 
 path = goal_frames.goal_path(app_cache.quarterly(unit), goal, catalog, info["start_period"], info["end_period"], quarter)
 fig = indicator_progress_chart(path, goal, name=ind.name(lang()), unit=u, plan_end=info["end_period"], lang=lang())

@@ -50,7 +50,7 @@ def test_overview_rows_put_what_needs_attention_first(example_url):
     at = open_page("progress", "zh", quarter="2017Q4")
     rights = at.dataframe[0].value  # 维权工作: workers_congress_rate (critical) before the others
     assert rights.iloc[0]["指标"] == "‼ 职代会建制率"
-    assert rights.iloc[0]["进度状态"] == "⏬ 严重滞后"
+    assert rights.iloc[0]["进度状态"] == "▼▼ 严重滞后"
     assert rights.iloc[0]["基期值"] == "95.0%" and rights.iloc[0]["目标值"] == "98.0%"
     board = json.loads(at.get("plotly_chart")[0].proto.spec)
     metas = [t.get("meta") for t in board["data"]]
@@ -65,7 +65,7 @@ def test_choosing_an_indicator_opens_its_page(example_url):
     assert not at.exception, at.exception
     assert at.title[0].value == "指标详情"
     assert at.session_state["indicator"] == "members"
-    assert at.metric[3].value == "▼ 滞后"
+    assert any("进度状态：▼ 滞后" in m.value for m in at.markdown)
 
 
 def test_an_earlier_quarter_is_replayed(example_url):
