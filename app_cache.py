@@ -116,6 +116,80 @@ def clear() -> None:
 
 # ---- progress against the five-year goals --------------------------------------------------
 # (cached loaders for the progress, indicator, units and goals pages go here)
+from metrics import goals as _goals  # noqa: E402
+from metrics import progress as _progress  # noqa: E402
+
+
+def root_unit() -> str:
+    """The federation whose plan it is (the top of the org tree)."""
+    u = units()
+    top = u.loc[u["level"] == "federation", "code"]
+    return str(top.iloc[0]) if len(top) else (str(u["code"].iloc[0]) if len(u) else "")
+
+
+def plan_info(plan: str) -> dict:
+    """One plan's row (code, name_zh, name_en, start_period, end_period, base_period, ...)."""
+    p = plans()
+    row = p[p["code"] == plan]
+    return row.iloc[0].to_dict() if len(row) else {}
+
+
+def current_plan(quarter: str | None) -> str | None:
+    """The plan whose span contains ``quarter`` (see metrics.goals.current_plan)."""
+    return _goals.current_plan(plans(), quarter)
+
+
+@st.cache_data(show_spinner=False)
+def _plan_goals(key: tuple, plan: str) -> pd.DataFrame:
+    info = plan_info(plan)
+    return _goals.plan_goals(targets(plan), quarterly(root_unit()), resources.catalog(), info["start_period"])
+
+
+def plan_goals(plan: str) -> pd.DataFrame:
+    """The plan's goals with bases (missing ones from the federation's data)."""
+    return _plan_goals(version(), plan)
+
+
+@st.cache_data(show_spinner=False)
+def _evaluation(key: tuple, plan: str, unit: str, as_of: str) -> pd.DataFrame:
+    info = plan_info(plan)
+    q = quarterly(unit)
+    g = _goals.goals_for_unit(plan_goals(plan), q, resources.catalog(), info["start_period"], unit, root_unit(),
+                              _goals.quotas(targets(plan)).get(unit))
+    ev = _progress.evaluate(g, q, resources.catalog(), info["start_period"], info["end_period"], as_of)
+    ev["target_source"] = g["target_source"].to_numpy()
+    return ev
+
+
+def evaluation(plan: str, unit: str, as_of: str) -> pd.DataFrame:
+    """metrics.progress.evaluate for ``unit`` as of ``as_of``, against its own goals."""
+    return _evaluation(version(), plan, unit, as_of)
+
+
+@st.cache_data(show_spinner=False)
+def _all_quarterly(key: tuple) -> pd.DataFrame:
+    return _goals.all_quarterly(observations(), units(), resources.catalog())
+
+
+def all_quarterly() -> pd.DataFrame:
+    """Every unit's roll-up in one frame (with a ``unit`` column)."""
+    return _all_quarterly(version())
+
+
+@st.cache_data(show_spinner=False)
+def _unit_evaluations(key: tuple, plan: str, as_of: str, unit_codes: tuple, indicators: tuple | None) -> pd.DataFrame:
+    info = plan_info(plan)
+    g = plan_goals(plan)
+    if indicators is not None:
+        g = g[g["indicator"].isin(indicators)].reset_index(drop=True)
+    return _goals.evaluate_units(g, all_quarterly(), resources.catalog(), info["start_period"],
+                                 info["end_period"], as_of, list(unit_codes), root_unit(),
+                                 _goals.quotas(targets(plan)))
+
+
+def unit_evaluations(plan: str, as_of: str, unit_codes: list[str], indicators: list[str] | None = None) -> pd.DataFrame:
+    """Pace and outlook of each unit against its goals (no projections), stacked."""
+    return _unit_evaluations(version(), plan, as_of, tuple(unit_codes), None if indicators is None else tuple(indicators))
 
 
 #

@@ -27,7 +27,7 @@ STATUS_COLOURS = {
     "direction_only": "#999999",
 }
 STATUS_ICONS = {
-    "achieved": "✔", "ahead": "▲", "on_track": "●", "behind": "▼", "far_behind": "⏬",
+    "achieved": "✔", "ahead": "▲", "on_track": "●", "behind": "▼", "far_behind": "▼▼",
     "regressing": "✖", "no_data": "？", "direction_only": "→",
 }
 
@@ -62,6 +62,137 @@ def trend_chart(series, *, name: str, unit: str, title: str, lang: str = "zh") -
 
 # ---- progress against the five-year goals ---------------------------------------------------
 # (progress charts go here)
+import math  # noqa: E402
+
+from i18n import t as _t  # noqa: E402
+from metrics import progress as _progress  # noqa: E402
+
+# Outlook colours (Open SDG's order: achieved, on track, acceleration needed, limited,
+# deterioration, unable to assess), the same palette as the statuses, with an icon each.
+OUTLOOK_COLOURS = {
+    "achieved": "#009E73",
+    "on_track": "#56B4E9",
+    "acceleration_needed": "#E69F00",
+    "limited": "#D55E00",
+    "deteriorating": "#CC0000",
+    "no_data": "#999999",
+}
+OUTLOOK_ICONS = {
+    "achieved": "✔", "on_track": "↗", "acceleration_needed": "⇡", "limited": "→", "deteriorating": "↘", "no_data": "？",
+}
+
+
+def status_label(code: str, lang: str = "zh") -> str:
+    """Icon and words of a pace status, e.g. ``▼ 滞后``."""
+    words = (_progress.STATUS_ZH if lang == "zh" else _progress.STATUS_EN).get(code, code)
+    return f"{STATUS_ICONS.get(code, '')} {words}".strip()
+
+
+def outlook_label(code: str, lang: str = "zh") -> str:
+    """Icon and words of an outlook, e.g. ``⇡ 需加快进度``."""
+    words = (_progress.OUTLOOK_ZH if lang == "zh" else _progress.OUTLOOK_EN).get(code, code)
+    return f"{OUTLOOK_ICONS.get(code, '')} {words}".strip()
+
+
+def _pct(v: float) -> float:
+    return math.nan if v is None or v != v else float(v) * 100
+
+
+def progress_board_chart(rows, *, names: list[str], lang: str = "zh") -> go.Figure:
+    """One bar per goal of an :func:`metrics.progress.evaluate` frame (``rows``, shown top to
+    bottom in their order, ``names`` beside them): the bar is 完成进度 in %, coloured by pace
+    status, the black tick the elapsed time (时间进度) at the goal's latest quarter; goals with
+    no number show their outlook as text instead of a bar."""
+    labels = list(names)[::-1]
+    r = rows.iloc[::-1]
+    progress = [min(max(_pct(v), -20.0), 120.0) if v == v else 0.0 for v in r["progress"]]
+    text = []
+    for row in r.itertuples(index=False):
+        if row.target_type == "direction" or row.progress != row.progress:
+            text.append(f"{status_label(row.status, lang)} · {outlook_label(row.outlook, lang)}")
+        else:
+            text.append(f"{_pct(row.progress):.1f}%  {status_label(row.status, lang)}")
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=progress, y=labels, orientation="h", meta="progress", name=_t("progress.chart.progress", lang),
+        marker={"color": [STATUS_COLOURS.get(c, "#999999") for c in r["status"]]},
+        text=text, textposition="outside", cliponaxis=False, insidetextanchor="start",
+        hovertemplate="%{y}: %{text}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=[_pct(v) if row_type != "direction" else None for v, row_type in zip(r["elapsed"], r["target_type"])],
+        y=labels, mode="markers", meta="elapsed", name=_t("progress.chart.elapsed", lang),
+        marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": SECONDARY}},
+        hovertemplate=_t("progress.chart.elapsed", lang) + " %{x:.0f}%<extra></extra>",
+    ))
+    base_layout(fig, height=70 + 34 * len(labels))
+    fig.update_layout(showlegend=True, bargap=0.35, hovermode="closest", margin={"l": 10, "r": 20, "t": 30, "b": 40})
+    fig.update_xaxes(type="linear", range=[0, 175], ticksuffix="%", tickvals=[0, 25, 50, 75, 100],
+                     title_text=_t("progress.chart.axis", lang))
+    fig.update_yaxes(type="category", automargin=True)
+    return fig
+
+
+def indicator_progress_chart(path, goal: dict, *, name: str, unit: str, plan_end: str, lang: str = "zh") -> go.Figure:
+    """The goal's line (:func:`metrics.goals.goal_path`): the value it is judged on per
+    quarter, the target, the required path from base to target, and the projection at plan
+    end with its band (``goal``: one :func:`metrics.progress.evaluate` row)."""
+    x = [p.replace("Q", " Q") for p in path["period"]]
+    sep = "" if lang == "zh" or unit == "%" else " "
+    hover = "%{x}: %{y:,.1f}" + sep + unit + "<extra>%{fullData.name}</extra>"
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=path["actual"].tolist(), mode="lines+markers", meta="actual", name=name,
+                             line={"color": PRIMARY, "width": 2.5}, marker={"size": 6}, hovertemplate=hover))
+    if path["required"].notna().any():
+        fig.add_trace(go.Scatter(x=x, y=path["required"].tolist(), mode="lines", meta="required",
+                                 name=_t("indicator.trace.required", lang),
+                                 line={"color": "#7F8C8D", "width": 1.5, "dash": "dash"}, hovertemplate=hover))
+    if path["target"].notna().any():
+        fig.add_trace(go.Scatter(x=x, y=path["target"].tolist(), mode="lines", meta="target",
+                                 name=_t("indicator.trace.target", lang),
+                                 line={"color": "#009E73", "width": 1.5, "dash": "dot"}, hovertemplate=hover))
+    known = path[path["actual"].notna()]
+    end_x = plan_end.replace("Q", " Q")
+    projected = goal.get("projected")
+    if len(known) and projected is not None and projected == projected and known["period"].iloc[-1] != plan_end:
+        last_x, last_y = known["period"].iloc[-1].replace("Q", " Q"), float(known["actual"].iloc[-1])
+        low, high = goal.get("projected_low"), goal.get("projected_high")
+        if low == low and high == high:
+            fig.add_trace(go.Scatter(x=[last_x, end_x, end_x, last_x], y=[last_y, high, low, last_y],
+                                     fill="toself", mode="lines", meta="band", line={"width": 0},
+                                     fillcolor="rgba(192,57,43,0.15)", name=_t("indicator.trace.band", lang),
+                                     hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=[last_x, end_x], y=[last_y, goal["projected"]], mode="lines+markers",
+                                 meta="projection", name=_t("indicator.trace.projection", lang),
+                                 line={"color": PRIMARY, "width": 2, "dash": "dot"}, marker={"size": [0, 9]},
+                                 hovertemplate=hover))
+    base_layout(fig, height=440)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
+                      margin={"b": 90})
+    fig.update_yaxes(title_text=unit, ticksuffix="%" if unit == "%" else "", rangemode="normal")
+    fig.update_xaxes(categoryorder="array", categoryarray=x, nticks=12)
+    return fig
+
+
+def units_progress_chart(frame, *, names: list[str], value: str, unit: str, lang: str = "zh") -> go.Figure:
+    """One bar per unit (``frame`` rows, ``names`` beside them) of ``value`` (``progress`` as
+    %, or ``current`` for goals without a number), coloured by pace status."""
+    r = frame.iloc[::-1]
+    labels = list(names)[::-1]
+    ys = [_pct(v) for v in r[value]] if value == "progress" else list(r[value])
+    fig = go.Figure(go.Bar(
+        x=ys, y=labels, orientation="h", meta=value,
+        marker={"color": [STATUS_COLOURS.get(c, "#999999") for c in r["status"]]},
+        text=[status_label(c, lang) for c in r["status"]], textposition="auto",
+        hovertemplate="%{y}: %{x:,.1f}" + ("%" if value == "progress" else unit) + "<extra>%{text}</extra>",
+    ))
+    base_layout(fig, height=80 + 24 * len(labels))
+    fig.update_layout(hovermode="closest", showlegend=False, margin={"l": 10, "r": 20, "t": 30, "b": 40})
+    fig.update_xaxes(type="linear", ticksuffix="%" if value == "progress" or unit == "%" else "",
+                     title_text=_t("indicator.chart.units_axis_progress" if value == "progress"
+                                   else "indicator.chart.units_axis_value", lang, unit=unit))
+    fig.update_yaxes(type="category", automargin=True)
+    return fig
 
 
 #

@@ -35,3 +35,317 @@ def _change(abs_change: float, pct: float, unit: str) -> str:
     if text != "—" and pct == pct:  # pct is not NaN
         text += f"（{pct:+.1f}%）" if lang() == "zh" else f" ({pct:+.1f}%)"
     return text
+
+
+# ---- progress against the five-year goals ---------------------------------------------------
+import io  # noqa: E402
+import math  # noqa: E402
+
+from charts import OUTLOOK_COLOURS, STATUS_COLOURS, outlook_label, status_label  # noqa: E402
+from metrics import periods as _periods  # noqa: E402
+from metrics import progress as _progress  # noqa: E402
+
+
+def _unit_of(ind) -> str:
+    return ind.unit_label(lang())
+
+
+def _nan(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def goals_of_category(ev: pd.DataFrame, category: str) -> pd.DataFrame:
+    """The rows of an evaluate frame in one catalog category, what needs attention first."""
+    cat = resources.catalog()
+    part = ev[[cat[c].category == category for c in ev["indicator"]]]
+    return _progress.sort_by_urgency(part) if len(part) else part
+
+
+def progress_table(rows: pd.DataFrame, quarters: pd.DataFrame, plan_start: str, as_of: str) -> pd.DataFrame:
+    """The overview rows of some goals (an evaluate frame, in display order): status and
+    outlook with icon and words, base, target, current with units (approximate marked),
+    完成进度 and 时间进度 as fractions (for progress columns), a sparkline from the base
+    period to ``as_of`` and the goal's attribute."""
+    cat = resources.catalog()
+    span = _periods.span(_periods.previous(plan_start), as_of) if as_of else []
+    out = []
+    for r in rows.itertuples(index=False):
+        ind = cat[r.indicator]
+        unit = _unit_of(ind)
+        series = quarters[quarters["indicator"] == r.indicator].set_index("period")["value"]
+        line = [float(series[p]) for p in span if p in series.index and not _nan(series[p])]
+        alert = {"critical": "‼ ", "warning": "! "}.get(r.alert, "")
+        out.append({
+            tr("progress.col.indicator"): alert + ind.name(lang()),
+            tr("progress.col.status"): status_label(r.status, lang()),
+            tr("progress.col.outlook"): outlook_label(r.outlook, lang()),
+            tr("progress.col.base"): fmt_number(r.base, unit),
+            tr("progress.col.target"): _target_text(r, unit),
+            tr("progress.col.current"): fmt_number(r.current, unit, approximate=bool(r.approximate)),
+            tr("progress.col.progress"): None if _nan(r.progress) else float(r.progress),
+            tr("progress.col.elapsed"): None if r.target_type == "direction" else float(r.elapsed),
+            tr("progress.col.trend"): line,
+            tr("progress.col.attribute"): attribute_label(r.attribute),
+        })
+    return pd.DataFrame(out)
+
+
+def _target_text(r, unit: str) -> str:
+    if r.target_type == "direction":
+        return tr(f"goals.direction.{r.goal_direction or 'raise'}")
+    text = fmt_number(r.target, unit)
+    if r.target_type == "cumulative":
+        text = tr("goals.cumulative_prefix") + text
+    return text
+
+
+def attribute_label(attribute: str) -> str:
+    return tr("goals.attribute.binding") if attribute in _progress.BINDING else tr("goals.attribute.expected")
+
+
+def count_labels(counts: dict, kind: str) -> list[tuple[str, int, str]]:
+    """(label with icon, count, colour) per status or outlook code."""
+    label = status_label if kind == "status" else outlook_label
+    colours = STATUS_COLOURS if kind == "status" else OUTLOOK_COLOURS
+    return [(label(code, lang()), n, colours.get(code, "#999999")) for code, n in counts.items()]
+
+
+def breakdown_table(ev: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """One goal for several units (an evaluate_units frame): unit, what the unit is measured
+    against (its quota or the derived target), base, target, current, progress, status, outlook."""
+    cat = resources.catalog()
+    names = dict(zip(units["code"], units["name_zh"] if lang() == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])))
+    out = []
+    for r in ev.itertuples(index=False):
+        unit = _unit_of(cat[r.indicator])
+        out.append({
+            tr("indicator.col.unit"): names.get(r.unit, r.unit),
+            tr("indicator.col.status"): status_label(r.status, lang()),
+            tr("indicator.col.outlook"): outlook_label(r.outlook, lang()),
+            tr("indicator.col.base"): fmt_number(r.base, unit),
+            tr("indicator.col.target"): fmt_estimate(r.target, r.indicator),
+            tr("indicator.col.source"): tr(f"indicator.source.{r.target_source or 'none'}"),
+            tr("indicator.col.current"): fmt_number(r.current, unit, approximate=bool(r.approximate)),
+            tr("indicator.col.progress"): None if _nan(r.progress) else round(float(r.progress) * 100, 1),
+            tr("indicator.col.ratio"): None if _nan(r.ratio) or not math.isfinite(r.ratio) else round(float(r.ratio), 2),
+        })
+    return pd.DataFrame(out)
+
+
+def plan_table(goals: pd.DataFrame, plan_years: float) -> pd.DataFrame:
+    """The plan's main-indicator table as plans print it: 指标 · 单位 · 基期值 · 目标值 ·
+    年均/累计 · 属性 (a base taken from the data is marked)."""
+    cat = resources.catalog()
+    out = []
+    for r in goals.itertuples(index=False):
+        ind = cat[r.indicator]
+        unit = _unit_of(ind)
+        base = fmt_number(r.base, unit)
+        if r.base_source == "data":
+            base += tr("goals.from_data_mark")
+        if r.target_type == "cumulative":
+            pace = tr("goals.pace.cumulative")
+        elif r.target_type == "direction":
+            pace = tr(f"goals.direction.{r.goal_direction or 'raise'}")
+        elif _nan(r.base) or _nan(r.target) or r.base <= 0:
+            pace = "—"
+        elif ind.is_percent:
+            pace = tr("goals.pace.points", value=fmt_number((r.target - r.base) / plan_years, "pp", signed=True))
+        else:
+            pace = tr("goals.pace.growth", value=f"{((r.target / r.base) ** (1 / plan_years) - 1) * 100:.1f}%")
+        out.append({
+            tr("goals.col.category"): cat.category(ind.category).name(lang()),
+            tr("goals.col.indicator"): ind.name(lang()),
+            tr("goals.col.unit"): unit,
+            tr("goals.col.base"): base,
+            tr("goals.col.target"): _target_text(r, unit),
+            tr("goals.col.pace"): pace,
+            tr("goals.col.attribute"): attribute_label(r.attribute),
+            tr("goals.col.text"): r.goal_text_zh if lang() == "zh" else (r.goal_text_en or r.goal_text_zh),
+        })
+    return pd.DataFrame(out)
+
+
+def target_history_table(history: pd.DataFrame) -> pd.DataFrame:
+    """Every change of a plan's goals and quotas: when, who, indicator, unit, and each field
+    that changed as ``old → new`` (the first version reads ``— → new``). Newest first."""
+    cat = resources.catalog()
+    fields = ("target_type", "base_value", "target_value", "attribute", "goal_direction", "active")
+    out, last = [], {}
+    for r in history.sort_values("id").to_dict("records"):
+        key = (r["indicator"], r["unit"] or "")
+        old = last.get(key)
+        changes = []
+        for f in fields:
+            new_v, old_v = r[f], (None if old is None else old[f])
+            if old is None or not (new_v == old_v or (_nan(new_v) and _nan(old_v))):
+                if old is None and (new_v is None or _nan(new_v) or new_v == ""):
+                    continue
+                changes.append(f"{tr('goals.field.' + f)}: {_show(old_v)} → {_show(new_v)}")
+        last[key] = r
+        out.append({
+            tr("goals.col.changed_at"): pd.Timestamp(r["changed_at"]).strftime("%Y-%m-%d %H:%M"),
+            tr("goals.col.changed_by"): r["changed_by"],
+            tr("goals.col.indicator"): cat[r["indicator"]].name(lang()) if r["indicator"] in cat else r["indicator"],
+            tr("goals.col.quota_unit"): r["unit"] or tr("goals.plan_goal"),
+            tr("goals.col.change"): "；".join(changes) if lang() == "zh" else "; ".join(changes),
+        })
+    return pd.DataFrame(out[::-1])
+
+
+def _show(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
+        return "—"
+    if isinstance(v, bool):
+        return tr("goals.yes") if v else tr("goals.no")
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def grid_cells(status: pd.DataFrame, outlook: pd.DataFrame) -> pd.DataFrame:
+    """The code each grid cell shows: the pace status, or for a goal with no number (no pace)
+    its outlook, prefixed ``outlook:``."""
+    return status.where(status != "direction_only", "outlook:" + outlook.astype(str))
+
+
+def _cell_label(code) -> str:
+    if not isinstance(code, str):
+        return ""
+    if code.startswith("outlook:"):
+        return outlook_label(code.split(":", 1)[1], lang())
+    return status_label(code, lang())
+
+
+def _cell_colour(code) -> str | None:
+    if not isinstance(code, str):
+        return None
+    if code.startswith("outlook:"):
+        return OUTLOOK_COLOURS.get(code.split(":", 1)[1])
+    return STATUS_COLOURS.get(code)
+
+
+_DARK = {"#009E73", "#0072B2", "#D55E00", "#CC0000"}
+
+
+def status_grid_table(grid: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """A units × goals grid of cell codes (:func:`grid_cells`) for display: unit names down,
+    indicator names across, each cell icon and words."""
+    cat = resources.catalog()
+    names = dict(zip(units["code"], units["name_zh"] if lang() == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])))
+    shown = grid.map(_cell_label)
+    shown.index = [names.get(u, u) for u in grid.index]
+    shown.columns = [cat[c].name(lang()) for c in grid.columns]
+    shown.index.name = tr("units.col.unit")
+    return shown
+
+
+def status_grid_xlsx(grid: pd.DataFrame, shown: pd.DataFrame, title: str) -> bytes:
+    """The grid as an .xlsx workbook: a title row, then the shown grid with each cell filled in
+    its status colour (``grid`` holds the codes, ``shown`` the words)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = tr("units.sheet")[:31]
+    ws.cell(1, 1, title).font = Font(bold=True, size=13)
+    ws.cell(3, 1, shown.index.name or "").font = Font(bold=True)
+    for j, name in enumerate(shown.columns, start=2):
+        c = ws.cell(3, j, name)
+        c.font = Font(bold=True)
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions[get_column_letter(j)].width = 14
+    ws.column_dimensions["A"].width = 26
+    for i, (unit_name, row) in enumerate(shown.iterrows(), start=4):
+        ws.cell(i, 1, unit_name)
+        for j, (text, code) in enumerate(zip(row, grid.iloc[i - 4]), start=2):
+            c = ws.cell(i, j, text)
+            colour = _cell_colour(code)
+            if colour:
+                c.fill = PatternFill("solid", fgColor=colour.lstrip("#"))
+                c.font = Font(color="FFFFFF" if colour in _DARK else "000000")
+    ws.freeze_panes = "B4"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def styled_grid(grid: pd.DataFrame, shown: pd.DataFrame):
+    """A pandas Styler colouring each cell of ``shown`` by the status code in ``grid``."""
+    codes = grid.to_numpy()
+
+    def colour(frame: pd.DataFrame) -> pd.DataFrame:
+        css = [[(f"background-color: {_cell_colour(c)}; color: {'white' if _cell_colour(c) in _DARK else 'black'}")
+                if _cell_colour(c) else "" for c in row] for row in codes]
+        return pd.DataFrame(css, index=frame.index, columns=frame.columns)
+
+    return shown.style.apply(colour, axis=None)
+
+
+def sources_table(uploads: pd.DataFrame, upload_ids: set) -> pd.DataFrame:
+    """The uploads behind some figures: file, quarter, who, when."""
+    part = uploads[uploads["id"].isin(upload_ids)].sort_values("period", ascending=False)
+    return pd.DataFrame({
+        tr("indicator.col.file"): part["filename"],
+        tr("indicator.col.period"): [_periods.label(p, lang()) if p else "" for p in part["period"]],
+        tr("indicator.col.uploader"): part["uploader"],
+        tr("indicator.col.uploaded_at"): [pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in part["uploaded_at"]],
+    })
+
+
+def fmt_estimate(value: float, indicator: str) -> str:
+    """A projected or derived figure: counts to whole numbers, rates to one decimal."""
+    ind = resources.catalog()[indicator]
+    if _nan(value):
+        return "—"
+    return fmt_number(value if ind.is_percent else float(round(value)), ind.unit_label(lang()))
+
+
+EDIT_COLUMNS = ["indicator", "target_type", "base_value", "target_value", "attribute", "goal_direction",
+                "goal_text_zh", "goal_text_en"]
+
+
+def editable_goals(targets: pd.DataFrame) -> pd.DataFrame:
+    """The plan's own goals (no quotas) as the goals editor shows them, in catalog order."""
+    order = {c: i for i, c in enumerate(resources.catalog().codes)}
+    part = targets[targets["unit"].fillna("") == ""]
+    part = part.assign(_o=part["indicator"].map(order)).sort_values("_o")
+    return part[EDIT_COLUMNS].reset_index(drop=True)
+
+
+def edited_rows(frame: pd.DataFrame, unit: str = "") -> list[dict]:
+    """Rows for ``Store.set_targets`` from an edited goals frame (unchanged rows are skipped
+    by the store itself)."""
+    rows = []
+    for r in frame.to_dict("records"):
+        row = {k: (None if _nan(r.get(k)) else r.get(k)) for k in EDIT_COLUMNS}
+        for k in ("goal_direction", "goal_text_zh", "goal_text_en"):
+            row[k] = row[k] or ""
+        rows.append({**row, "unit": unit, "active": True})
+    return rows
+
+
+def quota_frame(targets: pd.DataFrame, indicator: str, unit_codes: list[str], units: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit with its quota for ``indicator`` (empty where none is set)."""
+    names = dict(zip(units["code"], units["name_zh"] if lang() == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])))
+    q = targets[(targets["indicator"] == indicator) & (targets["unit"].fillna("") != "")]
+    have = dict(zip(q["unit"], q["target_value"]))
+    return pd.DataFrame({"unit": unit_codes, "name": [names.get(u, u) for u in unit_codes],
+                         "quota": [have.get(u) for u in unit_codes]})
+
+
+def quota_rows(edited: pd.DataFrame, before: pd.DataFrame, goal: dict) -> list[dict]:
+    """Rows for ``Store.set_targets`` from an edited quota frame: a new or changed number is a
+    quota (with the plan goal's type and attribute), a cleared one is deactivated."""
+    old = dict(zip(before["unit"], before["quota"]))
+    rows = []
+    for unit, value in zip(edited["unit"], edited["quota"]):
+        was = old.get(unit)
+        if (_nan(value) and _nan(was)) or value == was:
+            continue
+        rows.append({"indicator": goal["indicator"], "unit": unit, "target_type": goal["target_type"],
+                     "target_value": None if _nan(value) else float(value), "attribute": goal["attribute"],
+                     "goal_direction": goal.get("goal_direction") or "", "active": not _nan(value)})
+    return rows

@@ -1,6 +1,76 @@
-"""Placeholder until this page lands."""
+"""进度总览: where does each five-year goal stand at the chosen quarter, is it on pace, will it
+be met, and which goals need attention first?"""
+
 import streamlit as st
 
-from ui import tr
+import app_cache
+import resources
+from charts import OUTLOOK_COLOURS, STATUS_COLOURS, progress_board_chart
+from metrics import goals as goal_frames
+from tables import count_labels, goals_of_category, progress_table
+from ui import fmt_number, indicator_name, lang, period_label, tr, unit_name
 
-st.title(tr("common.nav.progress"))
+catalog = resources.catalog()
+unit, quarter = st.session_state.get("unit"), st.session_state.get("quarter")
+plan = app_cache.current_plan(quarter)
+
+st.title(tr("progress.title"))
+if not quarter or not plan:
+    st.info(tr("progress.no_plan") if quarter else tr("common.no_data"))
+    st.stop()
+info = app_cache.plan_info(plan)
+st.caption(tr("progress.caption", plan=info["name_zh"] if lang() == "zh" else info["name_en"] or info["name_zh"],
+              unit=unit_name(app_cache.units(), unit), quarter=period_label(quarter)))
+
+ev = app_cache.evaluation(plan, unit, quarter)
+if ev.empty:
+    st.info(tr("progress.no_goals"))
+    st.stop()
+head = goal_frames.overall(ev)
+st.subheader(tr("progress.header", elapsed=fmt_number(head["elapsed"] * 100, "%"),
+                progress=fmt_number(head["progress"] * 100, "%"), n=head["goals"]))
+st.caption(tr("progress.header_note", period=period_label(head["period"]) if head["period"] else "—"))
+
+for kind, column, order in (("status", "status", list(STATUS_COLOURS)), ("outlook", "outlook", list(OUTLOOK_COLOURS))):
+    st.markdown(f"**{tr(f'progress.counts.{kind}')}**")
+    counts = goal_frames.counts(ev, column, order)
+    cols = st.columns(len(counts))
+    for col, (label, n, _colour) in zip(cols, count_labels(counts, kind)):
+        col.metric(label, n)
+
+quarters = app_cache.quarterly(unit)
+progress_col, elapsed_col, trend_col = (tr("progress.col.progress"), tr("progress.col.elapsed"),
+                                        tr("progress.col.trend"))
+column_config = {
+    progress_col: st.column_config.ProgressColumn(progress_col, min_value=0.0, max_value=1.0, format="percent"),
+    elapsed_col: st.column_config.NumberColumn(elapsed_col, format="percent"),
+    trend_col: st.column_config.LineChartColumn(trend_col),
+}
+codes_shown = []
+for category in catalog.categories:
+    rows = goals_of_category(ev, category.code)
+    if rows.empty:
+        continue
+    st.subheader(category.name(lang()))
+    names = [indicator_name(c) for c in rows["indicator"]]
+    st.plotly_chart(progress_board_chart(rows, names=names, lang=lang()), key=f"progress_board_{category.code}",
+                    width="stretch", config={"displayModeBar": False})
+    table = progress_table(rows, quarters, info["start_period"], quarter)
+    picked = st.dataframe(table, hide_index=True, width="stretch", column_config=column_config,
+                          on_select="rerun", selection_mode="single-row", key=f"progress_table_{category.code}")
+    if picked and picked.selection.rows:
+        st.session_state["indicator"] = rows["indicator"].iloc[picked.selection.rows[0]]
+        st.switch_page("app_pages/indicator.py")
+    codes_shown += list(rows["indicator"])
+
+if ev["approximate"].any():
+    st.caption(tr("common.approx_note"))
+st.caption(tr("progress.legend"))
+
+st.divider()
+left, right = st.columns([3, 1], vertical_alignment="bottom")
+labels = {c: indicator_name(c) for c in codes_shown}  # bound now: AppTest formats after the run
+code = left.selectbox(tr("progress.open_label"), codes_shown, format_func=labels.get, key="progress_open")
+if right.button(tr("progress.open_button"), key="progress_open_button"):
+    st.session_state["indicator"] = code
+    st.switch_page("app_pages/indicator.py")

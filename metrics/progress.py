@@ -490,7 +490,11 @@ def project(
     Band: ``projected ± z * s * sqrt(m + m²/n + (Σ(x_j - x̄))² / Sxx)``, the prediction
     interval of a sum of m new quarters, with ``s`` the residual standard error of the chosen
     model in original units (n - 2 degrees of freedom). Needs 3 quarters (2 for a projection
-    without band). Results are clipped to ``bounds`` (0..100 for rates).
+    without band). Each predicted quarter is clipped to ``bounds`` (0..100 for rates, >= 0
+    for counts), and the total to [reported sum + m * low bound, reported sum + m * high
+    bound], so a cumulative total never falls below what is already reported. With
+    ``log_fit``, a line that leaves the bounds in a future quarter (a count going negative)
+    gives way to compound growth even when it fits better.
 
     Returns ``{"projected", "low", "high", "model"}`` (model ``"linear"``, ``"compound"``,
     ``"observed"`` when every target quarter is reported, or ``""``).
@@ -518,8 +522,12 @@ def project(
         bl, al = np.polyfit(x, np.log(y), 1)
         fitted_log = np.exp(al + bl * x)
         sse_log = float(((y - fitted_log) ** 2).sum())
-        if sse_log < sse:
+        # A line that leaves the bounds (a count falling below zero) is no projection of a
+        # count: compound growth, which never does, is used instead.
+        linear_leaves = bool(((pred < lo) | (pred > hi)).any())
+        if sse_log < sse or linear_leaves:
             pred, sse, model = np.exp(al + bl * xf), sse_log, "compound"
+    pred = np.clip(pred, lo, hi)  # each future quarter within bounds, not just the total
     m = len(xf)
     projected = observed_sum + float(pred.sum())
     if n > 2:
@@ -529,9 +537,13 @@ def project(
         low, high = projected - half, projected + half
     else:
         low = high = math.nan
+    # The total lies between the reported part plus m quarters at the lower bound and the
+    # reported part plus m quarters at the upper bound (a cumulative total never falls below
+    # what is already reported).
+    floor, ceiling = observed_sum + m * lo, observed_sum + m * hi
 
     def clip(v: float) -> float:
-        return v if _nan(v) else float(min(max(v, lo), hi))
+        return v if _nan(v) else float(min(max(v, floor), ceiling))
 
     return {"projected": clip(projected), "low": clip(low), "high": clip(high), "model": model}
 
@@ -546,11 +558,6 @@ def _series(quarters: pd.DataFrame, indicator: str, as_of: str) -> pd.Series:
     part = part[idx <= periods.index(as_of)]
     part = part.assign(_i=part["period"].map(periods.index)).sort_values("_i")
     return pd.Series(part["value"].to_numpy(dtype=float), index=part["period"].to_numpy())
-
-
-def _flags(quarters: pd.DataFrame, indicator: str) -> pd.Series:
-    part = quarters[quarters["indicator"] == indicator]
-    return pd.Series(part["approximate"].to_numpy(dtype=bool), index=part["period"].to_numpy())
 
 
 def _window_sum(s: pd.Series, end: str, length: int = 4) -> float:
@@ -569,7 +576,11 @@ def base_value(quarters: pd.DataFrame, indicator: Indicator, plan_start: str) ->
     four are reported (a partial year would understate every later ratio).
     """
     base_q = periods.previous(plan_start)
-    s = _series(quarters, indicator.code, base_q)
+    return _base_from(_series(quarters, indicator.code, base_q), indicator, base_q)
+
+
+def _base_from(s: pd.Series, indicator: Indicator, base_q: str) -> float:
+    """:func:`base_value` from one indicator's series cut at the base quarter."""
     if indicator.kind == "flow":
         return _window_sum(s, base_q)
     return float(s.loc[base_q]) if base_q in s.index else math.nan
@@ -597,7 +608,11 @@ def indicator_trends(
     ``ytd`` (the year to date, reported quarters only) and ``ytd_yoy`` (its change on the same
     quarters a year before, a fraction). NaN where data is missing.
     """
-    s = _series(quarters, indicator.code, as_of)
+    return _trends(_series(quarters, indicator.code, as_of), indicator, base, plan_start)
+
+
+def _trends(s: pd.Series, indicator: Indicator, base: float, plan_start: str) -> dict:
+    """:func:`indicator_trends` on one indicator's series already cut at as_of."""
     out = {k: math.nan for k in ("value", "qoq", "yoy", "cagr", "ytd", "ytd_yoy")}
     out["period"] = None
     if s.empty:
@@ -634,8 +649,13 @@ def evaluate(
     plan_end: str,
     as_of: str,
     thresholds: Thresholds | None = None,
+    *,
+    detail: bool = True,
 ) -> pd.DataFrame:
     """Every goal of a plan, for the unit whose ``quarters`` these are, as of ``as_of``.
+
+    ``detail=False`` skips the projection and the trends (left NaN): the status grid of many
+    units needs only the pace and the outlook, and this is most of the time per goal.
 
     Data after ``as_of`` (and after ``plan_end``) is ignored. Per goal:
 
@@ -665,8 +685,9 @@ def evaluate(
     plan_q = periods.count(plan_start, plan_end)
     plan_years = plan_q / 4
     base_period = periods.previous(plan_start)
+    by_indicator = _split(quarters, end)
     rows = [
-        _evaluate_goal(goal, quarters, catalog, plan_start, plan_end, end, plan_years, base_period, th)
+        _evaluate_goal(goal, by_indicator, catalog, plan_start, plan_end, end, plan_years, base_period, th, detail)
         for goal in goals.to_dict("records")
     ]
     return pd.DataFrame(rows, columns=EVALUATE_COLUMNS)
@@ -680,7 +701,30 @@ def _float(value: object) -> float:
     return math.nan if _nan(value) or value == "" else float(value)
 
 
-def _evaluate_goal(goal, quarters, catalog, plan_start, plan_end, end, plan_years, base_period, th) -> dict:
+def _split(quarters: pd.DataFrame, as_of: str) -> dict[str, tuple[pd.Series, dict]]:
+    """Each indicator's reported values up to ``as_of`` (as :func:`_series`) and its
+    approximate flags by period, from one pass over ``quarters``."""
+    limit = periods.index(as_of)
+    values: dict[str, list] = {}
+    flags: dict[str, dict] = {}
+    for code, p, v, a in zip(quarters["indicator"].to_numpy(), quarters["period"].to_numpy(),
+                             quarters["value"].to_numpy(dtype=float), quarters["approximate"].to_numpy(dtype=bool)):
+        flags.setdefault(code, {})[p] = bool(a)
+        if not math.isnan(v):
+            i = periods.index(p)
+            if i <= limit:
+                values.setdefault(code, []).append((i, p, v))
+    out = {}
+    for code, f in flags.items():
+        rows = sorted(values.get(code, []))
+        out[code] = (pd.Series([r[2] for r in rows], index=[r[1] for r in rows], dtype=float), f)
+    return out
+
+
+_EMPTY = (pd.Series([], dtype=float), {})
+
+
+def _evaluate_goal(goal, by_indicator, catalog, plan_start, plan_end, end, plan_years, base_period, th, detail) -> dict:
     ind = catalog[goal["indicator"]]
     target_type = _text(goal.get("target_type")) or "level"
     if target_type not in TARGET_TYPES:
@@ -694,9 +738,8 @@ def _evaluate_goal(goal, quarters, catalog, plan_start, plan_end, end, plan_year
     direction = goal_dir if goal_dir in ("raise", "lower") else ind.direction
     d_word = "up" if sign_of(direction) == 1 else "down"
 
-    s_all = _series(quarters, ind.code, end)
+    s_all, flags = by_indicator.get(ind.code, _EMPTY)
     in_plan = s_all[[periods.index(p) >= periods.index(plan_start) for p in s_all.index]]
-    flags = _flags(quarters, ind.code)
     reported = len(in_plan)
     latest = in_plan.index[-1] if reported else None
     t = elapsed_share(plan_start, plan_end, latest)
@@ -768,6 +811,11 @@ def _evaluate_goal(goal, quarters, catalog, plan_start, plan_end, end, plan_year
                 row["outlook"] = classify_outlook(ratio, th.outlook_high, th.outlook_med, th.outlook_low, th.decimals)
     row["alert"] = alert_for(row["status"], attribute, row["outlook"])
 
+    if not detail:
+        row.update(projected=math.nan, projected_low=math.nan, projected_high=math.nan, projection_model="",
+                   qoq=math.nan, yoy=math.nan, cagr=math.nan, ytd=math.nan, ytd_yoy=math.nan)
+        return row
+
     # --- projection at plan end
     if target_type == "cumulative":
         tp = periods.span(plan_start, plan_end)
@@ -781,7 +829,7 @@ def _evaluate_goal(goal, quarters, catalog, plan_start, plan_end, end, plan_year
                projection_model=proj["model"])
 
     # --- trends
-    tr = indicator_trends(quarters, ind, end, base, plan_start)
+    tr = _trends(s_all, ind, base, plan_start)
     row.update(qoq=tr["qoq"], yoy=tr["yoy"], cagr=tr["cagr"], ytd=tr["ytd"], ytd_yoy=tr["ytd_yoy"])
     return row
 
@@ -828,13 +876,15 @@ def unit_goals(
     Also returns ``federation_base`` and ``federation_target``. Does not change ``goals``.
     """
     quotas = dict(quotas or {})
+    base_q = periods.previous(plan_start)
+    split = _split(unit_quarters, base_q)
     out = goals.copy()
     out["federation_base"] = goals["base"].astype(float)
     out["federation_target"] = goals["target"].astype(float)
     bases, targets, sources = [], [], []
     for goal in goals.to_dict("records"):
         ind = catalog[goal["indicator"]]
-        ub = base_value(unit_quarters, ind, plan_start)
+        ub = _base_from(split.get(ind.code, _EMPTY)[0], ind, base_q)
         fb, ft = _float(goal.get("base")), _float(goal.get("target"))
         kind = _text(goal.get("target_type")) or "level"
         quota = _float(quotas.get(ind.code))

@@ -487,6 +487,54 @@ def test_projection_at_plan_end_is_the_observed_value(catalog):
     assert row["projection_model"] == "observed"
 
 
+def test_projection_of_a_total_never_falls_below_what_is_reported():
+    # a sparse flow: 1, 0, 0, 1, 1, 0, 0, 0 -> the line falls below zero; the future quarters
+    # are clipped to 0 each, so the plan's total is at least the 3 already reported (it was 0.0)
+    s = pd.Series([1.0, 0, 0, 1, 1, 0, 0, 0], index=periods.span("2016Q1", "2017Q4"))
+    out = P.project(s, periods.span("2016Q1", "2020Q4"), log_fit=True)
+    b, a = np.polyfit(np.arange(8.0), s.to_numpy(), 1)
+    expected = 3 + sum(max(a + b * x, 0.0) for x in range(8, 20))
+    assert out["projected"] == pytest.approx(expected)
+    assert out["projected"] >= 3 and out["low"] >= 3
+    assert out["model"] == "linear"  # zeros: no compound fit
+
+
+def test_projection_of_a_falling_count_uses_compound_growth_not_a_negative_line():
+    # 24, 8, 9, 13, 20, 8, 5, 8: the line (slope -1.46 a quarter) is below zero in 2020, which a
+    # count cannot be; compound growth is used although its squared error is larger
+    s = pd.Series([24.0, 8, 9, 13, 20, 8, 5, 8], index=periods.span("2016Q1", "2017Q4"))
+    target = periods.span("2020Q1", "2020Q4")
+    x = np.arange(8.0)
+    bl, al = np.polyfit(x, np.log(s.to_numpy()), 1)
+    out = P.project(s, target, log_fit=True)
+    assert out["model"] == "compound"
+    assert out["projected"] == pytest.approx(float(np.exp(al + bl * np.arange(16.0, 20.0)).sum()))
+    assert out["projected"] > 0
+    assert P.project(s, target, log_fit=False)["projected"] == 0.0  # linear, each quarter clipped to 0
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 50), min_size=3, max_size=12))
+def test_property_a_projected_total_is_at_least_the_reported_sum(values):
+    s = pd.Series([float(v) for v in values], index=periods.span("2016Q1", periods.shift("2016Q1", len(values) - 1)))
+    out = P.project(s, periods.span("2016Q1", "2020Q4"), log_fit=True)
+    if not math.isnan(out["projected"]):
+        assert out["projected"] >= s.sum() - 1e-9
+        assert out["low"] >= s.sum() - 1e-9
+
+
+def test_evaluate_without_detail_keeps_pace_and_outlook_and_skips_projection(catalog):
+    q = frame(("members", {p: 100 + 3 * i for i, p in enumerate(periods.span("2015Q4", "2017Q4"))}),
+              ("trainees", {p: 10.0 for p in periods.span("2016Q1", "2017Q4")}))
+    goals = pd.DataFrame([goal("members", base=100, target=150), goal("trainees", target_type="cumulative", target=200)])
+    full = P.evaluate(goals, q, catalog, START, END, "2017Q4")
+    quick = P.evaluate(goals, q, catalog, START, END, "2017Q4", detail=False)
+    cols = ["status", "outlook", "progress", "ratio", "current", "alert"]
+    pd.testing.assert_frame_equal(full[cols], quick[cols])
+    assert quick["projected"].isna().all() and quick["yoy"].isna().all()
+    assert full["projected"].notna().all()
+
+
 # --------------------------------------------------------------------------- trends
 
 

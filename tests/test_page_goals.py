@@ -1,0 +1,64 @@
+"""AppTest of 五年目标: the main-indicator table, change history, adding a copied plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.apptest_util import run_app
+
+
+def open_page(page: str, lang: str = "zh", **state):
+    """Run the app in Chinese first (see tests/test_page_progress.py), then switch language and page."""
+    at = run_app("zh", **state)
+    at.session_state["lang"] = lang
+    at.switch_page(f"app_pages/{page}.py")
+    return at.run()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_main_indicator_table_as_plans_print_it(example_url, lang):
+    at = open_page("goals", lang, quarter="2017Q4")
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 19
+    ind, base, target, pace, attr = (("指标", "基期值", "目标值", "年均/累计", "属性") if lang == "zh"
+                                     else ("Indicator", "Base", "Target", "Yearly / total", "Type"))
+    members = table[table[ind] == ("会员人数" if lang == "zh" else "Union members")].iloc[0]
+    assert members[base] == ("7,167人" if lang == "zh" else "7,167 persons")
+    assert members[pace] == ("年均增长4.7%" if lang == "zh" else "4.7% a year")  # (9000/7167)^(1/5) - 1
+    assert members[attr] == ("约束性" if lang == "zh" else "Binding")
+    aid = table[table[ind] == ("救助困难党员职工" if lang == "zh" else "Hardship aid to members and workers")].iloc[0]
+    assert aid[base].endswith("（据数据）" if lang == "zh" else "(from data)")  # no base in the plan
+
+
+def test_every_change_is_shown_with_who_and_old_and_new(example_store):
+    example_store.set_targets("2016-2020", [{"indicator": "members", "target_type": "level", "base_value": 7167,
+                                             "target_value": 9500, "attribute": "约束性"}], "zhang")
+    at = open_page("goals", "zh", quarter="2017Q4")
+    history = at.dataframe[-1].value
+    latest = history.iloc[0]
+    assert latest["修改人"] == "zhang" and latest["指标"] == "会员人数"
+    assert latest["修改内容"] == "目标值: 9000 → 9500"
+    assert len(history) == 20  # 19 first versions + this change
+
+
+def test_admin_adds_a_plan_copied_from_the_previous_one(example_store):
+    at = open_page("goals", "zh", quarter="2017Q4")
+    at.text_input(key="goals_new_code").input("2021-2025")
+    form_submit = [b for b in at.button if b.label == "新增规划"][0]
+    form_submit.click().run()
+    assert not at.exception, at.exception
+    assert "已新增规划 2021-2025。" in [s.value for s in at.success]
+    plans = example_store.plans()
+    assert list(plans["code"]) == ["2016-2020", "2021-2025"]
+    copied = example_store.targets("2021-2025")
+    assert len(copied) == 19 and copied["base_value"].isna().all()
+    assert copied.set_index("indicator").loc["members", "target_value"] == 9000
+
+
+def test_a_plan_code_twice_is_refused(example_store):
+    at = open_page("goals", "en", quarter="2017Q4")
+    at.text_input(key="goals_new_code").input("2016-2020")
+    [b for b in at.button if b.label == "Add plan"][0].click().run()
+    assert any("already exists" in e.value for e in at.error)
+    assert len(example_store.plans()) == 1

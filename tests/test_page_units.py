@@ -1,0 +1,58 @@
+"""AppTest of 单位对比: the grid of units by goals and its Excel download."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from tests.apptest_util import run_app
+
+
+def open_page(page: str, lang: str = "zh", **state):
+    """Run the app in Chinese first (see tests/test_page_progress.py: AppTest formats the
+    overview's selectbox outside the script), then switch language and page."""
+    at = run_app("zh", **state)
+    at.session_state["lang"] = lang
+    at.switch_page(f"app_pages/{page}.py")
+    return at.run()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_grid_of_children_by_goals(example_url, lang):
+    at = open_page("units", lang, quarter="2017Q4")
+    assert not at.exception, at.exception
+    grid = at.dataframe[0].value
+    assert grid.shape == (44, 19)  # the federation and its 43 units; 19 goals
+    first = grid.iloc[0]
+    members = "会员人数" if lang == "zh" else "Union members"
+    assert first[members] == ("▼ 滞后" if lang == "zh" else "▼ Behind")
+    keep = "集体合同签订率" if lang == "zh" else "Collective contract rate"
+    assert first[keep] == ("↗ 预计可完成" if lang == "zh" else "↗ On track")  # no number: its outlook
+
+
+def test_all_units_and_excel_download(example_url):
+    at = open_page("units", "zh", quarter="2017Q4")
+    at.radio(key="units_scope").set_value("all").run()
+    assert at.dataframe[0].value.shape[0] == 84
+    data = at.get("download_button")[0].proto
+    assert data.label == "下载 Excel"
+
+
+def test_excel_grid_has_the_cells_and_colours(example_url):
+    import app_cache  # noqa: F401 - the page's own builders, on the page's own frames
+    from metrics import goals as G
+    from tables import grid_cells, status_grid_table, status_grid_xlsx
+
+    at = open_page("units", "zh", quarter="2017Q4")
+    shown = at.dataframe[0].value
+    ev = pd.DataFrame({"unit": ["LGQ", "LGQ"], "indicator": ["members", "collective_contract_rate"],
+                       "status": ["behind", "direction_only"], "outlook": ["limited", "on_track"]})
+    grid = grid_cells(G.status_grid(ev), G.status_grid(ev, "outlook"))
+    data = status_grid_xlsx(grid, shown.iloc[:1, :2].set_axis(["会员人数", "集体合同签订率"], axis=1), "标题")
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert ws["A1"].value == "标题" and ws["B3"].value == "会员人数"
+    assert ws["B4"].fill.fgColor.rgb.endswith("E69F00")  # behind
+    assert ws["C4"].fill.fgColor.rgb.endswith("56B4E9")  # outlook on track
