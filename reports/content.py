@@ -39,7 +39,7 @@ from metrics.report_text import (
 )
 from metrics.wording import join_list, phrase, span_label
 
-TRACE_COLUMNS = ["area", "indicator", "unit", "period", "value", "approximate", "upload_id", "filename"]
+TRACE_COLUMNS = ["area", "indicator", "unit", "unit_name", "period", "value", "approximate", "upload_id", "filename"]
 MAIN_COLUMNS = ["indicator", "name", "unit", "base", "target", "target_text", "current", "progress",
                 "status", "status_label", "attribute", "approximate"]
 NEXT_COLUMNS = ["indicator", "name", "unit", "base", "target", "target_text", "target_type",
@@ -160,6 +160,13 @@ def _unit_name(units: pd.DataFrame, code: str, lang: str) -> str:
     return clean_text(name)
 
 
+def _unit_names(units: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Every unit's name in ``lang`` (the Chinese name where there is no English one)."""
+    zh = units["name_zh"].fillna("").astype(str)
+    names = units["name_en"].fillna("").astype(str).where(lambda s: s.str.strip() != "", zh) if lang == "en" else zh
+    return {str(c): clean_text(n) for c, n in zip(units["code"], names)}
+
+
 def _nan(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
 
@@ -197,7 +204,7 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
                            source_approximate=bool(row["approximate"]), counter=counter)
 
     yearly = _yearly(quarters, catalog, start_year, end_year, as_of)
-    trace_all = _trace(inputs, unit, catalog, values, start, as_of)
+    trace_all = _trace(inputs, unit, catalog, values, start, as_of, lang)
     templates = strings(lang)
 
     sections: list[Section] = []
@@ -308,7 +315,7 @@ def _yearly(quarters: pd.DataFrame, catalog: Catalog, y0: int, y1: int, as_of: s
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["indicator", "year", "value"])
 
 
-def _trace(inputs: Inputs, unit: str, catalog: Catalog, values: pd.DataFrame, start: str, as_of: str | None) -> pd.DataFrame:
+def _trace(inputs: Inputs, unit: str, catalog: Catalog, values: pd.DataFrame, start: str, as_of: str | None, lang: str) -> pd.DataFrame:
     """The stored observations behind each figure: for a flow (or a rate of flows) every
     quarter of the span up to ``as_of``; for a stock (or a rate of stocks) the quarter the
     figure comes from. Units: ``unit`` and its descendants."""
@@ -332,7 +339,8 @@ def _trace(inputs: Inputs, unit: str, catalog: Catalog, values: pd.DataFrame, st
     merged = obs.merge(keys, on="indicator")
     merged = merged[merged["only"].isna() | (merged["period"] == merged["only"])]
     names = dict(zip(inputs.uploads["id"], inputs.uploads["filename"].map(clean_text)))
-    merged = merged.assign(filename=merged["upload_id"].map(names), area="")
+    unit_names = _unit_names(inputs.units, lang)
+    merged = merged.assign(filename=merged["upload_id"].map(names), area="", unit_name=merged["unit"].map(unit_names))
     return merged.sort_values(["indicator", "period", "unit"])[TRACE_COLUMNS].reset_index(drop=True)
 
 
