@@ -324,7 +324,7 @@ def _trace(inputs: Inputs, unit: str, catalog: Catalog, values: pd.DataFrame, st
     members = set(rollup.subtree(inputs.units, unit))
     obs = inputs.observations
     lo, hi = periods.index(start), periods.index(as_of)
-    pidx = obs["period"].map(periods.index)
+    pidx = obs["period"].map({p: periods.index(p) for p in obs["period"].unique()})
     obs = obs[obs["unit"].isin(members) & (pidx >= lo) & (pidx <= hi) & obs["value"].notna()]
     wanted = []
     for _, row in values.iterrows():

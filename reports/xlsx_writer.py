@@ -139,13 +139,29 @@ def write_xlsx(report: Report) -> bytes:
     names = {c: report.figures.set_index("indicator")["name"].get(c, c) for c in report.figures["indicator"]}
     area_names = {sec.code: sec.title for sec in report.sections}
     trace = _Sheet(wb, lab["sheet.trace"], report.title,
-                   [lab["area"], lab["indicator"], lab["unit_code"], lab["unit_name"], lab["quarter"], lab["value"],
-                    lab["approximate"], lab["upload_id"], lab["filename"]],
-                   [16, 28, 10, 28, 14, 12, 8, 10, 28])
-    for r in report.trace.itertuples(index=False):
-        trace.row([area_names.get(r.area, r.area), names.get(r.indicator, r.indicator), r.unit, r.unit_name,
-                   periods.label(r.period, lang), _num(r.value), bool(r.approximate), int(r.upload_id), r.filename],
-                  {5: DECIMAL if not float(r.value).is_integer() else COUNT, 7: COUNT})
+                   [lab["area"], lab["indicator"], lab["unit_code"], lab["unit_name"], lab["quarters"], lab["n_quarters"],
+                    lab["value"], lab["approximate"], lab["upload_id"]],
+                   [16, 28, 10, 28, 30, 8, 12, 8, 30])
+    # one row per indicator and unit: the quarters and uploads behind its part of the figure
+    # (the upload numbers are listed on the sources sheet); plain values, so a large data set
+    # stays quick to write
+    tr = report.trace
+    if len(tr):
+        order = {p: periods.index(p) for p in tr["period"].unique()}
+        grouped = (tr.assign(_i=tr["period"].map(order))
+                   .groupby(["area", "indicator", "unit", "unit_name"], sort=False)
+                   .agg(first=("_i", "min"), last=("_i", "max"), n=("_i", "size"), value=("value", "sum"),
+                        approximate=("approximate", "any"),
+                        uploads=("upload_id", lambda s: "、".join(str(u) for u in sorted(set(s))))))
+        safe: dict[str, str] = {}
+        for (area, code, unit, unit_name), g in grouped.iterrows():
+            first, last = periods.label(periods.from_index(g["first"]), lang), periods.label(periods.from_index(g["last"]), lang)
+            trace.ws.append([
+                safe.setdefault(area, safe_text(area_names.get(area, area))),
+                safe.setdefault(code, safe_text(names.get(code, code))),
+                safe_text(unit), safe_text(unit_name), first if first == last else f"{first}–{last}",
+                int(g["n"]), float(g["value"]), bool(g["approximate"]), g["uploads"],
+            ])
 
     src = _Sheet(wb, lab["sheet.sources"], t("report.doc.sources_caption", lang),
                  [lab["upload_id"], lab["filename"], lab["report_period"], lab["uploaded_at"], lab["uploader"]],

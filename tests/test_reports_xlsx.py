@@ -34,7 +34,7 @@ def test_one_sheet_per_table_with_numbers_as_numbers(example_store):
     assert rows["企业建会率"][5].number_format == "0.0"
     figures = {r[1].value: r for r in wb["各领域数据"].iter_rows(min_row=3)}
     assert figures["为农民工讨薪金额"][3].number_format == "#,##0"
-    assert wb["数据溯源"].max_row - 2 == len(report.trace)
+    assert wb["数据溯源"].max_row - 2 == len(report.trace.groupby(["area", "indicator", "unit"]))
     assert wb["数据来源"].max_row - 2 == len(report.sources)
 
 
