@@ -200,3 +200,36 @@ def unit_evaluations(plan: str, as_of: str, unit_codes: list[str], indicators: l
 
 # ---- congress work report -------------------------------------------------------------------
 # (cached loaders for the report page go here)
+
+
+def report_inputs():
+    """What the congress report is built from, from the cached loaders above."""
+    from reports.content import Inputs
+
+    plan_codes = list(plans()["code"]) if len(plans()) else []
+    return Inputs(observations=observations(), units=units(), uploads=uploads(), plans=plans(),
+                  targets={code: targets(code) for code in plan_codes}, catalog=resources.catalog())
+
+
+@st.cache_data(show_spinner=False)
+def _report_spans(key: tuple) -> list[tuple[int, int]]:
+    from reports.content import available_spans
+
+    return available_spans(report_inputs())
+
+
+def report_spans() -> list[tuple[int, int]]:
+    """Five-year spans with data, newest first."""
+    return _report_spans(version())
+
+
+@st.cache_data(show_spinner=False)
+def _report_content(key: tuple, start: int, end: int, unit: str, lang: str):
+    from reports.content import build_report
+
+    return build_report(report_inputs(), start, end, unit, lang)
+
+
+def report_content(start: int, end: int, unit: str, lang: str):
+    """The report's content (:class:`reports.content.Report`) for one span, unit and language."""
+    return _report_content(version(), start, end, unit, lang)

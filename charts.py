@@ -203,3 +203,40 @@ def units_progress_chart(frame, *, names: list[str], value: str, unit: str, lang
 
 # ---- congress work report (static charts for the .docx) --------------------------------------
 # (report charts go here)
+
+
+def report_area_chart(yearly, *, names: dict, units: dict, title: str, lang: str = "zh") -> go.Figure:
+    """One area of the congress report: a small bar chart per indicator, by year.
+
+    ``yearly``: ``indicator, year, value`` (flows summed over the year, stocks and rates at
+    the year's last quarter: :func:`reports.content.build_report` gives it per section);
+    ``names`` and ``units``: indicator code -> label in ``lang``. Panels follow the order of
+    ``names``; an indicator with no value is left out. Each bar carries its value, so the
+    picture reads without hovering (it is printed in the Word report).
+    """
+    from plotly.subplots import make_subplots
+
+    codes = [c for c in names if c in set(yearly["indicator"])]
+    cols = min(3, max(1, len(codes)))
+    rows = max(1, -(-len(codes) // cols))
+    sep = "" if lang == "zh" else " "
+    titles = [f"{names[c]}{'（' if lang == 'zh' else ' ('}{units[c]}{'）' if lang == 'zh' else ')'}" for c in codes]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles or None,
+                        horizontal_spacing=0.08, vertical_spacing=min(0.3, 0.45 / rows) if rows > 1 else 0.1)
+    for i, code in enumerate(codes):
+        part = yearly[yearly["indicator"] == code].sort_values("year")
+        values = part["value"].astype(float)
+        text = [f"{v:,.1f}" if units[code] == "%" else (f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}") for v in values]
+        fig.add_trace(go.Bar(x=[str(y) for y in part["year"]], y=values, text=text, textposition="outside",
+                             cliponaxis=False, marker_color=PRIMARY, name=names[code], showlegend=False,
+                             hovertemplate="%{x}: %{y:,.1f}" + sep + units[code] + "<extra></extra>"),
+                      row=i // cols + 1, col=i % cols + 1)
+    fig.update_layout(
+        template="plotly_white", title={"text": title, "x": 0.0, "font": {"size": 16}},
+        font={"family": FONT, "size": 12, "color": SECONDARY}, height=90 + 210 * rows, width=900,
+        margin={"l": 40, "r": 20, "t": 80, "b": 30}, bargap=0.35,
+    )
+    fig.update_annotations(font={"size": 12, "family": FONT})
+    fig.update_xaxes(type="category", tickfont={"size": 11})
+    fig.update_yaxes(gridcolor=GRID, rangemode="tozero", showticklabels=False)
+    return fig

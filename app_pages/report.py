@@ -1,6 +1,82 @@
-"""Placeholder until this page lands."""
+"""工作报告: what do the data say for the congress work report of a five-year span, and where
+does each figure come from? Preview the sentences, tables and charts; download Word and Excel."""
+
 import streamlit as st
 
-from ui import tr
+import app_cache
+import resources
+from metrics.wording import span_label
+from reports import preview
+from reports.build import area_figures, build
+from ui import lang, tr, unit_name
 
-st.title(tr("common.nav.report"))
+spans = app_cache.report_spans()
+units = app_cache.units()
+st.title(tr("report.title"))
+st.caption(tr("report.intro"))
+if not spans:
+    st.info(tr("report.no_data"))
+    st.stop()
+
+left, right = st.columns(2)
+span = left.selectbox(tr("report.span"), spans, key="report_span", format_func=lambda s: span_label(*s, lang()))
+codes = units["code"].tolist()
+default = codes.index(st.session_state["unit"]) if st.session_state.get("unit") in codes else 0
+unit = right.selectbox(tr("report.unit"), codes, index=default, key="report_unit",
+                       format_func=lambda c: unit_name(units, c))
+
+report = app_cache.report_content(span[0], span[1], unit, lang())
+key = (app_cache.version(), span, unit, lang())
+
+if st.button(tr("report.build"), key="report_build", type="primary", icon=":material/description:"):
+    with st.status(tr("report.building"), expanded=False) as status:
+        built = build(app_cache.report_inputs(), span[0], span[1], unit, lang(), keep_open=True,
+                      on_step=lambda step: status.update(label=tr(f"report.step.{step}")))
+        st.session_state["report_files"] = (key, built.docx, built.xlsx)
+        status.update(label=tr("report.built"), state="complete")
+files = st.session_state.get("report_files")
+if files and files[0] == key:
+    names = {"span": f"{span[0]}-{span[1]}", "unit": unit}
+    a, b = st.columns(2)
+    a.download_button(tr("report.download_docx"), files[1], file_name=tr("report.file.docx", **names),
+                      mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                      key="report_download_docx", icon=":material/download:")
+    b.download_button(tr("report.download_xlsx"), files[2], file_name=tr("report.file.xlsx", **names),
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      key="report_download_xlsx", icon=":material/table:")
+
+st.divider()
+st.header(preview.markdown_safe(report.title))
+st.caption(preview.markdown_safe(report.subtitle))
+st.subheader(preview.markdown_safe(report.review_heading))
+figures = area_figures(report, resources.catalog())
+for i, (section, figure) in enumerate(zip(report.sections, figures)):
+    st.markdown(f"**{preview.markdown_safe(section.title)}**")
+    if not section.sentences:
+        st.caption(tr("report.no_data"))
+        continue
+    st.markdown(preview.markdown_safe(("" if lang() == "zh" else " ").join(s.text for s in section.sentences)))
+    with st.expander(tr("report.trace", area=section.title), icon=":material/fact_check:"):
+        st.caption(tr("report.trace_caption"))
+        st.dataframe(preview.trace_table(report, i), hide_index=True, width="stretch")
+    if figure is not None:
+        st.plotly_chart(figure, key=f"report_chart_{section.code}", width="stretch")
+
+st.subheader(tr("report.doc.main_table"))
+if report.main_note:
+    st.caption(report.main_note)
+st.caption(preview.markdown_safe(report.main_caption))
+st.dataframe(preview.main_table(report), hide_index=True, width="stretch")
+
+st.subheader(tr("report.doc.next_plan"))
+if report.next_plan is None:
+    st.caption(tr("report.no_next_plan"))
+else:
+    for sentence in report.next_sentences:
+        st.markdown(preview.markdown_safe(sentence))
+    st.caption(preview.markdown_safe(report.next_caption))
+    st.dataframe(preview.next_table(report), hide_index=True, width="stretch")
+
+st.subheader(tr("report.doc.note"))
+for note in report.notes:
+    st.caption(preview.markdown_safe(note))

@@ -1,0 +1,200 @@
+"""Sentences of the congress work report, built from figures and sentence templates.
+
+Pure: templates (plain strings, from the i18n catalog) and figures in, sentences out; no
+Streamlit, no I/O. No figure is ever written in a template: a template names the indicator
+whose figure goes in its place, and the figure is phrased by :mod:`metrics.wording`.
+
+Templates
+---------
+A *clause* template is text with placeholders in ``str.format`` syntax:
+
+* ``{collective_contract_rate}`` -- an indicator code: its figure over the span, phrased with
+  the catalog unit (``98%``, ``1500家``, ``200余万元``);
+* ``{certified_technicians:名}`` -- the same with the measure word after ``:`` in place of
+  the catalog unit (``5名``; a Chinese report counts people as 名 in a running sentence);
+* ``{since}`` -- the opener for the span (``五年来`` / ``2016年以来``).
+
+A clause whose figures are not all there is left out (a report leaves out what it has no
+data for rather than printing zeros); a sentence is its remaining clauses joined by the
+sentence's separator (``，`` or ``；``) and ended with ``。``; a sentence with no clause left
+is left out. An opener belongs to the first clause of a sentence, so a sentence opens with
+it even when that clause's figures are missing (:func:`render_sentence`).
+
+>>> from metrics.catalog import Indicator
+>>> ind = Indicator("members", "会员人数", "Union members", "人", "persons", "stock", "organisation")
+>>> render_clause("发展会员{members}", {"members": figure_text(7167, ind)})
+'发展会员7167人'
+>>> render_sentence(["累计组织1500家企业建立工会组织", "发展会员7167人"])
+'累计组织1500家企业建立工会组织，发展会员7167人。'
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from metrics.wording import phrase
+
+if TYPE_CHECKING:
+    from metrics.catalog import Indicator
+
+SPECIAL_FIELDS = ("since",)
+SEPARATORS = {
+    "zh": {"comma": "，", "semicolon": "；", "end": "。"},
+    "en": {"comma": ", ", "semicolon": "; ", "end": "."},
+}
+_ZH_DIGITS = "零一二三四五六七八九十"
+
+
+@dataclass(frozen=True)
+class SentenceSpec:
+    """One sentence of an area: its clause keys (under ``report.sentence.<area>.``), in order,
+    and the separator between clauses (``"comma"`` or ``"semicolon"``)."""
+
+    clauses: tuple[str, ...]
+    sep: str = "comma"
+
+
+def _s(*clauses: str, sep: str = "comma") -> SentenceSpec:
+    return SentenceSpec(tuple(clauses), sep)
+
+
+#: The sentences of each area, in the order of the seed report (2016 congress review).
+#: The words are in ``i18n/<lang>/report.toml`` under ``sentence.<area>.<clause>``.
+AREA_SENTENCES: dict[str, tuple[SentenceSpec, ...]] = {
+    "rights": (
+        _s("contract_rate"),
+        _s("regional_contracts"),
+        _s("congress_rate"),
+        _s("harmonious"),
+    ),
+    "organisation": (
+        _s("problems", "disputes", "wages", "hardship", "supplies"),
+        _s("union_enterprises", "members"),
+        _s("establishment_rate", "membership_rate"),
+    ),
+    "skills": (
+        _s("training_sessions", "trainees"),
+        _s("technicians"),
+        _s("libraries", "library_enterprises"),
+    ),
+    "services": (
+        _s("member_cards", "card_rate"),
+        _s("policies", "premiums", "claims", "payouts"),
+        _s("offpeak", "tickets"),
+    ),
+    "hub": (
+        _s("education", "volunteers", "culture", "artworks_submitted", "artworks_awarded", sep="semicolon"),
+        _s("model_workers"),
+    ),
+    "self_building": (
+        _s("service_station"),
+        _s("research_reports"),
+    ),
+}
+
+
+def fields(template: str) -> list[tuple[str, str]]:
+    """The placeholders of a template as ``(name, format_spec)`` pairs, in order.
+
+    >>> fields("辖区{certified_technicians:名}专业技术人员{since}")
+    [('certified_technicians', '名'), ('since', '')]
+    """
+    return [(name, spec or "") for _, name, spec, _ in string.Formatter().parse(template) if name is not None]
+
+
+def indicator_codes(template: str) -> list[str]:
+    """The indicator codes a template uses (placeholders other than ``since``)."""
+    return [name for name, _ in fields(template) if name not in SPECIAL_FIELDS]
+
+
+def figure_text(
+    value: float | None,
+    indicator: Indicator,
+    *,
+    lang: str = "zh",
+    source_approximate: bool = False,
+    counter: str = "",
+) -> str | None:
+    """The figure as the report states it: the catalog's ``approx_wording`` decides 余 wording,
+    and a figure that was already an estimate in the source (``source_approximate``) is never
+    stated as exact. ``counter`` replaces the unit label (Chinese only, e.g. ``名`` for 人).
+    None when the value is missing."""
+    unit = counter if (counter and lang == "zh") else indicator.unit_label(lang)
+    return phrase(value, unit, approximate=indicator.approx_wording or source_approximate, lang=lang)
+
+
+def render_clause(template: str, figures: Mapping[str, str | None], extras: Mapping[str, str] | None = None) -> str | None:
+    """Fill a clause template. ``figures`` maps ``code`` (or ``code:counter``) to the phrased
+    figure; ``extras`` gives the special fields (``since``). None if any figure is missing.
+
+    Literal braces in a template are written ``{{`` and ``}}``.
+    """
+    extras = extras or {}
+    out = []
+    for literal, name, spec, _ in string.Formatter().parse(template):
+        out.append(literal)
+        if name is None:
+            continue
+        if name in SPECIAL_FIELDS:
+            text = extras.get(name)
+        else:
+            text = figures.get(f"{name}:{spec}" if spec else name)
+        if text is None:
+            return None
+        out.append(text)
+    return "".join(out)
+
+
+def render_sentence(clauses: Iterable[str | None], lang: str = "zh", sep: str = "comma", opener: str = "") -> str | None:
+    """Join the clauses that are there into one sentence; None when none is.
+
+    ``opener`` (``五年来``) is put in front, followed by a comma. English sentences start with
+    a capital letter.
+
+    >>> render_sentence(["帮助企业解决难题15件", None, "调解劳资纠纷12件"], opener="五年来")
+    '五年来，帮助企业解决难题15件，调解劳资纠纷12件。'
+    >>> render_sentence([None, None]) is None
+    True
+    """
+    marks = SEPARATORS[lang]
+    parts = [c for c in clauses if c]
+    if not parts:
+        return None
+    text = marks[sep].join(parts)
+    if opener:
+        text = opener + marks["comma"] + text
+    if lang == "en":
+        text = text[:1].upper() + text[1:]
+    return text + marks["end"]
+
+
+def years_word(years: int, lang: str = "zh") -> str:
+    """A number of years as a report writes it: ``五`` (Chinese numerals up to ten), else digits.
+
+    >>> years_word(5), years_word(12), years_word(5, "en")
+    ('五', '12', 'five')
+    """
+    if lang == "en":
+        words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+        return words[years] if 0 <= years <= 10 else str(years)
+    return _ZH_DIGITS[years] if 0 <= years <= 10 else str(years)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(text: object) -> str:
+    """Text safe to put in a Word or Excel file: control characters (other than tab and line
+    breaks), lone surrogates and non-characters removed; markup is kept as plain text (the
+    writers escape it). ``None`` gives ``""``.
+
+    >>> clean_text("C01\\x00<b>工会</b>\\x0b")
+    'C01<b>工会</b>'
+    """
+    if text is None:
+        return ""
+    return _CONTROL.sub("", str(text))

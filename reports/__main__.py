@@ -1,0 +1,56 @@
+"""``python -m reports --span 2011-2015 --out FILE.docx [--xlsx FILE.xlsx] [--db URL] [--unit CODE] [--lang zh|en]``
+
+Builds the congress work report (and, with ``--xlsx``, its tables) from the database
+(``--db``, else ``$UNION_DB_URL``, else var/union.sqlite). Exits 2 on a bad argument (unknown
+unit, malformed span) with the reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import resources
+from reports.build import build
+from reports.content import load_inputs, parse_span, root_unit
+from store.db import open_store
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reports", description="Build the congress work report (.docx) and its tables (.xlsx).")
+    parser.add_argument("--span", required=True, help="five-year span, e.g. 2011-2015")
+    parser.add_argument("--out", required=True, type=Path, help="the .docx to write")
+    parser.add_argument("--xlsx", type=Path, help="also write the tables to this .xlsx")
+    parser.add_argument("--db", help="database URL (default $UNION_DB_URL or var/union.sqlite)")
+    parser.add_argument("--unit", help="unit code (default: the federation)")
+    parser.add_argument("--lang", choices=["zh", "en"], default="zh")
+    parser.add_argument("--no-charts", action="store_true", help="leave the charts out (no Chromium needed)")
+    args = parser.parse_args(argv)
+    try:
+        start, end = parse_span(args.span)
+    except ValueError as exc:
+        parser.error(str(exc))
+    started = time.perf_counter()
+    store = open_store(args.db)
+    inputs = load_inputs(store, resources.catalog())
+    if inputs.units.empty:
+        parser.error("the database has no units (load data first)")
+    unit = args.unit or root_unit(inputs.units)
+    if unit not in set(inputs.units["code"]):
+        parser.error(f"unknown unit {args.unit!r}")
+    built = build(inputs, start, end, unit, args.lang, charts=not args.no_charts)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(built.docx)
+    if args.xlsx:
+        args.xlsx.parent.mkdir(parents=True, exist_ok=True)
+        args.xlsx.write_bytes(built.xlsx)
+    steps = ", ".join(f"{k} {v:.2f} s" for k, v in built.timings.items())
+    print(f"{args.out}{' and ' + str(args.xlsx) if args.xlsx else ''}: {built.report.title} "
+          f"({time.perf_counter() - started:.1f} s: {steps})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

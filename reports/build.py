@@ -1,0 +1,83 @@
+"""One call that builds everything the report page and ``python -m reports`` hand out: the
+content, the area charts, the .docx and the .xlsx."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import plotly.graph_objects as go
+
+from charts import report_area_chart
+from metrics.catalog import Catalog
+from reports.charts import render_pngs
+from reports.content import Inputs, Report, build_report
+from reports.docx_writer import write_docx
+from reports.xlsx_writer import write_xlsx
+
+STEPS = ("content", "charts", "docx", "xlsx")
+
+
+@dataclass
+class Built:
+    report: Report
+    docx: bytes
+    xlsx: bytes
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step
+
+
+def area_figures(report: Report, catalog: Catalog) -> list[go.Figure | None]:
+    """One chart per section (None for a section without figures), labels in the report's language."""
+    lang = report.lang
+    figures: list[go.Figure | None] = []
+    for sec in report.sections:
+        if sec.yearly.empty:
+            figures.append(None)
+            continue
+        figures.append(report_area_chart(
+            sec.yearly, names={c: catalog[c].name(lang) for c in sec.indicators},
+            units={c: catalog[c].unit_label(lang) for c in sec.indicators}, title=sec.title, lang=lang))
+    return figures
+
+
+def build(
+    inputs: Inputs,
+    start_year: int,
+    end_year: int,
+    unit: str | None = None,
+    lang: str = "zh",
+    *,
+    charts: bool = True,
+    keep_open: bool = False,
+    on_step: Callable[[str], None] | None = None,
+) -> Built:
+    """Content, charts (unless ``charts=False``), .docx and .xlsx for one span and unit.
+    ``on_step(step)`` is called before each of :data:`STEPS` (for a progress display)."""
+    timings: dict[str, float] = {}
+
+    def step(name: str):
+        if on_step:
+            on_step(name)
+        timings[name] = time.perf_counter()
+
+    def done(name: str):
+        timings[name] = time.perf_counter() - timings[name]
+
+    step("content")
+    report = build_report(inputs, start_year, end_year, unit, lang)
+    done("content")
+    step("charts")
+    pngs: list[bytes | None] = []
+    if charts:
+        figures = area_figures(report, inputs.catalog)
+        rendered = iter(render_pngs([f for f in figures if f is not None], keep_open=keep_open))
+        pngs = [next(rendered) if f is not None else None for f in figures]
+    done("charts")
+    step("docx")
+    docx = write_docx(report, pngs)
+    done("docx")
+    step("xlsx")
+    xlsx = write_xlsx(report)
+    done("xlsx")
+    return Built(report, docx, xlsx, timings)

@@ -1,0 +1,61 @@
+"""What the report page shows of a :class:`reports.content.Report`: display tables with
+labels in the report's language, and text made safe for Streamlit's Markdown."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from reports.content import Report
+
+_MD = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def markdown_safe(text: str) -> str:
+    """Text shown literally by ``st.markdown`` (Markdown and HTML characters escaped).
+
+    >>> markdown_safe("<b>*工会*</b>")
+    '\\\\<b\\\\>\\\\*工会\\\\*\\\\</b\\\\>'
+    """
+    return _MD.sub(r"\\\1", str(text))
+
+
+def _fmt(value, unit: str = "") -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    value = float(value)
+    if unit == "%":
+        return f"{value:.1f}"
+    return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+
+
+def main_table(report: Report) -> pd.DataFrame:
+    lab = report.labels
+    t = report.main_table
+    return pd.DataFrame({
+        lab["indicator"]: t["name"], lab["unit"]: t["unit"],
+        lab["base"]: [_fmt(v, u) for v, u in zip(t["base"], t["unit"])],
+        lab["target"]: t["target_text"].replace("", "—"),
+        lab["current"]: [_fmt(v, u) for v, u in zip(t["current"], t["unit"])],
+        lab["progress"]: [("—" if pd.isna(p) or abs(p) == float("inf") else f"{p * 100:.1f}%") for p in t["progress"]],
+        lab["status"]: t["status_label"].replace("", "—"), lab["attribute"]: t["attribute"].replace("", "—"),
+    })
+
+
+def next_table(report: Report) -> pd.DataFrame:
+    lab = report.labels
+    t = report.next_table
+    return pd.DataFrame({
+        lab["indicator"]: t["name"], lab["unit"]: t["unit"],
+        lab["base"]: [_fmt(v, u) for v, u in zip(t["base"], t["unit"])],
+        lab["target"]: t["target_text"], lab["target_type"]: t["target_type_label"], lab["attribute"]: t["attribute"],
+    })
+
+
+def trace_table(report: Report, section_index: int) -> pd.DataFrame:
+    """Per indicator of a section: the figure as worded, how many units, which quarters, which uploads."""
+    lab = report.labels
+    s = report.sections[section_index].trace_summary
+    return s.rename(columns={"indicator": lab["indicator"], "wording": lab["wording"], "n_units": lab["n_units"],
+                             "quarters": lab["quarters"], "uploads": lab["uploads"]})

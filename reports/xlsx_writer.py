@@ -1,0 +1,176 @@
+"""The report's tables as an Excel workbook (openpyxl), one sheet per table.
+
+Each sheet: the table's caption in row 1, the header in row 2, data from row 3 (panes frozen
+below the header). Numbers are written as numbers with a number format (counts ``0``, rates
+``0.0``, money ``#,##0``, progress ``0.0%``); missing numbers are empty cells.
+
+Formula injection: a text cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab or
+carriage return, which some programs strip before them) is written with a leading ``'`` so no
+spreadsheet program evaluates it (OWASP "CSV injection"); every text is also stripped of
+control characters that are illegal in XML (:func:`metrics.report_text.clean_text`).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from i18n import t
+from metrics import periods
+from metrics.report_text import clean_text
+from reports.content import Report
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+COUNT, RATE, MONEY, DECIMAL, PERCENT = "0", "0.0", "#,##0", "0.00", "0.0%"
+
+
+def safe_text(value: object) -> str:
+    """Text that a spreadsheet shows as typed: control characters removed, and a leading
+    ``'`` before ``=``, ``+``, ``-``, ``@``, tab or carriage return.
+
+    >>> safe_text("=HYPERLINK(\\"http://x\\")"), safe_text("-3"), safe_text("会员人数")
+    ('\\'=HYPERLINK("http://x")', "'-3", '会员人数')
+    """
+    text = clean_text(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _format_for(unit: str) -> str:
+    if unit == "%":
+        return RATE
+    if unit in ("元", "yuan"):
+        return MONEY
+    return COUNT
+
+
+class _Sheet:
+    def __init__(self, wb: Workbook, title: str, caption: str, header: list[str], widths: list[int]):
+        self.ws = wb.create_sheet(safe_text(title)[:31].replace("'", "") or "Sheet")
+        for i, w in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(i)].width = w
+        self.ws.freeze_panes = "A3"
+        cap = WriteOnlyCell(self.ws, value=safe_text(caption))
+        cap.font = Font(bold=True, size=12)
+        self.ws.append([cap])
+        head = []
+        for text in header:
+            cell = WriteOnlyCell(self.ws, value=safe_text(text))
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            head.append(cell)
+        self.ws.append(head)
+
+    def row(self, values: list[object], formats: dict[int, str] | None = None) -> None:
+        formats = formats or {}
+        cells = []
+        for j, value in enumerate(values):
+            if isinstance(value, bool):
+                cells.append(WriteOnlyCell(self.ws, value=value))
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                v = float(value)
+                cell = WriteOnlyCell(self.ws, value=None if (math.isnan(v) or math.isinf(v)) else (int(v) if v.is_integer() and formats.get(j) in (COUNT, MONEY) else v))
+                if j in formats:
+                    cell.number_format = formats[j]
+                cells.append(cell)
+            elif value is None:
+                cells.append(WriteOnlyCell(self.ws, value=None))
+            else:
+                cells.append(WriteOnlyCell(self.ws, value=safe_text(value)))
+        self.ws.append(cells)
+
+
+def _num(value) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+def write_xlsx(report: Report) -> bytes:
+    """The .xlsx bytes with the report's tables: main indicators, next five years' goals,
+    figures by area, the report's sentences, traceability (the observations behind each
+    figure) and sources (the uploads)."""
+    lang, lab = report.lang, report.labels
+    wb = Workbook(write_only=True)
+
+    main = _Sheet(wb, lab["sheet.main"], report.main_caption,
+                  [lab["indicator"], lab["unit"], lab["base"], lab["target"], lab["target_type"], lab["current"],
+                   lab["progress"], lab["status"], lab["attribute"], lab["approximate"]],
+                  [30, 8, 12, 12, 12, 12, 12, 14, 10, 8])
+    for _, r in report.main_table.iterrows():
+        fmt = _format_for(r["unit"])
+        progress = _num(r["progress"])
+        if progress is not None and math.isinf(progress):
+            progress = None
+        target = _num(r["target"])
+        main.row([r["name"], r["unit"], _num(r["base"]), target if target is not None else None,
+                  "" if target is not None else r["target_text"], _num(r["current"]), progress,
+                  r["status_label"], r["attribute"], bool(r["approximate"])],
+                 {2: fmt, 3: fmt, 5: fmt, 6: PERCENT})
+
+    nxt = _Sheet(wb, lab["sheet.next"], report.next_caption or t("report.no_next_plan", lang),
+                 [lab["indicator"], lab["unit"], lab["base"], lab["target"], lab["target_type"], lab["attribute"], lab["sentence"]],
+                 [30, 8, 12, 12, 12, 10, 50])
+    for _, r in report.next_table.iterrows():
+        fmt = _format_for(r["unit"])
+        target = _num(r["target"])
+        nxt.row([r["name"], r["unit"], _num(r["base"]), target if target is not None else r["target_text"],
+                 r["target_type_label"], r["attribute"], r["sentence"]], {2: fmt, 3: fmt})
+
+    figs = _Sheet(wb, lab["sheet.figures"], report.title,
+                  [lab["area"], lab["indicator"], lab["unit"], lab["value"], lab["wording"], lab["period"], lab["approximate"]],
+                  [16, 30, 8, 14, 16, 14, 8])
+    for _, r in report.figures.iterrows():
+        figs.row([r["area"], r["name"], r["unit"], _num(r["value"]), r["wording"],
+                  periods.label(r["period"], lang), bool(r["approximate"])],
+                 {3: DECIMAL if not float(r["value"]).is_integer() else _format_for(r["unit"])})
+
+    sents = _Sheet(wb, lab["sheet.sentences"], report.title, [lab["area"], lab["sentence"]], [16, 100])
+    for sec in report.sections:
+        for s in sec.sentences:
+            sents.row([sec.title, s.text])
+
+    names = {c: report.figures.set_index("indicator")["name"].get(c, c) for c in report.figures["indicator"]}
+    area_names = {sec.code: sec.title for sec in report.sections}
+    trace = _Sheet(wb, lab["sheet.trace"], report.title,
+                   [lab["area"], lab["indicator"], lab["unit_code"], lab["unit_name"], lab["quarters"], lab["n_quarters"],
+                    lab["value"], lab["approximate"], lab["upload_id"]],
+                   [16, 28, 10, 28, 30, 8, 12, 8, 30])
+    # one row per indicator and unit: the quarters and uploads behind its part of the figure
+    # (the upload numbers are listed on the sources sheet); plain values, so a large data set
+    # stays quick to write
+    tr = report.trace
+    if len(tr):
+        order = {p: periods.index(p) for p in tr["period"].unique()}
+        grouped = (tr.assign(_i=tr["period"].map(order))
+                   .groupby(["area", "indicator", "unit", "unit_name"], sort=False)
+                   .agg(first=("_i", "min"), last=("_i", "max"), n=("_i", "size"), value=("value", "sum"),
+                        approximate=("approximate", "any"),
+                        uploads=("upload_id", lambda s: "、".join(str(u) for u in sorted(set(s))))))
+        safe: dict[str, str] = {}
+        for (area, code, unit, unit_name), g in grouped.iterrows():
+            first, last = periods.label(periods.from_index(g["first"]), lang), periods.label(periods.from_index(g["last"]), lang)
+            trace.ws.append([
+                safe.setdefault(area, safe_text(area_names.get(area, area))),
+                safe.setdefault(code, safe_text(names.get(code, code))),
+                safe_text(unit), safe_text(unit_name), first if first == last else f"{first}–{last}",
+                int(g["n"]), float(g["value"]), bool(g["approximate"]), g["uploads"],
+            ])
+
+    src = _Sheet(wb, lab["sheet.sources"], t("report.doc.sources_caption", lang),
+                 [lab["upload_id"], lab["filename"], lab["report_period"], lab["uploaded_at"], lab["uploader"]],
+                 [10, 36, 14, 20, 12])
+    for _, r in report.sources.iterrows():
+        src.row([int(r["upload_id"]), r["filename"],
+                 periods.label(r["period"], lang) if periods.is_period(r["period"]) else r["period"],
+                 str(r["uploaded_at"])[:19], r["uploader"]], {0: COUNT})
+
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
