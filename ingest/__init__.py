@@ -1,0 +1,1 @@
+"""Spreadsheet to validated long table: reading, header detection, cell cleaning, validation."""
