@@ -147,3 +147,40 @@ class ImportReport:
         """A compact form stored with the upload (no messages: they are rendered on demand)."""
         return {"period": self.period, "counts": dict(self.counts),
                 "findings": [asdict(f) for f in self.findings], "sheets": self.sheets}
+
+
+# ---- display tables (pure; column labels from i18n/<lang>/upload.toml) ---------------------------
+
+
+def findings_frame(findings: list[Finding], lang: str = "zh"):
+    """Where and message of each finding, for a table."""
+    import pandas as pd
+
+    return pd.DataFrame({t("upload.report.where", lang): [f.where for f in findings],
+                         t("upload.report.message", lang): [f.message(lang) for f in findings]})
+
+
+def preview_frame(values, catalog, lang: str = "zh"):
+    """The values an import would store: unit as written, indicator name, value, approximate."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        t("upload.report.where", lang): values["where"],
+        t("upload.report.unit", lang): values["unit_text"],
+        t("upload.report.indicator", lang): [catalog[c].name(lang) for c in values["indicator"]],
+        t("upload.report.value", lang): values["value"],
+        t("upload.report.approximate", lang): values["approximate"],
+    })
+
+
+def changes_frame(changes: list[dict], catalog, lang: str = "zh"):
+    """Updated cells: unit, indicator, old value -> new value."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        t("upload.report.where", lang): [c["where"] for c in changes],
+        t("upload.report.unit", lang): [c["unit_text"] for c in changes],
+        t("upload.report.indicator", lang): [catalog[c["indicator"]].name(lang) for c in changes],
+        t("upload.report.old", lang): [c["old"] for c in changes],
+        t("upload.report.new_value", lang): [c["new"] for c in changes],
+    })
