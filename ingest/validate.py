@@ -132,6 +132,10 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
                 "other_where_zh": "文件的报告期", "other_where_en": "the file's period",
                 "found_en": P.label(row.period, "en"), "other_en": P.label(file_period, "en")}))
     cells["period"] = per_cell.where(per_cell.notna() & ~bad, file_period)
+    if file_period is None:  # a long table's 期间 column naming one quarter is the file's period
+        named = cells["period"].dropna().unique()
+        if len(named) == 1:
+            file_period = str(named[0])
 
     # units
     resolver = UnitResolver(units)
