@@ -283,6 +283,10 @@ def _read_sheet(name: str, rows: list[list], merged: list, catalog: Catalog, gap
     for r, row in enumerate(scan):
         found = {_match_header(v, catalog)[0] for v in row if isinstance(v, str)}
         n = len(found - {None})  # distinct indicators: a notes sheet names each one twice (code, name)
+        if n == 1 and not any(fold_header(_text(v)) in UNIT_NAME_HEADERS | UNIT_CODE_HEADERS for v in row):
+            n = 0  # one indicator is a header only beside a unit column
+        else:
+            n += 1 if n else 0
         if n > best_n:
             best, best_n = r, n
     long_at = _long_header(scan)
