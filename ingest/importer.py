@@ -20,11 +20,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 import resources
+from ingest import guard
 from ingest.reader import read_file
 from ingest.report import Finding, ImportReport, UnreadableFile
 from ingest.validate import validate
 from metrics import rollup
 from metrics.catalog import Catalog
+
+
+VALUE_FRAME = ["unit", "indicator", "period", "value", "approximate", "unit_text", "where"]
 
 
 @dataclass
@@ -65,7 +69,7 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
     (unit, indicator, period, value, approximate). ``duplicate_of``: the id of an active
     upload with the same bytes, if the caller found one."""
     report = ImportReport(filename=filename, sha256=sha256(raw))
-    empty = pd.DataFrame(columns=["unit", "indicator", "period", "value", "approximate", "unit_text", "where"])
+    empty = pd.DataFrame(columns=VALUE_FRAME)
     try:
         read = read_file(raw, filename, catalog)
     except UnreadableFile as exc:
@@ -90,6 +94,12 @@ def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allo
             catalog: Catalog | None = None) -> Prepared:
     """:func:`dry_run` with units, current values and duplicates taken from ``store``."""
     catalog = catalog or resources.catalog()
+    try:  # refuse a broken or hostile file before touching the database at all
+        if guard.sniff(raw, filename) == guard.XLSX:
+            guard.check_zip(raw, filename)
+    except UnreadableFile as exc:
+        report = ImportReport(filename=filename, sha256=sha256(raw), readable=False, findings=[exc.finding])
+        return Prepared(report, pd.DataFrame(columns=VALUE_FRAME), pd.DataFrame(), raw, filename)
     current = rollup.current(store.observations())
     return dry_run(raw, filename, catalog=catalog, units=store.units(), current=current, period=period,
                    allow_new_units=allow_new_units, duplicate_of=store.find_upload_by_hash(sha256(raw)))
