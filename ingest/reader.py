@@ -67,9 +67,12 @@ def column_letter(index: int) -> str:
     return out
 
 
+_LETTERS = [column_letter(i) for i in range(702)]
+
+
 def cell_ref(sheet: str, row: int, col: int) -> str:
     """``季度数据!D7`` for zero-based row and column."""
-    return f"{sheet}!{column_letter(col)}{row + 1}"
+    return f"{sheet}!{_LETTERS[col] if col < 702 else column_letter(col)}{row + 1}"
 
 
 @dataclass
@@ -89,14 +92,13 @@ class _Sink:
     """Collects cell records column-wise (fast for 800,000 cells)."""
 
     def __init__(self):
-        self.cols = {c: [] for c in CELL_COLUMNS}
+        self.records: list[tuple] = []
 
     def add(self, *values) -> None:
-        for c, v in zip(CELL_COLUMNS, values):
-            self.cols[c].append(v)
+        self.records.append(values)
 
     def frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.cols)
+        frame = pd.DataFrame.from_records(self.records, columns=CELL_COLUMNS)
         frame["value"] = frame["value"].astype(float)
         frame["approximate"] = frame["approximate"].astype(bool)
         frame["row"] = frame["row"].astype(int)

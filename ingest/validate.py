@@ -238,16 +238,18 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
                     **_names(catalog, ind.code)}))
 
     # subset rows and 其中 columns against their parents
-    by_row = cells[ok].set_index(["sheet", "row", "indicator"])["value"]
-    by_row = by_row[~by_row.index.duplicated()]
     subs = cells[ok & (cells["row_kind"] == "subset")]
+    colsubs = cells[ok & cells["col_parent"].notna() & unit_rows]
+    by_row = pd.Series(dtype=float)
+    if len(subs) or len(colsubs):
+        by_row = cells[ok].set_index(["sheet", "row", "indicator"])["value"]
+        by_row = by_row[~by_row.index.duplicated()]
     for row in subs.itertuples():
         parent = by_row.get((row.sheet, row.parent_row, row.indicator))
         if parent is not None and row.value > parent + 1e-9:
             findings.append(Finding("subset_over_parent", row.where, {
                 "value": _num(row.value), "parent_value": _num(parent), "part": row.unit_name,
                 **_names(catalog, row.indicator)}))
-    colsubs = cells[ok & cells["col_parent"].notna() & unit_rows]
     for row in colsubs.itertuples():
         parent = by_row.get((row.sheet, row.row, row.col_parent))
         if parent is not None and row.value > parent + 1e-9:
@@ -275,33 +277,42 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
                            "where": values["where"]}).reset_index(drop=True)
 
     # against what is stored: last quarter, year to date, and the counts
-    cur = current[["unit", "indicator", "period", "value", "approximate"]] if len(current) else \
-        pd.DataFrame(columns=["unit", "indicator", "period", "value", "approximate"])
-    cur_map = {(u, i, p): (v, a) for u, i, p, v, a in zip(cur["unit"], cur["indicator"], cur["period"],
-                                                          cur["value"], cur["approximate"])}
-    changes, new, updated, unchanged = [], 0, 0, 0
-    for row in values.itertuples():
-        old = cur_map.get((row.unit, row.indicator, row.period))
-        if old is None:
-            new += 1
-        elif abs(old[0] - row.value) < 1e-9 and bool(old[1]) == bool(row.approximate):
-            unchanged += 1
-        else:
-            updated += 1
-            changes.append({"unit": row.unit, "unit_text": row.unit_text, "indicator": row.indicator,
-                            "period": row.period, "old": float(old[0]), "new": float(row.value), "where": row.where})
-        try:
-            prev = cur_map.get((row.unit, row.indicator, P.previous(row.period)))
-        except ValueError:
-            prev = None
-        if prev is not None and prev[0] > 0 and max(prev[0], row.value) >= FAR_MIN \
-                and (row.value > FAR_FACTOR * prev[0] or row.value < prev[0] / FAR_FACTOR):
+    keys3 = ["unit", "indicator", "period"]
+    cur = current[keys3 + ["value", "approximate"]] if len(current) else \
+        pd.DataFrame({"unit": [], "indicator": [], "period": [], "value": [], "approximate": []})
+    cur = cur.astype({"unit": object, "indicator": object, "period": object, "value": float, "approximate": bool})
+    cmp = values[keys3 + ["value", "approximate", "unit_text", "where"]].astype(
+        {"unit": object, "indicator": object, "period": object}).merge(
+        cur.rename(columns={"value": "old", "approximate": "old_approx"}), on=keys3, how="left")
+    is_new = cmp["old"].isna()
+    same = ~is_new & ((cmp["old"] - cmp["value"]).abs() < 1e-9) & (cmp["old_approx"].fillna(False).astype(bool)
+                                                                   == cmp["approximate"])
+    new, unchanged = int(is_new.sum()), int(same.sum())
+    updated = len(cmp) - new - unchanged
+    changes = [{"unit": r.unit, "unit_text": r.unit_text, "indicator": r.indicator, "period": r.period,
+                "old": float(r.old), "new": float(r.value), "where": r.where}
+               for r in cmp[~is_new & ~same].itertuples()]
+    if len(cur):
+        prev_of = {}
+        for p in cmp["period"].unique():
+            try:
+                prev_of[p] = P.previous(p)
+            except ValueError:
+                prev_of[p] = None
+        last = cmp.assign(period=cmp["period"].map(prev_of)).merge(
+            cur.rename(columns={"value": "last"})[keys3 + ["last"]], on=keys3, how="inner")
+        far = (last["last"] > 0) & (last[["last", "value"]].max(axis=1) >= FAR_MIN) & (
+            (last["value"] > FAR_FACTOR * last["last"]) | (last["value"] < last["last"] / FAR_FACTOR))
+        for row in last[far].itertuples():
             findings.append(Finding("far_from_last_quarter", row.where, {
-                "value": _num(row.value), "last": _num(prev[0]), "unit": row.unit_text,
+                "value": _num(row.value), "last": _num(row.last), "unit": row.unit_text,
                 **_names(catalog, row.indicator)}))
+    cur_map = {(u, i, p): (v, a) for u, i, p, v, a in zip(cur["unit"], cur["indicator"], cur["period"],
+                                                          cur["value"], cur["approximate"])} \
+        if (cells["col_role"] == "ytd").any() else {}
 
     ytd = cells[ok & unit_rows & (cells["col_role"] == "ytd") & cells["unit"].notna() & cells["period"].notna()]
-    this_q = {(r.unit, r.indicator, r.period): r.value for r in values.itertuples()}
+    this_q = {(r.unit, r.indicator, r.period): r.value for r in values.itertuples()} if len(ytd) else {}
     for row in ytd.itertuples():
         if catalog[row.indicator].kind != "flow":
             continue
