@@ -105,7 +105,31 @@ def clear() -> None:
 
 
 # ---- upload and history (quarterly spreadsheets) -----------------------------------------
-# (cached loaders for the upload pages go here)
+@st.cache_data(show_spinner=False, max_entries=8)
+def _dry_run(key: tuple, raw: bytes, filename: str, period: str | None):
+    from ingest import importer
+
+    return importer.prepare(store(), raw, filename, period=period, catalog=resources.catalog())
+
+
+def dry_run(raw: bytes, filename: str, period: str | None):
+    """The import report and values of an uploaded file (nothing stored); cached per file."""
+    return _dry_run(version(), raw, filename, period)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _template(key: tuple, period: str, level: str | None) -> bytes:
+    from ingest import example, template
+
+    frame = units()
+    fed = frame.loc[frame["level"] == "federation", "name_zh"]
+    name = fed.iloc[0] if len(fed) else resources.FEDERATION_NAME
+    return template.write_template(resources.catalog(), example.reporting_units(frame), period, name, level=level)
+
+
+def template(period: str, level: str | None = None) -> bytes:
+    """The .xlsx template for ``period`` with the units of ``level`` (all when None)."""
+    return _template(version(), period, level)
 
 
 #

@@ -1,6 +1,54 @@
-"""Placeholder until this page lands."""
+"""上报记录: who uploaded what, when, and does it still count? Administrators withdraw an
+upload (its figures stop counting, the previous ones come back) and undo a withdrawal."""
+
 import streamlit as st
 
-from ui import tr
+import app_cache
+import auth
+from ui import period_label, tr
 
-st.title(tr("common.nav.history"))
+st.title(tr("history.title"))
+st.caption(tr("history.intro"))
+
+uploads = app_cache.uploads()
+if uploads.empty:
+    st.info(tr("history.empty"))
+    st.stop()
+
+status = {s: tr(f"history.status.{s}") for s in ("active", "withdrawn")}
+periods_shown = uploads["period"].map(lambda p: period_label(p) if p else "—")
+table = {
+    tr("history.col.id"): uploads["id"],
+    tr("history.col.file"): uploads["filename"],
+    tr("history.col.period"): periods_shown,
+    tr("history.col.uploader"): uploads["uploader"],
+    tr("history.col.at"): uploads["uploaded_at"],
+    tr("history.col.values"): uploads["n_values"],
+    tr("history.col.status"): uploads["status"].map(status),
+    tr("history.col.sha256"): uploads["sha256"].str[:12],
+}
+st.dataframe(table, hide_index=True, width="stretch", key="history_table")
+
+if not auth.allows(st.session_state.get("role"), "admin"):
+    st.caption(tr("history.admin_only"))
+    st.stop()
+
+labels = {int(r.id): tr("history.option", id=int(r.id), file=r.filename, period=p, status=status[r.status])
+          for r, p in zip(uploads.itertuples(), periods_shown)}
+chosen = st.selectbox(tr("history.choose"), list(labels), format_func=labels.get, key="history_choice")
+row = uploads[uploads["id"] == chosen].iloc[0]
+reason = st.text_input(tr("history.reason"), key="history_reason")
+store = app_cache.store()
+if row["status"] == "active":
+    if st.button(tr("history.withdraw"), type="primary", key="history_withdraw"):
+        store.withdraw([chosen], st.session_state["user"], reason)
+        st.session_state["history_message"] = tr("history.withdrawn", id=chosen)
+        st.rerun()
+elif st.button(tr("history.restore"), type="primary", key="history_restore"):
+    store.restore([chosen], st.session_state["user"], reason)
+    st.session_state["history_message"] = tr("history.restored", id=chosen)
+    st.rerun()
+if st.session_state.get("history_message"):
+    st.success(st.session_state.pop("history_message"))
+st.download_button(tr("history.download"), store.upload_raw(chosen), file_name=row["filename"],
+                   key="history_download")

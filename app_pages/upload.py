@@ -1,6 +1,85 @@
-"""Placeholder until this page lands."""
+"""数据上报: is this quarter's spreadsheet right, and what exactly would importing it change?
+
+Template download, then upload -> dry-run report (counts, errors, warnings by cell, preview,
+old -> new) -> acknowledgement of warnings -> commit. Nothing is stored before the commit.
+"""
+
 import streamlit as st
 
-from ui import tr
+import app_cache
+import resources
+from ingest import importer
+from ingest.report import changes_frame, findings_frame, preview_frame
+from metrics import periods
+from ui import lang, period_label, tr
 
-st.title(tr("common.nav.upload"))
+catalog = resources.catalog()
+st.title(tr("upload.title"))
+st.caption(tr("upload.intro"))
+
+observed = sorted(app_cache.observations()["period"].unique(), key=periods.index)
+latest = observed[-1] if observed else st.session_state.get("quarter") or "2016Q1"
+quarters = periods.span(periods.shift(latest, -12), periods.shift(latest, 4))[::-1]
+
+with st.expander(tr("upload.template.heading")):
+    left, right = st.columns(2)
+    tpl_quarter = left.selectbox(tr("upload.template.quarter"), quarters, index=3, key="upload_tpl_quarter",
+                                 format_func=period_label)
+    level = right.selectbox(tr("upload.template.level"), ["", "federation", "community", "enterprise"],
+                            key="upload_tpl_level",
+                            format_func=lambda v: tr(f"upload.level.{v}") if v else tr("upload.template.all"))
+    name = f"{tpl_quarter}_template{'_' + level if level else ''}.xlsx"
+    st.download_button(tr("upload.template.download", name=name), app_cache.template(tpl_quarter, level or None),
+                       file_name=name, key="upload_tpl_download",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+period = st.selectbox(tr("upload.period"), [""] + quarters, key="upload_period",
+                      format_func=lambda p: period_label(p) if p else tr("upload.period_auto"))
+file = st.file_uploader(tr("upload.file"), type=["xlsx", "xls", "csv"], key="upload_file")
+done = st.session_state.setdefault("upload_done", {})
+if file is None:
+    st.info(tr("upload.waiting"))
+    st.stop()
+raw = file.getvalue()
+sha = importer.sha256(raw)
+if sha in done:
+    st.success(tr("upload.committed", id=done[sha]["id"], n=done[sha]["n"]))
+    st.stop()
+
+prepared = app_cache.dry_run(raw, file.name, period or None)
+report = prepared.report
+st.subheader(tr("upload.report.heading"))
+if not report.readable:
+    st.error(tr("upload.unreadable"))
+    st.error(report.findings[0].message(lang()))
+    st.stop()
+for col, key in zip(st.columns(5), ("read", "new", "updated", "unchanged", "ignored")):
+    col.metric(tr(f"upload.report.{key}"), report.counts[key])
+st.caption(tr("upload.report.counts_line", period=period_label(report.period) if report.period else "—",
+              **report.counts))
+if report.errors:
+    st.markdown(f"**{tr('upload.report.errors', n=len(report.errors))}**")
+    st.dataframe(findings_frame(report.errors, lang()), hide_index=True, width="stretch", key="upload_errors")
+if report.warnings:
+    st.markdown(f"**{tr('upload.report.warnings', n=len(report.warnings))}**")
+    st.dataframe(findings_frame(report.warnings, lang()), hide_index=True, width="stretch", key="upload_warnings")
+if not report.findings:
+    st.success(tr("upload.report.none"))
+if report.changes:
+    st.markdown(f"**{tr('upload.report.changes')}**")
+    st.dataframe(changes_frame(report.changes, catalog, lang()), hide_index=True, width="stretch",
+                 key="upload_changes")
+st.markdown(f"**{tr('upload.report.preview')}**")
+st.dataframe(preview_frame(prepared.values, catalog, lang()), hide_index=True, width="stretch", height=260,
+             key="upload_preview")
+
+if report.errors:
+    st.error(tr("upload.blocked", n=len(report.errors)))
+    st.stop()
+ack = True
+if report.warnings:
+    ack = st.checkbox(tr("upload.ack", n=len(report.warnings)), key="upload_ack")
+if st.button(tr("upload.commit"), type="primary", disabled=not ack, key="upload_commit"):
+    upload_id = importer.commit(app_cache.store(), prepared, st.session_state["user"], acknowledged=ack)
+    done[sha] = {"id": upload_id, "n": len(prepared.values)}
+    st.rerun()

@@ -44,12 +44,17 @@ def write_template(
     period: str,
     federation: str,
     values: pd.DataFrame | None = None,
+    *,
+    level: str | None = None,
 ) -> bytes:
     """The template for ``period`` with one row per unit in ``units`` (code, name_zh), as .xlsx bytes.
 
     ``values`` (long: unit, indicator, value) fills the cells, for the example data and tests;
-    without it the data cells are empty for the clerk to fill.
+    without it the data cells are empty for the clerk to fill. ``level`` (federation,
+    community, enterprise) keeps only the units of that level.
     """
+    if level:
+        units = units[units["level"] == level]
     wb = Workbook()
     ws = wb.active
     ws.title = DATA_SHEET

@@ -1,0 +1,186 @@
+"""The import report: plain data, rendered in either language only when shown.
+
+Every import is a dry run first. Its :class:`ImportReport` counts what the file holds
+(read / new / updated / unchanged / ignored, in the style of the import summaries of
+established statistical systems), lists each :class:`Finding` with the sheet and cell it
+concerns (``季度数据!D7``), a stable ``code`` and the ``params`` of its message, and the
+changes an import would make (old value -> new value). Messages come from
+``i18n/<lang>/ingest.toml`` by code: ``i18n.t(f"ingest.{code}", lang, **params)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from i18n import t
+
+ERROR = "error"
+WARNING = "warning"
+
+# Every finding code and its severity. Errors block the import; warnings need an acknowledgement.
+CODES = {
+    # the file itself (cannot be read at all)
+    "too_large": ERROR,
+    "empty_file": ERROR,
+    "not_a_spreadsheet": ERROR,
+    "corrupt_file": ERROR,
+    "zip_bomb": ERROR,
+    "xml_entities": ERROR,
+    "too_many_rows": ERROR,
+    "too_many_columns": ERROR,
+    "encrypted_file": ERROR,
+    # what the file holds
+    "no_table": ERROR,
+    "duplicate_file": ERROR,
+    "unknown_unit": ERROR,
+    "missing_unit": ERROR,
+    "not_a_number": ERROR,
+    "date_not_number": ERROR,
+    "formula_error": ERROR,
+    "formula_no_value": ERROR,
+    "negative_count": ERROR,
+    "percent_over_100": ERROR,
+    "part_over_whole": ERROR,
+    "subset_over_parent": ERROR,
+    "duplicate_unit": ERROR,
+    "period_conflict": ERROR,
+    "period_missing": ERROR,
+    "period_not_quarter": ERROR,
+    "total_mismatch": WARNING,
+    "far_from_last_quarter": WARNING,
+    "rate_mismatch": WARNING,
+    "approximate": WARNING,
+    "unknown_column": WARNING,
+    "unknown_indicator": WARNING,
+    "new_unit": WARNING,
+    "ytd_mismatch": WARNING,
+}
+
+# Findings about the file as a whole: the importer stops at the first one (exit code 2).
+UNREADABLE = frozenset({"too_large", "empty_file", "not_a_spreadsheet", "corrupt_file", "zip_bomb",
+                        "xml_entities", "too_many_rows", "too_many_columns", "encrypted_file"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: where (``季度数据!D7`` or the file name), a stable code, message parameters."""
+
+    code: str
+    where: str
+    params: dict = field(default_factory=dict)
+
+    @property
+    def severity(self) -> str:
+        return CODES[self.code]
+
+    def message(self, lang: str = "zh") -> str:
+        """The message in ``lang``. A parameter given in both languages (``indicator_zh``,
+        ``indicator_en``) is passed as ``indicator`` in the language asked for."""
+        values = {}
+        for key, value in self.params.items():
+            if key.endswith(("_zh", "_en")):
+                if key.endswith("_" + lang):
+                    values[key[:-3]] = value
+            else:
+                values[key] = value
+        return t(f"ingest.{self.code}", lang, where=self.where, **values)
+
+    def to_dict(self, lang: str = "zh") -> dict:
+        return {"where": self.where, "code": self.code, "severity": self.severity,
+                "message": self.message(lang), "params": self.params}
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read at all (not a spreadsheet, corrupt, hostile, too big)."""
+
+    def __init__(self, code: str, where: str, **params):
+        super().__init__(code)
+        self.finding = Finding(code, where, params)
+
+
+@dataclass
+class ImportReport:
+    """What a dry run found; JSON-ready via :meth:`to_dict`."""
+
+    filename: str
+    sha256: str
+    period: str | None = None
+    counts: dict = field(default_factory=lambda: {"read": 0, "new": 0, "updated": 0, "unchanged": 0, "ignored": 0})
+    findings: list[Finding] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)  # unit, indicator, period, old, new, where
+    ignored_columns: list[dict] = field(default_factory=list)  # where, header
+    sheets: list[str] = field(default_factory=list)
+    readable: bool = True
+    duplicate_of: int | None = None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def codes(self) -> list[str]:
+        return [f.code for f in self.findings]
+
+    def to_dict(self, lang: str = "zh") -> dict:
+        return {
+            "ok": self.ok,
+            "file": self.filename,
+            "sha256": self.sha256,
+            "period": self.period,
+            "counts": dict(self.counts),
+            "errors": [f.to_dict(lang) for f in self.errors],
+            "warnings": [f.to_dict(lang) for f in self.warnings],
+            "changes": list(self.changes),
+            "ignored_columns": list(self.ignored_columns),
+            "sheets": list(self.sheets),
+            "duplicate_of": self.duplicate_of,
+        }
+
+    def summary(self) -> dict:
+        """A compact form stored with the upload (no messages: they are rendered on demand)."""
+        return {"period": self.period, "counts": dict(self.counts),
+                "findings": [asdict(f) for f in self.findings], "sheets": self.sheets}
+
+
+# ---- display tables (pure; column labels from i18n/<lang>/upload.toml) ---------------------------
+
+
+def findings_frame(findings: list[Finding], lang: str = "zh"):
+    """Where and message of each finding, for a table."""
+    import pandas as pd
+
+    return pd.DataFrame({t("upload.report.where", lang): [f.where for f in findings],
+                         t("upload.report.message", lang): [f.message(lang) for f in findings]})
+
+
+def preview_frame(values, catalog, lang: str = "zh"):
+    """The values an import would store: unit as written, indicator name, value, approximate."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        t("upload.report.where", lang): values["where"],
+        t("upload.report.unit", lang): values["unit_text"],
+        t("upload.report.indicator", lang): [catalog[c].name(lang) for c in values["indicator"]],
+        t("upload.report.value", lang): values["value"],
+        t("upload.report.approximate", lang): values["approximate"],
+    })
+
+
+def changes_frame(changes: list[dict], catalog, lang: str = "zh"):
+    """Updated cells: unit, indicator, old value -> new value."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        t("upload.report.where", lang): [c["where"] for c in changes],
+        t("upload.report.unit", lang): [c["unit_text"] for c in changes],
+        t("upload.report.indicator", lang): [catalog[c["indicator"]].name(lang) for c in changes],
+        t("upload.report.old", lang): [c["old"] for c in changes],
+        t("upload.report.new_value", lang): [c["new"] for c in changes],
+    })

@@ -1,0 +1,340 @@
+"""Validation rules, in the manner of a statistical office's edit checks: pure functions from
+what was read (:class:`ingest.reader.ReadResult`), the org units, the values that count now and
+the clerk's choices, to findings, the values to store, and the counts of the import report.
+
+Errors (block the import): unknown unit (closest known names suggested), missing unit name,
+value that is not a number (or a date, an Excel error, a formula without a saved value),
+negative count, percentage over 100, a part over its whole (the numerator of a catalog rate
+over its denominator, 会员人数 over 职工人数), a subset row or column over its parent, the same
+unit twice, period conflict or no period.
+
+Warnings (need an acknowledgement): 合计 disagrees with the rows, value more than three times or
+under a third of the same unit's last quarter, a reported rate more than half a point from its
+parts, approximate figure, column or indicator that matches nothing (ignored, listed), a new
+unit (``allow_new_units``), a year-to-date column that disagrees with the stored quarters.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ingest.reader import ReadResult
+from ingest.report import Finding
+from metrics import periods as P
+from metrics.catalog import Catalog
+
+FAR_FACTOR = 3.0
+FAR_MIN = 10  # small counts (2 disputes, then 7) move by more than three times without any mistake
+RATE_TOLERANCE = 0.5  # percentage points
+TOTAL_TOLERANCE = 0.5
+VALUE_COLUMNS = ["unit", "indicator", "period", "value", "approximate"]
+
+
+@dataclass
+class Validated:
+    findings: list[Finding]
+    values: pd.DataFrame  # unit, indicator, period, value, approximate, unit_text, where
+    period: str | None
+    counts: dict
+    changes: list[dict]
+    new_units: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def fold_name(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split()).lower()
+
+
+def _names(catalog: Catalog, code: str) -> dict:
+    ind = catalog[code]
+    return {"indicator_zh": ind.zh, "indicator_en": ind.en}
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
+def resolve_period(read: ReadResult, chosen: str | None, filename: str) -> tuple[str | None, list[Finding]]:
+    """The quarter of the file: from title, cells, file name and the clerk's choice; all must agree."""
+    evidence = list(read.periods)
+    if chosen:
+        evidence.insert(0, (chosen, "clerk"))
+    found = {p for p, _ in evidence}
+    has_column = read.cells["period"].notna().any() if len(read.cells) else False
+    if len(found) > 1:
+        first_p, first_w = evidence[0]
+        for p, where in evidence[1:]:
+            if p != first_p:
+                chosen_where = {"other_where_zh": "页面上选择的季度", "other_where_en": "the quarter chosen"} \
+                    if first_w == "clerk" else {"other_where": first_w}
+                return None, [Finding("period_conflict", where if where != "clerk" else filename,
+                                      {"found": P.label(p), "other": P.label(first_p), **chosen_where,
+                                       "found_en": P.label(p, "en"), "other_en": P.label(first_p, "en")})]
+    if found:
+        return next(iter(found)), []
+    if has_column:
+        return None, []
+    return None, [Finding("period_missing", filename)]
+
+
+class UnitResolver:
+    """Finds a unit by code or name (width, spaces and case folded); suggests close names."""
+
+    def __init__(self, units: pd.DataFrame):
+        self.by_code = {str(c).strip().upper(): str(c) for c in units["code"]}
+        self.by_name = {}
+        for code, zh, en in zip(units["code"], units["name_zh"], units.get("name_en", units["name_zh"])):
+            for name in (zh, en):
+                if name:
+                    self.by_name.setdefault(fold_name(name), str(code))
+        self.names = [str(n) for n in units["name_zh"]]
+
+    def __call__(self, code: str, name: str) -> str | None:
+        if code and code.strip().upper() in self.by_code:
+            return self.by_code[code.strip().upper()]
+        if name and fold_name(name) in self.by_name:
+            return self.by_name[fold_name(name)]
+        if code and fold_name(code) in self.by_name:  # a name written in the code column
+            return self.by_name[fold_name(code)]
+        if name and name.strip().upper() in self.by_code:
+            return self.by_code[name.strip().upper()]
+        return None
+
+    def suggest(self, text: str) -> list[str]:
+        return difflib.get_close_matches(text, self.names, n=3, cutoff=0.4)
+
+
+def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current: pd.DataFrame,
+             period: str | None = None, filename: str = "", allow_new_units: bool = False,
+             federation_name: str = "街道总工会") -> Validated:
+    """All the rules above; pure (does not change its inputs)."""
+    findings = list(read.findings)
+    cells = read.cells.copy()
+    file_period, period_findings = resolve_period(read, period, filename)
+    findings += period_findings
+    if len(cells) == 0:
+        return Validated(findings, pd.DataFrame(columns=VALUE_COLUMNS + ["unit_text", "where"]), file_period,
+                         {"read": 0, "new": 0, "updated": 0, "unchanged": 0, "ignored": read.ignored}, [])
+
+    # periods per cell (a long table's 期间 column, else the file's)
+    per_cell = cells["period"]
+    bad = per_cell.fillna("").str.startswith("!")
+    for row in cells[bad].itertuples():
+        findings.append(Finding("period_not_quarter", row.where, {"text": row.period[1:]}))
+    if file_period is not None:
+        differs = per_cell.notna() & ~bad & (per_cell != file_period)
+        for row in cells[differs].drop_duplicates("period").itertuples():
+            findings.append(Finding("period_conflict", row.where, {
+                "found": P.label(row.period), "other": P.label(file_period),
+                "other_where_zh": "文件的报告期", "other_where_en": "the file's period",
+                "found_en": P.label(row.period, "en"), "other_en": P.label(file_period, "en")}))
+    cells["period"] = per_cell.where(per_cell.notna() & ~bad, file_period)
+    if file_period is None:  # a long table's 期间 column naming one quarter is the file's period
+        named = cells["period"].dropna().unique()
+        if len(named) == 1:
+            file_period = str(named[0])
+
+    # units
+    resolver = UnitResolver(units)
+    unit_rows = cells["row_kind"] == "unit"
+    keys = cells.loc[unit_rows, ["unit_code", "unit_name", "row_where"]].drop_duplicates("row_where")
+    resolved: dict[str, str | None] = {}
+    new_units = []
+    existing_codes = set(units["code"])
+    made: dict[str, str] = {}
+    for row in keys.itertuples():
+        code = resolver(row.unit_code, row.unit_name)
+        label = row.unit_name or row.unit_code
+        if code is None and not label:
+            findings.append(Finding("missing_unit", row.row_where))
+        elif code is None and allow_new_units:
+            key = fold_name(label)
+            if key not in made:
+                new_code = row.unit_code if row.unit_code and row.unit_code not in existing_codes else None
+                n = len(existing_codes) + len(made) + 1
+                while new_code is None or new_code in existing_codes or new_code in made.values():
+                    new_code, n = f"N{n:04d}", n + 1
+                made[key] = new_code
+                new_units.append({"code": new_code, "name_zh": row.unit_name or row.unit_code, "name_en": "",
+                                  "level": "community"})
+                findings.append(Finding("new_unit", row.row_where, {"unit": label, "code": new_code}))
+            code = made[key]
+        elif code is None:
+            suggestions = resolver.suggest(label)
+            findings.append(Finding("unknown_unit", row.row_where, {
+                "unit": label, "suggestions": "、".join(suggestions) if suggestions else "—",
+                "suggestions_en": ", ".join(suggestions) if suggestions else "—"}))
+        resolved[row.row_where] = code
+    cells["unit"] = cells["row_where"].map(resolved)
+    cells.loc[~unit_rows, "unit"] = None
+
+    new_frame = pd.DataFrame(new_units, columns=["code", "name_zh", "name_en", "level"])
+    if len(new_frame):
+        fed = units.loc[units["level"] == "federation", "code"]
+        parent = fed.iloc[0] if len(fed) else "FED"
+        if not len(fed):
+            new_frame = pd.concat([pd.DataFrame([{"code": "FED", "name_zh": federation_name, "name_en": "",
+                                                  "level": "federation", "parent": ""}]), new_frame])
+        new_frame["parent"] = new_frame["parent"].fillna(parent) if "parent" in new_frame else parent
+        new_frame.loc[new_frame["level"] == "federation", "parent"] = ""
+
+    # cells that are not numbers
+    errors = cells["error"].notna()
+    for row in cells[errors].itertuples():
+        findings.append(Finding(row.error, row.where, {"text": row.text, **_names(catalog, row.indicator)}))
+    ok = ~errors & cells["value"].notna()
+    kinds = cells["indicator"].map(lambda c: catalog[c].kind)
+    percent = cells["indicator"].map(lambda c: catalog[c].is_percent)
+
+    for row in cells[ok & ~percent & (cells["value"] < 0)].itertuples():
+        findings.append(Finding("negative_count", row.where, {"value": _num(row.value), **_names(catalog, row.indicator)}))
+    for row in cells[ok & percent & ((cells["value"] > 100) | (cells["value"] < 0))].itertuples():
+        findings.append(Finding("percent_over_100", row.where, {"value": _num(row.value), **_names(catalog, row.indicator)}))
+    for row in cells[ok & cells["approximate"]].itertuples():
+        findings.append(Finding("approximate", row.where, {"text": row.text, "value": _num(row.value),
+                                                           **_names(catalog, row.indicator)}))
+
+    main = cells[ok & unit_rows & (cells["col_role"] == "value")]
+    # the same unit twice
+    dup = main[main["unit"].notna()].duplicated(["unit", "indicator", "period"], keep="first")
+    if dup.any():
+        first = main[main["unit"].notna()].drop_duplicates(["unit", "indicator", "period"], keep="first")
+        first_where = {(r.unit, r.indicator, r.period): r.row_where for r in first.itertuples()}
+        seen = set()
+        for row in main[main["unit"].notna()][dup].itertuples():
+            if row.row_where in seen:
+                continue
+            seen.add(row.row_where)
+            findings.append(Finding("duplicate_unit", row.row_where, {
+                "unit": row.unit_name or row.unit_code, "first": first_where[(row.unit, row.indicator, row.period)]}))
+
+    # parts and wholes, reported rates (per unit and period; rows without a unit by their row)
+    main = main.assign(_key=main["unit"].fillna(main["row_where"]))
+    wide_value = main.drop_duplicates(["_key", "period", "indicator"]).pivot(
+        index=["_key", "period"], columns="indicator", values="value")
+    wide_where = main.drop_duplicates(["_key", "period", "indicator"]).pivot(
+        index=["_key", "period"], columns="indicator", values="where")
+    for ind in catalog:
+        if ind.kind != "rate" or ind.numerator not in wide_value or ind.denominator not in wide_value:
+            continue
+        num, den = wide_value[ind.numerator], wide_value[ind.denominator]
+        over = num.notna() & den.notna() & (num > den)
+        for key in over[over].index:
+            findings.append(Finding("part_over_whole", wide_where.at[key, ind.numerator], {
+                "part_value": _num(num[key]), "whole_value": _num(den[key]),
+                "whole_where": wide_where.at[key, ind.denominator],
+                **{f"part_{k[-2:]}": v for k, v in _names(catalog, ind.numerator).items()},
+                **{f"whole_{k[-2:]}": v for k, v in _names(catalog, ind.denominator).items()}}))
+        if ind.code in wide_value:
+            reported = wide_value[ind.code]
+            computed = num / den.where(den > 0) * 100
+            off = reported.notna() & computed.notna() & ((reported - computed).abs() > RATE_TOLERANCE)
+            for key in off[off].index:
+                findings.append(Finding("rate_mismatch", wide_where.at[key, ind.code], {
+                    "reported": f"{reported[key]:.1f}", "computed": f"{computed[key]:.1f}",
+                    **_names(catalog, ind.code)}))
+
+    # subset rows and 其中 columns against their parents
+    subs = cells[ok & (cells["row_kind"] == "subset")]
+    colsubs = cells[ok & cells["col_parent"].notna() & unit_rows]
+    by_row = pd.Series(dtype=float)
+    if len(subs) or len(colsubs):
+        by_row = cells[ok].set_index(["sheet", "row", "indicator"])["value"]
+        by_row = by_row[~by_row.index.duplicated()]
+    for row in subs.itertuples():
+        parent = by_row.get((row.sheet, row.parent_row, row.indicator))
+        if parent is not None and row.value > parent + 1e-9:
+            findings.append(Finding("subset_over_parent", row.where, {
+                "value": _num(row.value), "parent_value": _num(parent), "part": row.unit_name,
+                **_names(catalog, row.indicator)}))
+    for row in colsubs.itertuples():
+        parent = by_row.get((row.sheet, row.row, row.col_parent))
+        if parent is not None and row.value > parent + 1e-9:
+            findings.append(Finding("subset_over_parent", row.where, {
+                "value": _num(row.value), "parent_value": _num(parent), "part": catalog[row.indicator].zh,
+                **_names(catalog, row.col_parent)}))
+
+    # 合计 against the rows
+    totals = cells[ok & (cells["row_kind"] == "total") & (cells["col_role"] == "value") & (kinds != "rate")]
+    sums = cells[ok & unit_rows & (cells["col_role"] == "value")].groupby(["sheet", "indicator"])["value"].sum()
+    for row in totals.itertuples():
+        total = float(sums.get((row.sheet, row.indicator), 0.0))
+        if abs(total - row.value) > TOTAL_TOLERANCE:
+            findings.append(Finding("total_mismatch", row.where, {
+                "total": _num(row.value), "sum": _num(total), **_names(catalog, row.indicator)}))
+
+    # values to store: flows and stocks of known units
+    store_mask = ok & unit_rows & (cells["col_role"] == "value") & (kinds != "rate") & cells["unit"].notna() \
+        & cells["period"].notna()
+    values = cells[store_mask]
+    values = values.drop_duplicates(["unit", "indicator", "period"], keep="first")
+    values = pd.DataFrame({"unit": values["unit"], "indicator": values["indicator"], "period": values["period"],
+                           "value": values["value"].astype(float), "approximate": values["approximate"].astype(bool),
+                           "unit_text": values["unit_name"].where(values["unit_name"] != "", values["unit_code"]),
+                           "where": values["where"]}).reset_index(drop=True)
+
+    # against what is stored: last quarter, year to date, and the counts
+    keys3 = ["unit", "indicator", "period"]
+    cur = current[keys3 + ["value", "approximate"]] if len(current) else \
+        pd.DataFrame({"unit": [], "indicator": [], "period": [], "value": [], "approximate": []})
+    cur = cur.astype({"unit": object, "indicator": object, "period": object, "value": float, "approximate": bool})
+    cmp = values[keys3 + ["value", "approximate", "unit_text", "where"]].astype(
+        {"unit": object, "indicator": object, "period": object}).merge(
+        cur.rename(columns={"value": "old", "approximate": "old_approx"}), on=keys3, how="left")
+    is_new = cmp["old"].isna()
+    same = ~is_new & ((cmp["old"] - cmp["value"]).abs() < 1e-9) & (cmp["old_approx"].fillna(False).astype(bool)
+                                                                   == cmp["approximate"])
+    new, unchanged = int(is_new.sum()), int(same.sum())
+    updated = len(cmp) - new - unchanged
+    changes = [{"unit": r.unit, "unit_text": r.unit_text, "indicator": r.indicator, "period": r.period,
+                "old": float(r.old), "new": float(r.value), "where": r.where}
+               for r in cmp[~is_new & ~same].itertuples()]
+    if len(cur):
+        prev_of = {}
+        for p in cmp["period"].unique():
+            try:
+                prev_of[p] = P.previous(p)
+            except ValueError:
+                prev_of[p] = None
+        last = cmp.assign(period=cmp["period"].map(prev_of)).merge(
+            cur.rename(columns={"value": "last"})[keys3 + ["last"]], on=keys3, how="inner")
+        far = (last["last"] > 0) & (last[["last", "value"]].max(axis=1) >= FAR_MIN) & (
+            (last["value"] > FAR_FACTOR * last["last"]) | (last["value"] < last["last"] / FAR_FACTOR))
+        for row in last[far].itertuples():
+            findings.append(Finding("far_from_last_quarter", row.where, {
+                "value": _num(row.value), "last": _num(row.last), "unit": row.unit_text,
+                **_names(catalog, row.indicator)}))
+    cur_map = {(u, i, p): (v, a) for u, i, p, v, a in zip(cur["unit"], cur["indicator"], cur["period"],
+                                                          cur["value"], cur["approximate"])} \
+        if (cells["col_role"] == "ytd").any() else {}
+
+    ytd = cells[ok & unit_rows & (cells["col_role"] == "ytd") & cells["unit"].notna() & cells["period"].notna()]
+    this_q = {(r.unit, r.indicator, r.period): r.value for r in values.itertuples()} if len(ytd) else {}
+    for row in ytd.itertuples():
+        if catalog[row.indicator].kind != "flow":
+            continue
+        quarters = P.span(P.year_start(row.period), P.previous(row.period)) if not row.period.endswith("Q1") else []
+        earlier = [cur_map.get((row.unit, row.indicator, q)) for q in quarters]
+        now_value = this_q.get((row.unit, row.indicator, row.period))
+        if now_value is None or any(e is None for e in earlier):
+            continue
+        expected = now_value + sum(e[0] for e in earlier)
+        if abs(expected - row.value) > TOTAL_TOLERANCE:
+            findings.append(Finding("ytd_mismatch", row.where, {
+                "value": _num(row.value), "expected": _num(expected), **_names(catalog, row.indicator)}))
+
+    read_n = int(len(cells)) + read.ignored
+    counts = {"read": read_n, "new": new, "updated": updated, "unchanged": unchanged,
+              "ignored": read_n - new - updated - unchanged}
+    findings.sort(key=lambda f: (f.severity != "error", _order(f.where)))
+    return Validated(findings, values, file_period, counts, changes, new_frame)
+
+
+def _order(where: str) -> tuple:
+    sheet, _, ref = where.partition("!")
+    letters = "".join(ch for ch in ref if ch.isalpha())
+    digits = "".join(ch for ch in ref if ch.isdigit())
+    return (sheet, int(digits) if digits else 0, len(letters), letters)

@@ -1,0 +1,68 @@
+"""``python -m ingest``: dry run, --commit, --json, --dump, --lang, --allow-new-units, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+from tests.ingest_fixtures import TITLE, xlsx
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+C01 = "卢沟桥社区联合工会"
+
+
+def cli(*args, cwd=ROOT):
+    done = subprocess.run([sys.executable, "-m", "ingest", *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          timeout=60)
+    return done.returncode, done.stdout, done.stderr
+
+
+def write(tmp_path, rows, name="2016Q1.xlsx"):
+    path = tmp_path / name
+    path.write_bytes(xlsx({"季度数据": [[TITLE], ["单位名称", "会员人数", "培训职工", "企业建会率"], *rows]}))
+    return path
+
+
+def test_dry_run_json_and_dump_then_commit(tmp_path):
+    db = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    path = write(tmp_path, [["新社区联合工会", 120, "200余", 95]])
+    code, out, _ = cli(path, "--db", db, "--json")
+    report = json.loads(out)
+    assert code == 1 and report["ok"] is False
+    assert report["errors"][0]["code"] == "unknown_unit" and report["errors"][0]["where"] == "季度数据!A3"
+    assert "不在单位名录中" in report["errors"][0]["message"]
+
+    dump = tmp_path / "out.csv"
+    code, out, _ = cli(path, "--db", db, "--json", "--allow-new-units", "--dump", dump, "--lang", "en")
+    report = json.loads(out)
+    assert code == 0 and report["ok"] and report["period"] == "2016Q1"
+    assert report["counts"] == {"read": 3, "new": 2, "updated": 0, "unchanged": 0, "ignored": 1}
+    assert {w["code"] for w in report["warnings"]} == {"new_unit", "approximate"}
+    assert "approximate figure" in next(w["message"] for w in report["warnings"] if w["code"] == "approximate")
+    with open(dump, encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows == [["unit", "indicator", "period", "value", "approximate"],
+                    ["新社区联合工会", "members", "2016Q1", "120", "false"],
+                    ["新社区联合工会", "trainees", "2016Q1", "200", "true"]]
+
+    code, out, _ = cli(path, "--db", db, "--allow-new-units", "--commit", "--json")
+    assert code == 0 and json.loads(out)["committed"] == 1
+    code, out, _ = cli(path, "--db", db, "--allow-new-units", "--json")
+    assert code == 1 and json.loads(out)["errors"][0]["code"] == "duplicate_file"
+
+
+def test_unreadable_file_exits_2(tmp_path):
+    path = tmp_path / "photo.xlsx"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    code, out, _ = cli(path, "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "--json")
+    assert code == 2 and json.loads(out)["errors"][0]["code"] == "not_a_spreadsheet"
+
+
+def test_text_report_in_chinese(tmp_path):
+    path = write(tmp_path, [[C01, -3, 1, None]])
+    code, out, _ = cli(path, "--db", f"sqlite:///{tmp_path / 'y.sqlite'}")
+    assert code == 1 and "季度数据!B3" in out and "不能是负数" in out
