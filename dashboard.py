@@ -77,7 +77,7 @@ with st.sidebar:
             st.rerun()
 
 if app_cache.has_example_data():
-    st.warning(t("common.example_banner", lang), icon="🧪")
+    st.warning(t("common.example_banner", lang), icon=":material/science:")
 
 pages = [
     st.Page("app_pages/overview.py", title=t("common.nav.overview", lang), icon=":material/dashboard:", default=True),
