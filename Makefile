@@ -29,7 +29,6 @@ help:
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip 2>&1 | $(PIP_QUIET)
 
 # Stamp files: reinstall only when a requirements file changes.
 $(VENV)/.runtime: requirements.txt | $(PY)
