@@ -130,3 +130,14 @@ def test_switching_language_changes_the_page(example_url):
     at.radio(key="lang").set_value("en").run()
     assert at.title[0].value == "Overview"
     assert at.tabs[0].label == "Protecting workers' rights"
+
+
+@pytest.mark.parametrize("state", [{}, {"quarter": "2017Q4"}], ids=["fresh-session", "quarter-kept-from-before"])
+def test_overview_after_example_data_removed_says_no_data(example_store, state):
+    example_store.remove_example_data("admin")
+    at = run_app("zh", **state)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "指标总览"
+    assert "暂无数据" in [i.value for i in at.info]
+    assert not at.warning, "no example banner once it is removed"
+    assert not at.get("plotly_chart")
