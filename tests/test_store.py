@@ -287,3 +287,25 @@ def test_nothing_is_ever_deleted(store):
         assert all(after[t] >= before[t] for t in before), (before, after)
     assert history[-1]["observations"] == 2 and history[-1]["uploads"] == 2
     assert history[-1]["targets"] == 2
+
+
+def test_two_sessions_writing_at_once_both_succeed(db_url):
+    """Two app sessions (separate engines) upload at the same time: nothing is lost or half-written."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stores = [open_store(db_url), open_store(db_url)]
+
+    def work(n: int) -> list[int]:
+        st = stores[n]
+        return [st.add_upload(upload(f"s{n}-{i}".encode(), (f"C{n + 1}", "members", "2016Q1", 10 * i + n, False),
+                                     ("F", "events", f"2016Q{i % 4 + 1}", i, False)))
+                for i in range(8)]
+
+    with ThreadPoolExecutor(2) as pool:
+        ids = [i for chunk in pool.map(work, [0, 1]) for i in chunk]
+    assert len(set(ids)) == 16
+    check = open_store(db_url)
+    assert len(check.uploads()) == 16 and len(check.observations()) == 32
+    assert (check.audit_log()["action"] == "upload.commit").sum() == 16
+    for st in (*stores, check):
+        st.engine.dispose()
