@@ -17,8 +17,19 @@ st.session_state.setdefault("lang", "zh")
 st.session_state.setdefault("user", None)
 st.session_state.setdefault("role", None)
 
+
+
+def _language_changed() -> None:
+    """Streamlit resends a keyed selectbox's value only when the value changes, so after a
+    language switch it would keep showing the old language's label: set the selections again."""
+    for key in list(st.session_state.keys()):
+        value = st.session_state[key]
+        if key != "lang" and isinstance(value, str):
+            st.session_state[key] = value
+
+
 with st.sidebar:
-    st.radio(t("common.language"), ["zh", "en"], key="lang", horizontal=True,
+    st.radio(t("common.language"), ["zh", "en"], key="lang", horizontal=True, on_change=_language_changed,
              format_func=lambda code: {"zh": "简体中文", "en": "English"}[code])
 lang = st.session_state["lang"]
 

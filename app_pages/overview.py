@@ -29,8 +29,10 @@ if snap["approximate"].any():
     st.caption(tr("common.approx_note"))
 
 st.subheader(tr("overview.trend"))
+# format in this run's language (AppTest calls format_func outside the run, where it is unknown)
+names = {c: indicator_name(c) for c in catalog.codes}
 code = st.selectbox(tr("overview.pick_indicator"), catalog.codes, key="overview_indicator",
-                    format_func=indicator_name)
+                    format_func=lambda c: names.get(c, c))
 ind = catalog[code]
 series = rollup.series(quarters, code)
 if series.empty:

@@ -1,0 +1,56 @@
+# The two commands everyone uses. Needs only Python 3.11 with pip and venv.
+#
+#   make run    start the dashboard (first start loads the example data)
+#   make test   run the whole test suite; output under test-output/
+#
+# Browser and PostgreSQL tests need Debian packages (chromium, fonts-noto-cjk, postgresql);
+# without them they are skipped locally and FAIL under CI=true (.ci/run installs them).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+OUT := test-output
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="tests/test_store.py -x"`
+PYTEST_ARGS ?=
+# Extra arguments for streamlit, e.g. `make run STREAMLIT_ARGS="--server.port 8600"`
+STREAMLIT_ARGS ?=
+# pip prints one harmless "WARNING: Location '...' is ignored" per configured extra index.
+PIP_QUIET := { grep -v "WARNING: Location" || true; }
+
+.PHONY: help run test venv clean
+
+help:
+	@echo "make run    start the dashboard (http://localhost:8501)"
+	@echo "make test   run the tests (output in $(OUT)/)"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Stamp files: reinstall only when a requirements file changes.
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PY) -m pip install -q -r requirements.txt 2>&1 | $(PIP_QUIET)
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install -q -r requirements-dev.txt 2>&1 | $(PIP_QUIET)
+	touch $(VENV)/.runtime $@
+
+venv: $(VENV)/.runtime
+
+run: $(VENV)/.runtime
+	$(PY) -m streamlit run dashboard.py --server.showEmailPrompt false \
+		--browser.gatherUsageStats false $(STREAMLIT_ARGS)
+
+# pytest's own exit code is kept in $(OUT)/pytest-exit-code (make itself exits 2 on failure).
+test: $(VENV)/.dev
+	mkdir -p $(OUT)
+	rc=0; $(PY) -m pytest -q -p no:cacheprovider --timeout=600 --junitxml=$(OUT)/junit.xml \
+		$(PYTEST_ARGS) 2>&1 | tee $(OUT)/pytest.log || rc=$$?; \
+	echo $$rc > $(OUT)/pytest-exit-code; exit $$rc
+
+clean:
+	rm -rf $(OUT) .hypothesis
