@@ -131,10 +131,21 @@ class Store:
     # ---- uploads and observations ---------------------------------------------------------
     def find_upload_by_hash(self, sha256: str) -> int | None:
         """The id of an active upload with these bytes, if any."""
-        active = self.active_upload_ids()
         with self.engine.connect() as conn:
-            ids = conn.execute(sa.select(s.uploads.c.id).where(s.uploads.c.sha256 == sha256)).scalars().all()
-        hits = [i for i in ids if i in active]
+            return self._active_upload_with_hash(conn, sha256)
+
+    @staticmethod
+    def _active_upload_with_hash(conn: sa.Connection, sha256: str) -> int | None:
+        ids = conn.execute(sa.select(s.uploads.c.id).where(s.uploads.c.sha256 == sha256)
+                           .order_by(s.uploads.c.id)).scalars().all()
+        if not ids:
+            return None
+        events = conn.execute(
+            sa.select(s.upload_events.c.upload_id, s.upload_events.c.action)
+            .where(s.upload_events.c.upload_id.in_(ids)).order_by(s.upload_events.c.id)
+        ).all()
+        last = dict(events)
+        hits = [i for i in ids if last.get(i) != "withdraw"]
         return hits[-1] if hits else None
 
     def add_upload(self, upload: NewUpload) -> int:
@@ -142,11 +153,15 @@ class Store:
 
         Raises :class:`DuplicateUpload` if the same bytes are already stored and active.
         """
-        dup = self.find_upload_by_hash(upload.sha256)
-        if dup is not None:
-            raise DuplicateUpload(dup)
         values = upload.values
         with self.engine.begin() as conn:
+            # Checked inside the write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: a lock
+            # on the file's hash), so two sessions sending the same file at once store it once.
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:h))"), {"h": upload.sha256})
+            dup = self._active_upload_with_hash(conn, upload.sha256)
+            if dup is not None:
+                raise DuplicateUpload(dup)
             upload_id = conn.execute(
                 sa.insert(s.uploads).values(
                     filename=upload.filename[:300],

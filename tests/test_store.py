@@ -309,3 +309,27 @@ def test_two_sessions_writing_at_once_both_succeed(db_url):
     assert (check.audit_log()["action"] == "upload.commit").sum() == 16
     for st in (*stores, check):
         st.engine.dispose()
+
+
+def test_same_file_sent_by_two_sessions_at_once_is_stored_once(db_url):
+    """The duplicate check runs inside the write transaction, so a race cannot store it twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from store.db import DuplicateUpload
+
+    stores = [open_store(db_url) for _ in range(4)]
+    same = upload(b"the same bytes", ("C1", "members", "2016Q1", 5, False))
+
+    def send(n: int) -> str:
+        try:
+            stores[n].add_upload(same)
+            return "stored"
+        except DuplicateUpload:
+            return "refused"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(send, range(4)))
+    assert outcomes == ["refused", "refused", "refused", "stored"]
+    assert len(stores[0].uploads()) == 1 and len(stores[0].observations()) == 1
+    for st in stores:
+        st.engine.dispose()
