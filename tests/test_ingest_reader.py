@@ -232,3 +232,19 @@ def test_unknown_column_is_ignored_and_listed():
     assert f.where == "季度数据!E2" and f.params["header"] == "党员人数" and f.severity == "warning"
     assert p.report.ignored_columns == [{"where": "季度数据!E2", "header": "党员人数"}]
     assert len(p.values) == 3
+
+
+def test_legacy_xls_reads_like_the_template():
+    """tests/data/ingest/2016Q1_template.xls: a filled template (the federation and 3 joint unions, 会员人数 and
+    职工人数) saved as Excel 97-2003 by LibreOffice Calc (no kept Python library writes .xls)."""
+    from pathlib import Path
+
+    raw = (Path(__file__).parent / "data" / "ingest" / "2016Q1_template.xls").read_bytes()
+    p = run(raw, "2016Q1_template.xls")
+    assert p.report.ok, [f.code for f in p.report.errors]
+    assert p.report.period == "2016Q1"
+    got = stored(p)
+    assert got[("LGQ", "members")] == 10 and got[("C01", "members")] == 20 and got[("C03", "members")] == 40
+    assert got[("C03", "employees")] == 50
+    assert len(got) == 8
+    assert not [w.code for w in p.report.warnings if w.code != "approximate"]
