@@ -406,6 +406,11 @@ def _read_wide(name, rows, merged, h, catalog, gaps, sink, result) -> bool:
             sink.add(name, r, col.col, cell_ref(name, r, col.col), where_row, code, unit_name, kind, parent,
                      col.indicator, col.role, col.parent, float("nan"), False, "formula_no_value", "", None)
         for col, raw in present:
+            if type(raw) is float and col.multiplier == 1 and not col.percent and abs(raw) < 1e15:
+                # fast path for the common case, a plain number cell: nothing to clean or flag
+                sink.add(name, r, col.col, cell_ref(name, r, col.col), where_row, code, unit_name, kind, parent,
+                         col.indicator, col.role, col.parent, raw, False, None, "", None)
+                continue
             cell = C.parse_cell(raw, percent=col.percent, multiplier=col.multiplier)
             if cell.missing:
                 continue

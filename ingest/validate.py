@@ -186,8 +186,8 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
     for row in cells[errors].itertuples():
         findings.append(Finding(row.error, row.where, {"text": row.text, **_names(catalog, row.indicator)}))
     ok = ~errors & cells["value"].notna()
-    kinds = cells["indicator"].map(lambda c: catalog[c].kind)
-    percent = cells["indicator"].map(lambda c: catalog[c].is_percent)
+    kinds = cells["indicator"].map({i.code: i.kind for i in catalog})
+    percent = cells["indicator"].map({i.code: i.is_percent for i in catalog}).astype(bool)
 
     for row in cells[ok & ~percent & (cells["value"] < 0)].itertuples():
         findings.append(Finding("negative_count", row.where, {"value": _num(row.value), **_names(catalog, row.indicator)}))
