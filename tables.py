@@ -181,7 +181,7 @@ def target_history_table(history: pd.DataFrame) -> pd.DataFrame:
             if old is None or not (new_v == old_v or (_nan(new_v) and _nan(old_v))):
                 if old is None and (new_v is None or _nan(new_v) or new_v == ""):
                     continue
-                changes.append(f"{tr('goals.field.' + f)}: {_show(old_v)} → {_show(new_v)}")
+                changes.append(f"{tr(f'goals.field.{f}')}: {_show(old_v)} → {_show(new_v)}")
         last[key] = r
         out.append({
             tr("goals.col.changed_at"): pd.Timestamp(r["changed_at"]).strftime("%Y-%m-%d %H:%M"),
