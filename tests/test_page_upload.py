@@ -156,7 +156,8 @@ def test_errors_in_english_name_sheet_and_cell(example_url):
     errors = at.dataframe[0].value
     assert f"**Errors ({len(errors)}): must be corrected**" in [m.value for m in at.markdown]
     assert errors.iloc[0]["Where"] == "季度数据!G5"
-    assert errors.iloc[0]["What to do"] == "季度数据!G5: Union members is -4; it cannot be negative. Enter 0 or a positive number."
+    assert errors.iloc[0]["What to do"] == ("季度数据!G5: Union members is -4; it cannot be negative. "
+                                            "Enter 0 or a positive number.")
     assert errors.iloc[1]["What to do"].startswith("季度数据!AA5: Member service cards issued (197) is larger than")
     assert at.error[0].value.startswith(f"{len(errors)} error(s): the file cannot be imported.")
     assert not [b for b in at.button if b.key == "upload_commit"]
