@@ -21,20 +21,27 @@ observed = sorted(app_cache.observations()["period"].unique(), key=periods.index
 latest = observed[-1] if observed else st.session_state.get("quarter") or "2016Q1"
 quarters = periods.span(periods.shift(latest, -12), periods.shift(latest, 4))[::-1]
 
+# option labels bound during this run (a format_func reading the language later shows stale labels)
+quarter_labels = {q: period_label(q) for q in quarters}
+level_labels = {"": tr("upload.template.all"),
+                **{v: tr(f"upload.level.{v}") for v in ("federation", "community", "enterprise")}}
+period_labels = {"": tr("upload.period_auto"), **quarter_labels}
+
 with st.expander(tr("upload.template.heading")):
     left, right = st.columns(2)
-    tpl_quarter = left.selectbox(tr("upload.template.quarter"), quarters, index=3, key="upload_tpl_quarter",
-                                 format_func=period_label)
-    level = right.selectbox(tr("upload.template.level"), ["", "federation", "community", "enterprise"],
-                            key="upload_tpl_level",
-                            format_func=lambda v: tr(f"upload.level.{v}") if v else tr("upload.template.all"))
+    if st.session_state.get("upload_tpl_quarter") not in quarter_labels:  # default: the next quarter to report
+        st.session_state["upload_tpl_quarter"] = quarters[3]
+    tpl_quarter = left.selectbox(tr("upload.template.quarter"), quarters, key="upload_tpl_quarter",
+                                 format_func=quarter_labels.get)
+    level = right.selectbox(tr("upload.template.level"), list(level_labels), key="upload_tpl_level",
+                            format_func=level_labels.get)
     name = f"{tpl_quarter}_template{'_' + level if level else ''}.xlsx"
     st.download_button(tr("upload.template.download", name=name), app_cache.template(tpl_quarter, level or None),
                        file_name=name, key="upload_tpl_download",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-period = st.selectbox(tr("upload.period"), [""] + quarters, key="upload_period",
-                      format_func=lambda p: period_label(p) if p else tr("upload.period_auto"))
+period = st.selectbox(tr("upload.period"), list(period_labels), key="upload_period",
+                      format_func=period_labels.get)
 file = st.file_uploader(tr("upload.file"), type=["xlsx", "xls", "csv"], key="upload_file")
 done = st.session_state.setdefault("upload_done", {})
 if file is None:

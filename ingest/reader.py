@@ -15,7 +15,9 @@ files first (:mod:`ingest.guard`), and reads every sheet that holds a table:
 * **long tables**: columns 单位, 指标, (期间), 数值; **vertical forms**: 指标名称 down the rows and a
   本季 column, one unit per sheet named in the 填报单位 line (or by the sheet name).
 
-Cells are cleaned by :func:`ingest.cells.parse_cell`; missing cells (empty, —, /, 无) are not
+Cells are cleaned by :func:`ingest.cells.parse_cell`; in a percent column whose number cells
+are all shares (every one at most 1, at least one a non-zero share below 1) a cell stored as
+1.0 (shown as 100%) reads as 100, otherwise cell by cell (98 beside 0.98). Missing cells (empty, —, /, 无) are not
 recorded. The result is plain data: a :class:`ReadResult` whose ``cells`` frame has one row per
 non-empty value cell and whose ``findings`` are what reading alone can tell (unknown column,
 formula without a cached value, no table). Validation against units and stored values is in
@@ -29,6 +31,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pandas as pd
 from python_calamine import CalamineWorkbook
@@ -232,6 +235,29 @@ class _Column:
     parent: str | None = None  # for 其中：X columns, the indicator of the parent column
 
 
+def _numeric(v) -> bool:
+    """A number cell as the spreadsheet stores it (not text, not a bool)."""
+    return type(v) in (float, int) and v == v
+
+
+def _read_as_shares(sink: _Sink, percent_cells: dict) -> None:
+    """The whole-column rule for percent columns: a cell formatted as 100% is stored by Excel
+    as 1.0, indistinguishable from a typed 1. When every number cell of a percent column is
+    at most 1 and at least one is a non-zero share below 1, the column holds shares and each
+    number cell is read x100 (1.0 -> 100). Otherwise (98 beside 0.98) cells keep their own
+    reading. ``percent_cells``: {column key: [(sink index, raw number)]}; text cells are
+    never in it (``98%``, ``0.98`` as text read the same in any column)."""
+    value_at = CELL_COLUMNS.index("value")
+    for found in percent_cells.values():
+        numbers = [abs(raw) for _, raw in found]
+        if not numbers or max(numbers) > 1 or not any(0 < x < 1 for x in numbers):
+            continue
+        for index, raw in found:
+            record = list(sink.records[index])
+            record[value_at] = float(Decimal(repr(float(raw))) * 100)
+            sink.records[index] = tuple(record)
+
+
 def _text(v) -> str:
     if v is None:
         return ""
@@ -365,6 +391,7 @@ def _read_wide(name, rows, merged, h, catalog, gaps, sink, result) -> bool:
     unknown_with_data = {c: 0 for c, _ in unknown}
     last_unit_row = None
     ignored = 0
+    percent_cells: dict[int, list] = {col.col: [] for col in columns if col.percent}
     for r in range(bottom + 1, len(rows)):
         row = rows[r]
         code = _text(_at(row, code_col))
@@ -414,12 +441,15 @@ def _read_wide(name, rows, merged, h, catalog, gaps, sink, result) -> bool:
             cell = C.parse_cell(raw, percent=col.percent, multiplier=col.multiplier)
             if cell.missing:
                 continue
+            if col.percent and _numeric(raw):
+                percent_cells[col.col].append((len(sink.records), raw))
             sink.add(name, r, col.col, cell_ref(name, r, col.col), where_row, code, unit_name, kind, parent,
                      col.indicator, col.role, col.parent,
                      cell.value if cell.value is not None else float("nan"), cell.approximate, cell.error,
                      cell.text or _text(raw), None)
         if kind == "unit":
             last_unit_row = r
+    _read_as_shares(sink, percent_cells)
     for c, header in unknown:
         if unknown_with_data.get(c):
             result.ignored_columns.append({"where": cell_ref(name, h, c), "header": header})
@@ -472,6 +502,7 @@ def _read_long(name, rows, h, catalog, sink, result) -> bool:
         sheet_unit = sheet_unit or name
     _period_evidence(name, rows, h, result)
     unknown_inds: dict[str, str] = {}
+    percent_cells: dict[tuple, list] = {}
     last_unit_row = None
     for r in range(h + 1, len(rows)):
         row = rows[r]
@@ -510,10 +541,13 @@ def _read_long(name, rows, h, catalog, sink, result) -> bool:
             cell = C.parse_cell(_at(row, col), percent=percent, multiplier=mult)
             if cell.missing:
                 continue
+            if percent and _numeric(_at(row, col)):
+                percent_cells.setdefault((ind.code, role), []).append((len(sink.records), _at(row, col)))
             sink.add(name, r, col, cell_ref(name, r, col), where_row, code, uname, kind, None, ind.code, role,
                      None, cell.value if cell.value is not None else float("nan"), cell.approximate, cell.error,
                      cell.text or _text(_at(row, col)), period)
         last_unit_row = r
+    _read_as_shares(sink, percent_cells)
     for text, where in unknown_inds.items():
         result.findings.append(Finding("unknown_indicator", where, {"header": text}))
         result.ignored_columns.append({"where": where, "header": text})

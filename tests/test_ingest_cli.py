@@ -66,3 +66,43 @@ def test_text_report_in_chinese(tmp_path):
     path = write(tmp_path, [[C01, -3, 1, None]])
     code, out, _ = cli(path, "--db", f"sqlite:///{tmp_path / 'y.sqlite'}")
     assert code == 1 and "季度数据!B3" in out and "不能是负数" in out
+
+
+def test_json_findings_name_where_code_and_message_in_the_language_asked(tmp_path):
+    import re
+
+    import resources
+    from store.db import open_store
+
+    db = f"sqlite:///{tmp_path / 'units.sqlite'}"
+    store = open_store(db)
+    store.add_units(resources.example_units())
+    store.engine.dispose()
+    path = tmp_path / "2016Q1.xlsx"
+    path.write_bytes(xlsx({"季度数据": [[TITLE], ["单位名称", "会员人数", "培训职工", "企业建会率", "奇怪列"],
+                                       [C01, -3, "约12", 150, 5], ["新单位", 5, 1, None, 3]]}))
+    cjk = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
+    reports = {}
+    for lang in ("zh", "en"):
+        code, out, _ = cli(path, "--db", db, "--json", "--lang", lang)
+        assert code == 1
+        reports[lang] = json.loads(out)
+    en, zh = reports["en"], reports["zh"]
+    assert {e["code"] for e in en["errors"]} == {"negative_count", "percent_over_100", "unknown_unit"}
+    assert {w["code"] for w in en["warnings"]} == {"approximate", "unknown_column"}
+    for lang, report in reports.items():
+        for item in report["errors"] + report["warnings"]:
+            assert {"where", "code", "message"} <= set(item), item
+            assert re.fullmatch(r"季度数据![A-Z]+[0-9]+", item["where"]), item
+            assert item["message"].startswith(item["where"]), item
+    for e, z in zip(en["errors"] + en["warnings"], zh["errors"] + zh["warnings"]):
+        assert (e["where"], e["code"]) == (z["where"], z["code"])
+        # the English message is English apart from what the file itself says (sheet, unit, header, 约12)
+        text = e["message"].replace(e["where"], "")
+        for key, value in e["params"].items():
+            if not key.endswith("_zh"):
+                text = text.replace(str(value), "")
+        assert not cjk.search(text), e["message"]
+        assert cjk.search(z["message"].replace(z["where"], "")) and z["message"] != e["message"]
+    negative = next(e for e in en["errors"] if e["code"] == "negative_count")
+    assert negative["where"] == "季度数据!B3" and "Union members is -3" in negative["message"]

@@ -82,3 +82,59 @@ def test_errors_block_and_warnings_need_an_acknowledgement(store):
     commit(store, warn, "clerk1", acknowledged=True)
     obs = store.observations()
     assert bool(obs.loc[obs["indicator"] == "members", "approximate"].iloc[0]) is True
+
+
+def walk_the_upload_lifecycle(store):
+    """prepare -> commit -> same file refused -> re-upload supersedes -> withdraw -> restore,
+    asserting after each step the values that count (shared by SQLite and PostgreSQL)."""
+    store.add_units(resources.example_units())
+    first_raw = sheet(120, "12")
+    p = prepare(store, first_raw, "2016Q1.xlsx")
+    assert p.report.ok and p.report.counts["new"] == 2 and p.report.period == "2016Q1"
+    assert store.is_empty() and store.uploads().empty  # the dry run stored nothing
+    first = commit(store, p, "clerk1")
+    assert (value(store), value(store, "trainees")) == (120, 12)
+
+    again = prepare(store, first_raw, "2016Q1 copy.xlsx")
+    assert again.report.codes()[0] == "duplicate_file" and again.report.duplicate_of == first
+    assert again.report.errors[0].where == "2016Q1 copy.xlsx"
+    with pytest.raises(ImportRefused) as exc:
+        commit(store, again, "clerk1")
+    assert (exc.value.reason, exc.value.upload_id) == ("duplicate", first)
+    assert list(store.uploads()["id"]) == [first] and value(store) == 120
+
+    fix_raw = sheet(130, "12")
+    fix = prepare(store, fix_raw, "2016Q1 fix.xlsx")
+    assert fix.report.counts == {**fix.report.counts, "new": 0, "updated": 1, "unchanged": 1}
+    assert [(c["where"], c["old"], c["new"]) for c in fix.report.changes] == [("季度数据!B3", 120, 130)]
+    second = commit(store, fix, "clerk2")
+    assert (value(store), value(store, "trainees")) == (130, 12)
+    assert sorted(store.observations(include_withdrawn=True)["value"]) == [12, 12, 120, 130]
+
+    store.withdraw([second], "admin", "wrong figure")
+    assert (value(store), value(store, "trainees")) == (120, 12)
+    assert dict(zip(store.uploads()["id"], store.uploads()["status"])) == {first: "active", second: "withdrawn"}
+    # the withdrawn file no longer counts, so its bytes may be imported again (and are then refused once more)
+    assert store.find_upload_by_hash(fix.report.sha256) is None
+    store.restore([second], "admin", "figure confirmed")
+    assert (value(store), value(store, "trainees")) == (130, 12)
+    assert prepare(store, fix_raw, "again.xlsx").report.duplicate_of == second
+    assert set(store.uploads()["status"]) == {"active"}
+
+
+def test_upload_lifecycle_on_sqlite(sqlite_url):
+    store = open_store(sqlite_url)
+    try:
+        walk_the_upload_lifecycle(store)
+    finally:
+        store.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_upload_lifecycle_on_postgresql(pg_url):
+    store = open_store(pg_url)
+    try:
+        assert store.engine.dialect.name == "postgresql"
+        walk_the_upload_lifecycle(store)
+    finally:
+        store.engine.dispose()

@@ -248,3 +248,69 @@ def test_legacy_xls_reads_like_the_template():
     assert got[("C03", "employees")] == 50
     assert len(got) == 8
     assert not [w.code for w in p.report.warnings if w.code != "approximate"]
+
+
+# ---- percent columns: the whole-column rule for shares ------------------------------------------
+
+RATE_HEAD = ["单位名称", "建会企业数", "签订集体合同企业数", "集体合同签订率（%）"]
+C03 = "大井社区联合工会"
+
+
+def percent_formatted(rows, fmt="0%"):
+    """A real workbook whose rate column D is formatted as a percentage, as Excel users do:
+    the cell shows 100% and stores 1.0."""
+    import io
+
+    from openpyxl import load_workbook
+    wb = load_workbook(io.BytesIO(xlsx({"季度数据": [[TITLE], RATE_HEAD, *rows]})))
+    for r in range(3, 3 + len(rows)):
+        wb["季度数据"].cell(row=r, column=4).number_format = fmt
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def rate_cells(raw):
+    from ingest.reader import read_file
+    cells = read_file(raw, "2016Q1.xlsx", resources.catalog()).cells
+    rate = cells[cells["indicator"] == "collective_contract_rate"]
+    return dict(zip(rate["where"], rate["value"]))
+
+
+def test_a_column_of_shares_reads_one_as_one_hundred_percent():
+    # 50/50 = 100%, 49/50 = 98%, 25/50 = 50%: Excel stores the shown 100% as 1.0
+    raw = percent_formatted([[C01, 50, 50, 1.0], [C02, 50, 49, 0.98], [C03, 50, 25, 0.5]])
+    assert rate_cells(raw) == {"季度数据!D3": 100.0, "季度数据!D4": 98.0, "季度数据!D5": 50.0}
+    p = run(raw)
+    assert "rate_mismatch" not in p.report.codes()
+    assert p.report.findings == []
+
+
+def test_a_column_mixing_percent_and_shares_is_read_cell_by_cell():
+    # 98 beside 0.98: the column is not all shares, so 1.0 stays 1% and is flagged against 50/50
+    raw = xlsx({"季度数据": [[TITLE], RATE_HEAD, [C01, 50, 49, 98], [C02, 50, 49, 0.98], [C03, 50, 50, 1.0]]})
+    assert rate_cells(raw) == {"季度数据!D3": 98.0, "季度数据!D4": 98.0, "季度数据!D5": 1.0}
+    p = run(raw)
+    assert [f.where for f in p.report.findings if f.code == "rate_mismatch"] == ["季度数据!D5"]
+
+
+def test_a_column_of_only_ones_and_zeros_is_not_taken_for_shares():
+    # nothing below 1 proves the column holds shares: 1.0 is read as typed (1%)
+    raw = xlsx({"季度数据": [[TITLE], RATE_HEAD, [C01, 50, 0, 0], [C02, 100, 1, 1.0]]})
+    assert rate_cells(raw) == {"季度数据!D3": 0.0, "季度数据!D4": 1.0}
+
+
+def test_percent_text_beside_shares_keeps_its_own_reading():
+    # text cells say what they mean; only the number cells decide whether the column holds shares
+    raw = percent_formatted([[C01, 50, 50, 1.0], [C02, 50, 49, "98%"], [C03, 50, 25, 0.5]])
+    assert rate_cells(raw) == {"季度数据!D3": 100.0, "季度数据!D4": 98.0, "季度数据!D5": 50.0}
+
+
+def test_a_long_table_of_shares_reads_one_as_one_hundred_percent():
+    rows = [["单位名称", "指标", "数值"], [C01, "集体合同签订率", 1.0], [C02, "集体合同签订率", 0.96],
+            [C01, "会员人数", 1.0]]
+    from ingest.reader import read_file
+    cells = read_file(xlsx({"Sheet1": rows}), "2016Q1.xlsx", resources.catalog()).cells
+    got = {(w, i): v for w, i, v in zip(cells["where"], cells["indicator"], cells["value"])}
+    assert got == {("Sheet1!C2", "collective_contract_rate"): 100.0, ("Sheet1!C3", "collective_contract_rate"): 96.0,
+                   ("Sheet1!C4", "members"): 1.0}

@@ -86,3 +86,96 @@ def test_unreadable_file_is_refused_with_a_message(example_url):
     at.file_uploader(key="upload_file").upload("photo.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64).run()
     assert not at.exception
     assert "不是电子表格" in at.error[1].value
+
+
+def test_report_commit_and_history_in_english(example_url):
+    before = members(example_url, "B01")
+    at = open_page("upload", lang="en")
+    assert not at.exception
+    assert at.title[0].value == "Upload"
+    assert at.selectbox(key="upload_period").options[0] == "From the file (title, cells or file name)"
+    assert "2017 Q4" in at.selectbox(key="upload_period").options
+    at.file_uploader(key="upload_file").upload("2017Q4_fix.xlsx", edited_example()).run()
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["Dry-run report"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Read": metrics["Read"], "New": "0", "Updated": "1", "Unchanged": metrics["Unchanged"],
+                       "Ignored": metrics["Ignored"]}
+    warnings, changes, preview = (d.value for d in at.dataframe)
+    assert int(metrics["Unchanged"]) == len(preview) - 1 and int(metrics["Read"]) > len(preview)
+    assert any(c.value.startswith("Period 2017 Q4: read ") for c in at.caption)
+    n = len(warnings)
+    assert f"**Warnings ({n}): check each one**" in [m.value for m in at.markdown]
+    assert list(warnings.columns) == ["Where", "What to do"]
+    assert all(w.startswith("季度数据!") for w in warnings["Where"])
+    message = warnings.set_index("Where").loc["季度数据!G5", "What to do"]
+    assert message.startswith("季度数据!G5: Union members is the approximate figure") and "marked approximate" in message
+    assert list(changes.columns) == ["Where", "Unit", "Indicator", "Old value", "New value"]
+    assert changes.iloc[0]["Indicator"] == "Union members" and changes.iloc[0]["New value"] == before + 1
+    assert {"Where", "Unit", "Indicator", "Value", "Approximate"} == set(preview.columns)
+    ack = at.checkbox(key="upload_ack")
+    assert ack.label == f"I have checked the {n} warning(s) above; import as shown"
+    assert at.button(key="upload_commit").label == "Import" and at.button(key="upload_commit").disabled
+    ack.check().run()
+    at.button(key="upload_commit").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Imported as upload #") and at.success[0].value.endswith(" figures.")
+    assert members(example_url, "B01") == before + 1
+
+    at.switch_page("app_pages/history.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Upload history"
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["No.", "File", "Period", "Uploaded by", "Time", "Figures", "Status", "SHA-256"]
+    top = table.iloc[0]
+    assert (top["File"], top["Period"], top["Status"]) == ("2017Q4_fix.xlsx", "2017 Q4", "counting")
+    new_id = int(top["No."])
+    choice = at.selectbox(key="history_choice")
+    assert choice.options[0] == f"#{new_id}: 2017Q4_fix.xlsx (2017 Q4, counting)"
+    choice.select(new_id).run()
+    assert at.button(key="history_withdraw").label == "Withdraw this upload"
+    at.button(key="history_withdraw").click().run()
+    assert not at.exception
+    assert at.success[0].value == f"Upload #{new_id} withdrawn."
+    assert at.dataframe[0].value.iloc[0]["Status"] == "withdrawn" and members(example_url, "B01") == before
+    assert at.button(key="history_restore").label == "Undo the withdrawal (restore this upload)"
+    at.button(key="history_restore").click().run()
+    assert at.success[0].value == f"Upload #{new_id} restored."
+    assert members(example_url, "B01") == before + 1
+
+
+def test_errors_in_english_name_sheet_and_cell(example_url):
+    raw = (resources.DEMO_DIR / "2017Q4_example.xlsx").read_bytes()
+    wb = load_workbook(io.BytesIO(raw))
+    wb["季度数据"]["G5"] = -4
+    buf = io.BytesIO()
+    wb.save(buf)
+    at = open_page("upload", lang="en")
+    at.file_uploader(key="upload_file").upload("bad.xlsx", buf.getvalue()).run()
+    assert not at.exception
+    errors = at.dataframe[0].value
+    assert f"**Errors ({len(errors)}): must be corrected**" in [m.value for m in at.markdown]
+    assert errors.iloc[0]["Where"] == "季度数据!G5"
+    assert errors.iloc[0]["What to do"] == ("季度数据!G5: Union members is -4; it cannot be negative. "
+                                            "Enter 0 or a positive number.")
+    assert errors.iloc[1]["What to do"].startswith("季度数据!AA5: Member service cards issued (197) is larger than")
+    assert at.error[0].value.startswith(f"{len(errors)} error(s): the file cannot be imported.")
+    assert not [b for b in at.button if b.key == "upload_commit"]
+
+
+def test_switching_language_after_the_report_keeps_the_page_working(example_url):
+    at = open_page("upload")
+    at.file_uploader(key="upload_file").upload("2017Q4_fix.xlsx", edited_example()).run()
+    at.selectbox(key="upload_tpl_level").select("community").run()
+    assert at.selectbox(key="upload_tpl_level").options[2] == "社区、楼宇联合工会"
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    # the selections are kept and their labels follow the language
+    assert at.selectbox(key="upload_tpl_level").value == "community"
+    assert at.selectbox(key="upload_tpl_level").options[2] == "Community and building joint unions"
+    assert at.selectbox(key="upload_tpl_quarter").options[3] == "2018 Q1"
+    at.selectbox(key="upload_period").select("2017Q4").run()
+    assert not at.exception
+    assert at.selectbox(key="upload_period").value == "2017Q4"
+    assert any(c.value.startswith("Period 2017 Q4: read ") for c in at.caption)
+    assert at.dataframe[0].value.iloc[0]["Where"] == "季度数据!G5"
