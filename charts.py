@@ -62,16 +62,15 @@ def trend_chart(series, *, name: str, unit: str, title: str, lang: str = "zh") -
 
 
 def quarter_axis(fig: go.Figure, x: list[str]) -> None:
-    """Label a quarterly category axis (``"2016 Q1"`` ...) at each year's first quarter (or
-    at its first quarter shown), so the labels are a year apart and never crowd."""
-    ticks, seen = [], set()
-    for label in x:
-        year = label.split(" ")[0]
-        if year not in seen and (label.endswith("Q1") or not seen):
-            ticks.append(label)
-        seen.add(year)
-    if len(ticks) > 12:  # a long span: every second year
-        ticks = ticks[::2]
+    """Label a quarterly category axis (``"2016 Q1"`` ...) at each year's first quarter, so
+    the labels are a year apart and never crowd."""
+    firsts = [i for i, label in enumerate(x) if label.endswith("Q1")]
+    if len(firsts) > 12:  # a long span: every second year
+        firsts = firsts[::2]
+    # the first and the last quarter too, when they are not too close to a labelled Q1
+    keep = sorted({*firsts, *([0] if not firsts or firsts[0] >= 3 else []),
+                   *([len(x) - 1] if x and (not firsts or len(x) - 1 - firsts[-1] >= 3) else [])})
+    ticks = [x[i] for i in keep]
     fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=ticks, tickangle=0)
 
 
@@ -197,7 +196,7 @@ def indicator_progress_chart(path, goal: dict, *, name: str, unit: str, plan_end
                                  hovertemplate=hover))
     base_layout(fig, height=440)
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
-                      margin={"b": 90})
+                      margin={"b": 90, "t": 75})  # room for a title (the page sets it) and the unit
     fig.update_yaxes(ticksuffix="%" if unit == "%" else "", rangemode="normal", tickformat=",")
     fig.update_xaxes(categoryorder="array", categoryarray=x)
     quarter_axis(fig, x)
