@@ -55,9 +55,33 @@ def trend_chart(series, *, name: str, unit: str, title: str, lang: str = "zh") -
                                line={"color": PRIMARY, "width": 2.5}, marker={"size": 6},
                                hovertemplate="%{x}: %{y:,.1f}" + (" " if lang == "en" else "") + unit + "<extra></extra>"))
     base_layout(fig, title=title)
-    fig.update_yaxes(title_text=unit, ticksuffix="%" if unit == "%" else "")
-    fig.update_xaxes(nticks=12)
+    fig.update_yaxes(ticksuffix="%" if unit == "%" else "", tickformat=",")
+    quarter_axis(fig, x)
+    unit_note(fig, unit, lang)
     return fig
+
+
+def quarter_axis(fig: go.Figure, x: list[str]) -> None:
+    """Label a quarterly category axis (``"2016 Q1"`` ...) at each year's first quarter, so
+    the labels are a year apart and never crowd."""
+    firsts = [i for i, label in enumerate(x) if label.endswith("Q1")]
+    if len(firsts) > 12:  # a long span: every second year
+        firsts = firsts[::2]
+    # the first and the last quarter too, when they are not too close to a labelled Q1
+    keep = sorted({*firsts, *([0] if not firsts or firsts[0] >= 3 else []),
+                   *([len(x) - 1] if x and (not firsts or len(x) - 1 - firsts[-1] >= 3) else [])})
+    ticks = [x[i] for i in keep]
+    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=ticks, tickangle=0)
+
+
+def unit_note(fig: go.Figure, unit: str, lang: str) -> None:
+    """The unit of the y axis, written level above its top-left corner (a rotated axis title
+    of one Chinese character is hard to read)."""
+    if not unit or unit == "%":
+        return
+    fig.add_annotation(text=_t("common.chart_unit", lang, unit=unit), xref="paper", yref="paper", x=0, y=1.0,
+                       xanchor="left", yanchor="bottom", showarrow=False, yshift=8,
+                       font={"size": 12, "color": "#7F8C8D"})
 
 
 # ---- progress against the five-year goals ---------------------------------------------------
@@ -116,16 +140,20 @@ def progress_board_chart(rows, *, names: list[str], lang: str = "zh") -> go.Figu
     fig.add_trace(go.Bar(
         x=progress, y=labels, orientation="h", meta="progress", name=_t("progress.chart.progress", lang),
         marker={"color": [STATUS_COLOURS.get(c, "#999999") for c in r["status"]]},
-        text=text, textposition="outside", cliponaxis=False, insidetextanchor="start",
-        hovertemplate="%{y}: %{text}<extra></extra>",
+        customdata=text, hovertemplate="%{y}: %{customdata}<extra></extra>",
     ))
+    # the words go right of both the bar and the elapsed tick, so the tick never crosses them
+    for label, bar, elapsed, words, kind in zip(labels, progress, r["elapsed"], text, r["target_type"]):
+        tick = _pct(elapsed) if kind != "direction" and elapsed == elapsed else 0.0
+        fig.add_annotation(x=max(bar, tick, 0.0), y=label, text=words, showarrow=False, xanchor="left",
+                           xshift=6, font={"size": 12, "color": SECONDARY})
     fig.add_trace(go.Scatter(
         x=[_pct(v) if row_type != "direction" else None for v, row_type in zip(r["elapsed"], r["target_type"])],
         y=labels, mode="markers", meta="elapsed", name=_t("progress.chart.elapsed", lang),
-        marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": SECONDARY}},
+        marker={"symbol": "line-ns", "size": 18, "line": {"width": 3, "color": SECONDARY}},
         hovertemplate=_t("progress.chart.elapsed", lang) + " %{x:.0f}%<extra></extra>",
     ))
-    base_layout(fig, height=70 + 34 * len(labels))
+    base_layout(fig, height=110 + 34 * len(labels))  # legend above and axis title below take ~110 px
     fig.update_layout(showlegend=True, bargap=0.35, hovermode="closest", margin={"l": 10, "r": 20, "t": 30, "b": 40})
     fig.update_xaxes(type="linear", range=[0, 175], ticksuffix="%", tickvals=[0, 25, 50, 75, 100],
                      title_text=_t("progress.chart.axis", lang))
@@ -168,9 +196,11 @@ def indicator_progress_chart(path, goal: dict, *, name: str, unit: str, plan_end
                                  hovertemplate=hover))
     base_layout(fig, height=440)
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
-                      margin={"b": 90})
-    fig.update_yaxes(title_text=unit, ticksuffix="%" if unit == "%" else "", rangemode="normal")
-    fig.update_xaxes(categoryorder="array", categoryarray=x, nticks=12)
+                      margin={"b": 90, "t": 75})  # room for a title (the page sets it) and the unit
+    fig.update_yaxes(ticksuffix="%" if unit == "%" else "", rangemode="normal", tickformat=",")
+    fig.update_xaxes(categoryorder="array", categoryarray=x)
+    quarter_axis(fig, x)
+    unit_note(fig, unit, lang)
     return fig
 
 
@@ -183,9 +213,13 @@ def units_progress_chart(frame, *, names: list[str], value: str, unit: str, lang
     fig = go.Figure(go.Bar(
         x=ys, y=labels, orientation="h", meta=value,
         marker={"color": [STATUS_COLOURS.get(c, "#999999") for c in r["status"]]},
-        text=[status_label(c, lang) for c in r["status"]], textposition="auto",
-        hovertemplate="%{y}: %{x:,.1f}" + ("%" if value == "progress" else unit) + "<extra>%{text}</extra>",
+        text=[status_label(c, lang) for c in r["status"]], textposition="auto", constraintext="none",
+        textfont={"size": 11}, hovertemplate="%{y}: %{x:,.1f}" + ("%" if value == "progress" else unit) + "<extra>%{text}</extra>",
     ))
+    for label, v, status in zip(labels, ys, r["status"]):  # no bar: say why instead of a blank row
+        if v is None or v != v:
+            fig.add_annotation(x=0, y=label, text=status_label(status, lang), showarrow=False, xanchor="left",
+                               xshift=4, font={"size": 11, "color": "#7F8C8D"})
     base_layout(fig, height=80 + 24 * len(labels))
     fig.update_layout(hovermode="closest", showlegend=False, margin={"l": 10, "r": 20, "t": 30, "b": 40})
     fig.update_xaxes(type="linear", ticksuffix="%" if value == "progress" or unit == "%" else "",

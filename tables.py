@@ -64,7 +64,7 @@ def goals_of_category(ev: pd.DataFrame, category: str) -> pd.DataFrame:
 def progress_table(rows: pd.DataFrame, quarters: pd.DataFrame, plan_start: str, as_of: str) -> pd.DataFrame:
     """The overview rows of some goals (an evaluate frame, in display order): status and
     outlook with icon and words, base, target, current with units (approximate marked),
-    完成进度 and 时间进度 as fractions (for progress columns), a sparkline from the base
+    完成进度 in % (for a progress column), 时间进度 as text, a sparkline from the base
     period to ``as_of`` and the goal's attribute."""
     cat = resources.catalog()
     span = _periods.span(_periods.previous(plan_start), as_of) if as_of else []
@@ -82,8 +82,8 @@ def progress_table(rows: pd.DataFrame, quarters: pd.DataFrame, plan_start: str, 
             tr("progress.col.base"): fmt_number(r.base, unit),
             tr("progress.col.target"): _target_text(r, unit),
             tr("progress.col.current"): fmt_number(r.current, unit, approximate=bool(r.approximate)),
-            tr("progress.col.progress"): None if _nan(r.progress) else float(r.progress),
-            tr("progress.col.elapsed"): None if r.target_type == "direction" else float(r.elapsed),
+            tr("progress.col.progress"): None if _nan(r.progress) else float(r.progress) * 100,
+            tr("progress.col.elapsed"): "" if r.target_type == "direction" else fmt_number(float(r.elapsed) * 100, "%"),
             tr("progress.col.trend"): line,
             tr("progress.col.attribute"): attribute_label(r.attribute),
         })
@@ -181,7 +181,7 @@ def target_history_table(history: pd.DataFrame) -> pd.DataFrame:
             if old is None or not (new_v == old_v or (_nan(new_v) and _nan(old_v))):
                 if old is None and (new_v is None or _nan(new_v) or new_v == ""):
                     continue
-                changes.append(f"{tr(f'goals.field.{f}')}: {_show(old_v)} → {_show(new_v)}")
+                changes.append(f"{tr(f'goals.field.{f}')}: {_show(old_v, f)} → {_show(new_v, f)}")
         last[key] = r
         out.append({
             tr("goals.col.changed_at"): pd.Timestamp(r["changed_at"]).strftime("%Y-%m-%d %H:%M"),
@@ -193,9 +193,15 @@ def target_history_table(history: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out[::-1])
 
 
-def _show(v) -> str:
+def _show(v, field: str = "") -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
         return "—"
+    if field == "target_type":
+        return tr(f"goals.target_type.{v}")
+    if field == "goal_direction":
+        return tr(f"goals.direction.{v}")
+    if field == "attribute":
+        return attribute_label(v)
     if isinstance(v, bool):
         return tr("goals.yes") if v else tr("goals.no")
     if isinstance(v, float):
@@ -295,12 +301,13 @@ def sources_table(uploads: pd.DataFrame, upload_ids: set) -> pd.DataFrame:
     })
 
 
-def fmt_estimate(value: float, indicator: str) -> str:
+def fmt_estimate(value: float, indicator: str, *, with_unit: bool = True) -> str:
     """A projected or derived figure: counts to whole numbers, rates to one decimal."""
     ind = resources.catalog()[indicator]
     if _nan(value):
         return "—"
-    return fmt_number(value if ind.is_percent else float(round(value)), ind.unit_label(lang()))
+    unit = ind.unit_label(lang()) if with_unit or ind.is_percent else ""
+    return fmt_number(value if ind.is_percent else float(round(value)), unit)
 
 
 EDIT_COLUMNS = ["indicator", "target_type", "base_value", "target_value", "attribute", "goal_direction",
@@ -349,3 +356,24 @@ def quota_rows(edited: pd.DataFrame, before: pd.DataFrame, goal: dict) -> list[d
                      "target_value": None if _nan(value) else float(value), "attribute": goal["attribute"],
                      "goal_direction": goal.get("goal_direction") or "", "active": not _nan(value)})
     return rows
+
+
+# ---- data management ------------------------------------------------------------------------
+import json  # noqa: E402
+
+from i18n import has as _has  # noqa: E402
+
+
+def audit_table(log: pd.DataFrame) -> pd.DataFrame:
+    """The audit log for reading: time, who, the action in words (its code when the catalog
+    has no words for it), the detail as compact JSON (at most 300 characters)."""
+    def action(code: str) -> str:
+        key = f"data.action.{code.replace('.', '_')}"
+        return tr(key) if _has(key, lang()) else code
+
+    return pd.DataFrame({
+        tr("data.audit.at"): log["at"],
+        tr("data.audit.actor"): log["actor"],
+        tr("data.audit.action"): log["action"].map(action),
+        tr("data.audit.detail"): log["detail"].map(lambda d: json.dumps(json.loads(d), ensure_ascii=False)[:300]),
+    })

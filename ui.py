@@ -54,7 +54,17 @@ def fmt_number(value: float, unit: str = "", *, approximate: bool = False, signe
     elif unit == "pp":
         text += (" 个百分点" if lang() == "zh" else " pp")
     elif unit:
-        text += ("" if lang() == "zh" else " ") + unit
+        text += unit if lang() == "zh" else " " + (_singular(unit) if abs(value) == 1 else unit)
     if approximate:
         text = tr("common.approx_mark") + text
     return text
+
+
+def _singular(unit: str) -> str:
+    """The English unit for exactly one: the catalog's English units are plural nouns
+    ("enterprises", "policies", "person-times"); "yuan" and "m²" stay as they are."""
+    if unit.endswith("ies"):
+        return unit[:-3] + "y"
+    if unit.endswith("s") and not unit.endswith("ss"):
+        return unit[:-1]
+    return unit

@@ -1,10 +1,9 @@
 """数据管理: is example data loaded, and what has everyone changed? (administrators)"""
 
-import json
-
 import streamlit as st
 
 import app_cache
+from tables import audit_table
 from ui import tr
 
 st.title(tr("data.title"))
@@ -25,9 +24,4 @@ log = app_cache.store().audit_log(limit=200)
 if log.empty:
     st.info(tr("common.no_data"))
 else:
-    log = log.assign(detail=log["detail"].map(lambda d: json.dumps(json.loads(d), ensure_ascii=False)[:300]))
-    st.dataframe(
-        log.rename(columns={"at": tr("data.audit.at"), "actor": tr("data.audit.actor"),
-                            "action": tr("data.audit.action"), "detail": tr("data.audit.detail")}).drop(columns="id"),
-        hide_index=True, width="stretch",
-    )
+    st.dataframe(audit_table(log), hide_index=True, width="stretch")

@@ -17,8 +17,9 @@ if plans.empty:
     st.info(tr("goals.no_plans"))
 codes = list(plans["code"])
 current = app_cache.current_plan(st.session_state.get("quarter"))
+plan_names = dict(zip(codes, plans["name_zh"] if lang() == "zh" else plans["name_en"].where(plans["name_en"] != "", plans["name_zh"])))
 plan = st.selectbox(tr("goals.pick_plan"), codes, index=codes.index(current) if current in codes else 0,
-                    key="goals_plan") if codes else None
+                    key="goals_plan", format_func=lambda c, fmt=tr("goals.plan_option"): fmt.format(name=plan_names.get(c) or c, code=c)) if codes else None
 admin = auth.allows(st.session_state.get("role"), "admin")
 actor = st.session_state.get("user") or "admin"
 if msg := st.session_state.pop("goals_message", None):
@@ -32,7 +33,7 @@ if plan:
     goals = app_cache.plan_goals(plan)
     st.subheader(tr("goals.main_table"))
     years = periods.count(info["start_period"], info["end_period"]) / 4
-    st.dataframe(plan_table(goals, years), hide_index=True, width="stretch", key="goals_table")
+    st.dataframe(plan_table(goals, years), hide_index=True, width="stretch", height="content", key="goals_table")
     if (goals["base_source"] == "data").any():
         st.caption(tr("goals.from_data_note"))
     targets = app_cache.targets(plan)

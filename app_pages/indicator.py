@@ -42,10 +42,13 @@ else:
     text = app_cache.plan_goals(plan).set_index("indicator").loc[code, "goal_text_zh" if lang() == "zh" else "goal_text_en"]
     st.markdown(tr("indicator.goal", text=text or "—", attribute=attribute_label(goal["attribute"])))
     cols = st.columns(4)
-    cols[0].metric(tr("indicator.metric.current"), fmt_number(goal["current"], u, approximate=bool(goal["approximate"])))
-    cols[1].metric(tr("indicator.metric.target"), fmt_number(goal["target"], u))
+    in_label = lang() == "en" and u != "%"  # "1,640 enterprises" would be cut off in a metric
+    mu = "" if in_label else u
+    label = (lambda key: tr("indicator.metric.with_unit", label=tr(key), unit=u)) if in_label else tr
+    cols[0].metric(label("indicator.metric.current"), fmt_number(goal["current"], mu, approximate=bool(goal["approximate"])))
+    cols[1].metric(label("indicator.metric.target"), fmt_number(goal["target"], mu))
     cols[2].metric(tr("indicator.metric.progress"), fmt_number(goal["progress"] * 100, "%"))
-    cols[3].metric(tr("indicator.metric.projected"), fmt_estimate(goal["projected"], code))
+    cols[3].metric(label("indicator.metric.projected"), fmt_estimate(goal["projected"], code, with_unit=not in_label))
     st.markdown(tr("indicator.signals", status=status_label(goal["status"], lang()), outlook=outlook_label(goal["outlook"], lang())))
 
 path = goal_frames.goal_path(app_cache.quarterly(unit), goal, catalog, info["start_period"], info["end_period"], quarter)

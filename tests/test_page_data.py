@@ -46,7 +46,7 @@ def test_data_page_shows_the_audit_log(example_url):
     at = open_page("data", "en")
     log = at.dataframe[0].value
     assert list(log.columns) == ["Time", "By", "Action", "Detail"]
-    assert "upload.commit" in set(log["Action"])
+    assert "Upload imported" in set(log["Action"])
 
 
 @pytest.fixture
