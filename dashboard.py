@@ -55,8 +55,13 @@ units = app_cache.units()
 observed = sorted(app_cache.observations()["period"].unique(), key=periods.index)
 federation = units.loc[units["level"] == "federation", "code"]
 st.session_state.setdefault("unit", federation.iloc[0] if len(federation) else (units["code"].iloc[0] if len(units) else ""))
-if observed and st.session_state.get("quarter") not in observed:
-    st.session_state["quarter"] = observed[-1]
+if observed:
+    # Follow the newest quarter: a session looking at the latest quarter moves on when a newer
+    # one is uploaded; one looking back at an older quarter stays where it is.
+    latest_before = st.session_state.get("quarter_latest")
+    if st.session_state.get("quarter") not in observed or st.session_state.get("quarter") == latest_before:
+        st.session_state["quarter"] = observed[-1]
+    st.session_state["quarter_latest"] = observed[-1]
 
 depth = {"federation": "", "community": "\u3000", "enterprise": "\u3000\u3000"}
 names = dict(zip(units["code"], units["name_zh"] if lang == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])))

@@ -141,3 +141,23 @@ def test_overview_after_example_data_removed_says_no_data(example_store, state):
     assert "暂无数据" in [i.value for i in at.info]
     assert not at.warning, "no example banner once it is removed"
     assert not at.get("plotly_chart")
+
+
+def test_a_newly_uploaded_quarter_becomes_the_selected_one(example_store):
+    """A clerk on the latest quarter imports the next one: the sidebar moves on to it; a leader
+    looking back at an older quarter is left where they were."""
+    import pandas as pd
+
+    from store.db import NewUpload
+    from tests.apptest_util import run_app
+
+    on_latest = run_app("zh")
+    looking_back = run_app("zh", quarter="2016Q2")
+    assert on_latest.session_state["quarter"] == "2017Q4"
+    values = pd.DataFrame({"unit": ["LGQ"], "indicator": ["service_station_area"], "period": ["2018Q1"],
+                           "value": [420.0], "approximate": [False]})
+    example_store.add_upload(NewUpload("2018Q1.xlsx", b"2018Q1 bytes", "clerk", values, "2018Q1"))
+    on_latest.run()
+    looking_back.run()
+    assert on_latest.session_state["quarter"] == "2018Q1"
+    assert looking_back.session_state["quarter"] == "2016Q2"
