@@ -1018,6 +1018,14 @@ def _float_column(column: pd.Series) -> np.ndarray:
     return np.array([_float(v) for v in column.tolist()], dtype=float)
 
 
+def _positions(column: pd.Series, index: pd.Index) -> np.ndarray:
+    """Where each value of ``column`` (as text) is in ``index`` (-1 if absent); looked up once
+    per distinct value (a string column of millions of rows has a few thousand)."""
+    codes, uniques = pd.factorize(column)
+    found = index.get_indexer(pd.Index([str(u) for u in uniques], dtype=object))
+    return np.append(found, -1)[codes]  # code -1 (a missing value) takes the appended -1
+
+
 def quarter_matrices(
     quarters_all: pd.DataFrame, units: list[str], indicators: list[str], first: str, last: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -1039,8 +1047,8 @@ def quarter_matrices(
         pcodes, puniq = pd.factorize(quarters_all["period"])
         pcol = np.array([periods.index(p) - lo if periods.is_period(p) else -1 for p in puniq], dtype=np.int64)
         col = pcol[pcodes]
-        ind_row = pd.Index(indicators).get_indexer(quarters_all["indicator"])
-        unit_row = unit_index.get_indexer(quarters_all["unit"].astype(str))
+        ind_row = _positions(quarters_all["indicator"], pd.Index(indicators))
+        unit_row = _positions(quarters_all["unit"], unit_index)
         keep = (ind_row >= 0) & (unit_row >= 0) & (col >= 0) & (col < width)
         i, u, c = ind_row[keep], unit_row[keep], col[keep]
         flat = (i * len(unit_index) + u) * width + c
@@ -1079,6 +1087,9 @@ def unit_goals_grid(
     distinct = list(dict.fromkeys(codes))
     values, _flags = quarter_matrices(quarters_all, units, distinct, periods.shift(base_q, -3), base_q)
     slot = {c: k for k, c in enumerate(distinct)}
+    where: dict[str, list[int]] = {}
+    for k, u in enumerate(units):
+        where.setdefault(u, []).append(k)
     fb_all, ft_all = _float_column(goals["base"]), _float_column(goals["target"])
     kinds = _text_column(goals["target_type"]) if "target_type" in goals else np.full(n_goals, "", dtype=object)
     base = np.empty((n_units, n_goals))
@@ -1088,7 +1099,10 @@ def unit_goals_grid(
         v = values[slot[ind.code]]
         ub = ((v[:, 0] + v[:, 1]) + v[:, 2]) + v[:, 3] if ind.kind == "flow" else v[:, 3]  # _base_from
         fb, ft, kind = fb_all[j], ft_all[j], kinds[j] or "level"
-        quota = np.array([_float(quotas.get(u, {}).get(ind.code)) for u in units], dtype=float)
+        quota = np.full(n_units, np.nan)
+        for u, given in quotas.items():  # few units have quotas: look only at those
+            if ind.code in given and str(u) in where:
+                quota[where[str(u)]] = _float(given[ind.code])
         has_quota = ~np.isnan(quota)
         if kind == "direction":
             t, s = np.full(n_units, np.nan), np.full(n_units, "", dtype=object)
