@@ -3,6 +3,9 @@ outlook, projection and trends, for one unit at one as-of quarter.
 
 Everything here is pure: functions take frames and values, return new ones, never change
 their input, and ignore every quarter after ``as_of`` (so any past quarter can be replayed).
+:func:`evaluate` is the reference, one unit at a time; :func:`evaluate_grid` (with
+:func:`unit_goals_grid`) gives the same pace and outlook for many units at once, with numpy
+over a units x quarters matrix (section "every unit at once" at the end).
 
 The two signals shown beside each goal
 --------------------------------------
