@@ -20,6 +20,8 @@ info = app_cache.plan_info(plan)
 plan_name = info["name_zh"] if lang() == "zh" else info["name_en"] or info["name_zh"]
 st.caption(tr("units.caption", plan=plan_name, quarter=period_label(quarter)))
 
+# every unit by default while the tree is small enough to read at a glance
+st.session_state.setdefault("units_scope", "all" if len(units) <= goal_frames.ALL_UNITS_DEFAULT_MAX else "children")
 scope = st.radio(tr("units.scope"), ["children", "all"], horizontal=True, key="units_scope",
                  format_func={s: tr(f"units.scope_{s}") for s in ("children", "all")}.get)
 codes = [unit, *goal_frames.children(units, unit)] if scope == "children" else list(units["code"])
@@ -36,6 +38,7 @@ st.caption(tr("units.note"))
 st.caption(tr("units.legend"))
 
 title = tr("units.file_title", plan=plan_name, quarter=period_label(quarter))
-st.download_button(tr("units.download"), status_grid_xlsx(grid, shown, title),
+# built only when clicked: at 20,000 units the workbook takes longer than the grid itself
+st.download_button(tr("units.download"), lambda: status_grid_xlsx(grid, shown, title),
                    file_name=f"units-{plan}-{quarter}.xlsx", key="units_download",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

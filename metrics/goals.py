@@ -29,6 +29,10 @@ from metrics.catalog import Catalog
 GOAL_COLUMNS = ["indicator", "target_type", "base", "target", "attribute", "goal_direction",
                 "goal_text_zh", "goal_text_en", "base_source"]
 
+# The units page shows every unit by default up to this many units (else the chosen unit's
+# children): the vectorised grid takes ~0.1 s for 500 units (benchmarks/RESULTS.md).
+ALL_UNITS_DEFAULT_MAX = 200
+
 
 def _nan(x: object) -> bool:
     return x is None or (isinstance(x, float | int | np.floating | np.integer) and math.isnan(float(x)))

@@ -24,6 +24,8 @@ def open_page(page: str, lang: str = "zh", **state):
 def test_grid_of_children_by_goals(example_url, lang):
     at = open_page("units", lang, quarter="2017Q4")
     assert not at.exception, at.exception
+    assert at.dataframe[0].value.shape == (84, 19)  # a small tree: every unit by default
+    at.radio(key="units_scope").set_value("children").run()
     grid = at.dataframe[0].value
     assert grid.shape == (44, 19)  # the federation and its 43 units; 19 goals
     first = grid.iloc[0]
@@ -39,6 +41,7 @@ def test_all_units_and_excel_download(example_url):
     assert at.dataframe[0].value.shape[0] == 84
     data = at.get("download_button")[0].proto
     assert data.label == "下载 Excel"
+    assert data.deferred_file_id or data.url  # the workbook is built when the button is clicked
 
 
 def test_excel_grid_has_the_cells_and_colours(example_url):
