@@ -379,7 +379,8 @@ def goals_frame(targets: pd.DataFrame) -> pd.DataFrame:
     takes them: ``indicator, target_type, base, target, attribute, goal_direction``."""
     plan_level = targets[targets["unit"].fillna("") == ""] if "unit" in targets else targets
     out = plan_level.rename(columns={"base_value": "base", "target_value": "target"})
-    out = out[["indicator", "target_type", "base", "target", "attribute", "goal_direction"]].copy()
+    texts = [c for c in ("goal_text_zh", "goal_text_en") if c in out]
+    out = out[["indicator", "target_type", "base", "target", "attribute", "goal_direction", *texts]].copy()
     out["goal_direction"] = out["goal_direction"].fillna("")
     out["base"] = pd.to_numeric(out["base"], errors="coerce")
     out["target"] = pd.to_numeric(out["target"], errors="coerce")
@@ -443,6 +444,9 @@ def _goal_clause(row, ind, lang: str) -> str | None:
     unit = ind.unit_label(lang)
     kind = row["target_type"]
     if kind == "direction" or _nan(row["target"]):
+        own = row.get(f"goal_text_{lang}")
+        if isinstance(own, str) and own.strip():
+            return clean_text(own.strip().rstrip("。.；;"))  # a goal with no number: the plan's own words
         direction = progress.GOAL_DIRECTION_WORDS.get(str(row.get("goal_direction") or ""), row.get("goal_direction") or "")
         direction = direction or ("raise" if ind.direction == "up" else "lower")
         if direction == "keep":
