@@ -81,22 +81,7 @@ def wait_for_streamlit(page, timeout: int = 60_000) -> None:
     page.wait_for_selector('[data-testid="stSkeleton"]', state="detached", timeout=timeout)
 
 
-_WARM: set[str] = set()
-
-
 def open_page(page, url: str) -> None:
-    """Go to ``url`` and wait for the run to finish.
-
-    The very first session of a freshly started Streamlit 1.67 server that deep-links to a
-    page other than the main one gets a spurious "Page not found" dialog (the page itself
-    renders); a user opening the dashboard's root first never sees it. So the first visit
-    to each server goes through its root page once.
-    """
-    root = url.split("/", 3)
-    base = "/".join(root[:3])
-    if base not in _WARM:
-        page.goto(base)
-        wait_for_streamlit(page)
-        _WARM.add(base)
+    """Go to ``url`` and wait for the run to finish."""
     page.goto(url)
     wait_for_streamlit(page)

@@ -84,3 +84,11 @@ def test_only_app_cache_holds_streamlit_caches(path):
 
 def test_app_cache_does_hold_the_caches():
     assert cache_uses(ROOT / "app_cache.py")
+
+
+def test_no_pages_folder_beside_the_entry_point():
+    """A ``pages/`` folder next to dashboard.py switches Streamlit to its legacy multipage mode
+    for the first run, and a deep link to a page then shows "Page not found"."""
+    from pathlib import Path
+
+    assert not (Path(__file__).resolve().parents[1] / "pages").exists()

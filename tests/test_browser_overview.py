@@ -73,3 +73,15 @@ def test_overview_table_shows_the_members_figure(app_url, page):
     # st.dataframe draws on a canvas; its accessible table mirror carries the cell text
     expect(grid.get_by_text("会员人数", exact=True)).to_have_count(1)
     expect(grid.get_by_text("7,700人", exact=True)).to_have_count(1)
+
+
+def test_deep_link_to_a_page_on_a_fresh_server(start_app, page):
+    """A bookmark to a page other than the overview works even as a new server's first visit."""
+    from playwright.sync_api import expect
+
+    from tests.browser_util import open_page as open_url
+
+    url = start_app()
+    open_url(page, f"{url}/goals")
+    expect(page.get_by_role("heading", name="五年目标")).to_be_visible()
+    assert page.get_by_text("Page not found").count() == 0
