@@ -340,7 +340,6 @@ def _read_wide(name, rows, merged, h, catalog, gaps, sink, result) -> bool:
     bottom = h + 1 if split else h
     top = max(0, h - 1)
     band = _fill_merged(rows, merged, top, bottom)
-    lower = band[-1]
     width = max(len(line) for line in band)
     columns: list[_Column] = []
     code_col = name_col = None

@@ -1158,7 +1158,6 @@ def evaluate_grid(
     plan_q = periods.count(plan_start, plan_end)
     plan_years = plan_q / 4
     i_start, i_end = periods.index(plan_start), periods.index(end)
-    i_base = i_start - 1
     g = goals.reset_index(drop=True)
     n = len(g)
 

@@ -6,16 +6,7 @@ import json
 
 import pytest
 
-from tests.apptest_util import run_app
-
-
-def open_page(page: str, lang: str = "zh", **state):
-    """Run the app in Chinese first (see tests/test_page_progress.py: AppTest formats the
-    overview's selectbox outside the script), then switch language and page."""
-    at = run_app("zh", **state)
-    at.session_state["lang"] = lang
-    at.switch_page(f"app_pages/{page}.py")
-    return at.run()
+from tests.apptest_util import open_page
 
 
 def spec(at, key_index: int = 0) -> dict:

@@ -10,18 +10,7 @@ import resources
 from charts import status_label
 from metrics import goals as G
 from metrics import progress, rollup
-from tests.apptest_util import run_app
-
-
-def open_page(page: str, lang: str = "zh", **state):
-    """Like tests.apptest_util.open_page, but the first run (the overview) is in Chinese:
-    AppTest formats a selectbox after the run, outside the script, where the overview's
-    format_func reads the session language as the default "zh" and cannot find an English
-    option. The language is switched before the page of interest runs."""
-    at = run_app("zh", **state)
-    at.session_state["lang"] = lang
-    at.switch_page(f"app_pages/{page}.py")
-    return at.run()
+from tests.apptest_util import open_page
 
 
 def expected_counts(store) -> dict[str, int]:

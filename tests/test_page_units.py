@@ -8,16 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from tests.apptest_util import run_app
-
-
-def open_page(page: str, lang: str = "zh", **state):
-    """Run the app in Chinese first (see tests/test_page_progress.py: AppTest formats the
-    overview's selectbox outside the script), then switch language and page."""
-    at = run_app("zh", **state)
-    at.session_state["lang"] = lang
-    at.switch_page(f"app_pages/{page}.py")
-    return at.run()
+from tests.apptest_util import open_page
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -47,7 +38,7 @@ def test_all_units_and_excel_download(example_url):
 def test_excel_grid_has_the_cells_and_colours(example_url):
     import app_cache  # noqa: F401 - the page's own builders, on the page's own frames
     from metrics import goals as G
-    from tables import grid_cells, status_grid_table, status_grid_xlsx
+    from tables import grid_cells, status_grid_xlsx
 
     at = open_page("units", "zh", quarter="2017Q4")
     shown = at.dataframe[0].value
