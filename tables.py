@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 import resources
+from metrics.report_text import safe_text
 from ui import fmt_number, lang, tr
 
 
@@ -256,18 +257,18 @@ def status_grid_xlsx(grid: pd.DataFrame, shown: pd.DataFrame, title: str) -> byt
     wb = Workbook()
     ws = wb.active
     ws.title = tr("units.sheet")[:31]
-    ws.cell(1, 1, title).font = Font(bold=True, size=13)
-    ws.cell(3, 1, shown.index.name or "").font = Font(bold=True)
+    ws.cell(1, 1, safe_text(title)).font = Font(bold=True, size=13)
+    ws.cell(3, 1, safe_text(shown.index.name or "")).font = Font(bold=True)
     for j, name in enumerate(shown.columns, start=2):
-        c = ws.cell(3, j, name)
+        c = ws.cell(3, j, safe_text(name))
         c.font = Font(bold=True)
         c.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[get_column_letter(j)].width = 14
     ws.column_dimensions["A"].width = 26
     for i, (unit_name, row) in enumerate(shown.iterrows(), start=4):
-        ws.cell(i, 1, unit_name)
+        ws.cell(i, 1, safe_text(unit_name))
         for j, (text, code) in enumerate(zip(row, grid.iloc[i - 4]), start=2):
-            c = ws.cell(i, j, text)
+            c = ws.cell(i, j, safe_text(text) if isinstance(text, str) else text)
             colour = _cell_colour(code)
             if colour:
                 c.fill = PatternFill("solid", fgColor=colour.lstrip("#"))

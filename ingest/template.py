@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from metrics import periods
 from metrics.catalog import Catalog
+from metrics.report_text import safe_text
 
 DATA_SHEET = "季度数据"
 NOTES_SHEET = "填报说明"
@@ -80,8 +81,8 @@ def write_template(
         lookup = {(u, i): v for u, i, v in zip(values["unit"], values["indicator"], values["value"])}
     n = len(units)
     for r, (code, name) in enumerate(zip(units["code"], units["name_zh"]), start=FIRST_DATA_ROW):
-        ws.cell(row=r, column=1, value=str(code)).border = _BORDER
-        ws.cell(row=r, column=2, value=str(name)).border = _BORDER
+        ws.cell(row=r, column=1, value=safe_text(code)).border = _BORDER
+        ws.cell(row=r, column=2, value=safe_text(name)).border = _BORDER
         for col, ind in enumerate(inds, start=3):
             v = lookup.get((code, ind.code))
             cell = ws.cell(row=r, column=col, value=None if v is None or pd.isna(v) else _plain(v))

@@ -198,3 +198,17 @@ def clean_text(text: object) -> str:
     if text is None:
         return ""
     return _CONTROL.sub("", str(text))
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: object) -> str:
+    """Text for a spreadsheet cell that shows as typed and never runs as a formula: control
+    characters removed, and a leading ``'`` before ``=``, ``+``, ``-``, ``@``, tab or CR.
+
+    >>> safe_text("=HYPERLINK(\\"http://x\\")"), safe_text("-3"), safe_text("会员人数")
+    ('\\'=HYPERLINK("http://x")', "'-3", '会员人数')
+    """
+    text = clean_text(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

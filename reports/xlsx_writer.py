@@ -22,22 +22,10 @@ from openpyxl.utils import get_column_letter
 
 from i18n import t
 from metrics import periods
-from metrics.report_text import clean_text
+from metrics.report_text import FORMULA_STARTS, clean_text, safe_text  # noqa: F401 - re-exported
 from reports.content import Report
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COUNT, RATE, MONEY, DECIMAL, PERCENT = "0", "0.0", "#,##0", "0.00", "0.0%"
-
-
-def safe_text(value: object) -> str:
-    """Text that a spreadsheet shows as typed: control characters removed, and a leading
-    ``'`` before ``=``, ``+``, ``-``, ``@``, tab or carriage return.
-
-    >>> safe_text("=HYPERLINK(\\"http://x\\")"), safe_text("-3"), safe_text("会员人数")
-    ('\\'=HYPERLINK("http://x")', "'-3", '会员人数')
-    """
-    text = clean_text(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _format_for(unit: str) -> str:

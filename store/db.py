@@ -254,13 +254,15 @@ class Store:
         frame["value"] = frame["value"].astype(float)
         return frame
 
-    def data_version(self) -> tuple[int, int, int]:
-        """Changes whenever what counts changes (new upload, withdrawal, target edit): a cache key."""
+    def data_version(self) -> tuple[int, ...]:
+        """Changes whenever what counts changes (new upload, withdrawal, target edit, new plan,
+        new unit, renamed unit): a cache key. The audit log gets a row with every write."""
         with self.engine.connect() as conn:
             return (
                 conn.execute(sa.select(sa.func.coalesce(sa.func.max(s.uploads.c.id), 0))).scalar_one(),
                 conn.execute(sa.select(sa.func.coalesce(sa.func.max(s.upload_events.c.id), 0))).scalar_one(),
                 conn.execute(sa.select(sa.func.coalesce(sa.func.max(s.targets.c.id), 0))).scalar_one(),
+                conn.execute(sa.select(sa.func.coalesce(sa.func.max(s.audit_log.c.id), 0))).scalar_one(),
             )
 
     def has_example_data(self) -> bool:

@@ -20,6 +20,7 @@ import pandas as pd
 from i18n import t
 from metrics import periods
 from metrics.catalog import Catalog
+from metrics.report_text import safe_text
 
 PLAN_SHEET = "规划"
 TARGET_SHEET = "目标"
@@ -48,7 +49,7 @@ def export_plan(plan: dict, targets: pd.DataFrame, catalog: Catalog) -> bytes:
                                       ("起始季度", "start_period"), ("结束季度", "end_period"),
                                       ("基期", "base_period")], start=1):
         ws.cell(i, 1, label).font = Font(bold=True)
-        ws.cell(i, 2, str(plan.get(key) or ""))
+        ws.cell(i, 2, safe_text(plan.get(key) or ""))
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 18, 50
     ws = wb.create_sheet(TARGET_SHEET)
     ws.append(HEADERS)
@@ -62,7 +63,8 @@ def export_plan(plan: dict, targets: pd.DataFrame, catalog: Catalog) -> bytes:
             r["indicator"], ind.zh if ind else "", ind.unit if ind else "", r["target_type"],
             None if _blank(r["base_value"]) else float(r["base_value"]),
             None if _blank(r["target_value"]) else float(r["target_value"]),
-            r["attribute"], r["goal_direction"] or "", r["goal_text_zh"] or "", r["goal_text_en"] or "", r["unit"] or "",
+            safe_text(r["attribute"]), safe_text(r["goal_direction"] or ""), safe_text(r["goal_text_zh"] or ""),
+            safe_text(r["goal_text_en"] or ""), safe_text(r["unit"] or ""),
         ])
     for col, width in zip("ABCDEFGHIJK", (26, 22, 8, 12, 10, 10, 8, 8, 40, 40, 10)):
         ws.column_dimensions[col].width = width

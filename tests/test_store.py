@@ -184,7 +184,11 @@ def test_data_version_changes_on_every_kind_of_write(store):
     store.add_plan("2016-2020", "十三五", "13th", "2016Q1", "2020Q4", "2015Q4", "admin")
     store.set_targets("2016-2020", [{"indicator": "members", "target_type": "level", "target_value": 8000}], "admin")
     v3 = store.data_version()
-    assert len({v0, v1, v2, v3}) == 4
+    store.add_plan("2021-2025", "十四五", "14th", "2021Q1", "2025Q4", "2020Q4", "admin")  # no goals yet
+    v4 = store.data_version()
+    store.add_units(pd.DataFrame({"code": ["C9"], "name_zh": ["新社区"], "parent": ["F"], "level": ["community"]}))
+    v5 = store.data_version()
+    assert len({v0, v1, v2, v3, v4, v5}) == 6
 
 
 def test_example_uploads_are_removed_by_withdrawal(store):
