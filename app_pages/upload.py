@@ -49,7 +49,7 @@ if file is None:
     st.stop()
 raw = file.getvalue()
 sha = importer.sha256(raw)
-if sha in done:
+if sha in done and done[sha]["id"] in app_cache.store().active_upload_ids():  # not since withdrawn
     st.success(tr("upload.committed", id=done[sha]["id"], n=done[sha]["n"]))
     st.stop()
 
@@ -87,6 +87,11 @@ ack = True
 if report.warnings:
     ack = st.checkbox(tr("upload.ack", n=len(report.warnings)), key="upload_ack")
 if st.button(tr("upload.commit"), type="primary", disabled=not ack, key="upload_commit"):
-    upload_id = importer.commit(app_cache.store(), prepared, st.session_state["user"], acknowledged=ack)
+    try:
+        upload_id = importer.commit(app_cache.store(), prepared, st.session_state["user"], acknowledged=ack)
+    except importer.ImportRefused as refused:  # e.g. the same file committed meanwhile in another session
+        st.error(tr("ingest.duplicate_file", upload=refused.upload_id) if refused.reason == "duplicate"
+                 else tr("upload.blocked", n=len(report.errors)))
+        st.stop()
     done[sha] = {"id": upload_id, "n": len(prepared.values)}
     st.rerun()

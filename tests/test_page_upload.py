@@ -179,3 +179,22 @@ def test_switching_language_after_the_report_keeps_the_page_working(example_url)
     assert at.selectbox(key="upload_period").value == "2017Q4"
     assert any(c.value.startswith("Period 2017 Q4: read ") for c in at.caption)
     assert at.dataframe[0].value.iloc[0]["Where"] == "季度数据!G5"
+
+
+def test_a_withdrawn_file_can_be_sent_again_in_the_same_session(example_url):
+    """After an administrator withdraws an upload, the clerk's page runs the dry run for the same
+    file again instead of saying it is already imported."""
+    at = open_page("upload")
+    raw = edited_example()
+    at.file_uploader(key="upload_file").upload("2017Q4_fix.xlsx", raw).run()
+    at.checkbox(key="upload_ack").check().run()
+    at.button(key="upload_commit").click().run()
+    assert "已导入" in at.success[0].value
+    store = open_store(example_url)
+    newest = int(store.uploads()["id"].max())
+    store.withdraw([newest], "admin")
+    store.engine.dispose()
+    at.run()
+    assert not at.exception
+    assert not any("已导入" in s.value for s in at.success)
+    assert {m.label: m.value for m in at.metric}["更新"] == "1"
