@@ -57,6 +57,16 @@ def _quarterly(key: tuple, unit: str) -> pd.DataFrame:
     return rollup.quarterly(observations(), units(), resources.catalog(), unit)
 
 
+@st.cache_data(show_spinner=False)
+def _coverage(key: tuple, unit: str) -> pd.DataFrame:
+    return rollup.coverage(observations(), units(), unit)
+
+
+def coverage(unit: str) -> pd.DataFrame:
+    """Per quarter: how many of ``unit``'s units reported, and whether the quarter is complete."""
+    return _coverage(version(), unit)
+
+
 def quarterly(unit: str) -> pd.DataFrame:
     """Every indicator per quarter for ``unit`` with all its descendants."""
     return _quarterly(version(), unit)

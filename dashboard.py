@@ -9,7 +9,7 @@ import streamlit as st
 import app_cache
 import auth
 from i18n import t
-from metrics import periods
+from metrics import periods, rollup
 
 st.set_page_config(page_title="街道总工会五年规划指标看板", page_icon="📊", layout="wide")
 
@@ -55,13 +55,16 @@ units = app_cache.units()
 observed = sorted(app_cache.observations()["period"].unique(), key=periods.index)
 federation = units.loc[units["level"] == "federation", "code"]
 st.session_state.setdefault("unit", federation.iloc[0] if len(federation) else (units["code"].iloc[0] if len(units) else ""))
+cover = app_cache.coverage(federation.iloc[0]) if len(federation) and observed else None
 if observed:
-    # Follow the newest quarter: a session looking at the latest quarter moves on when a newer
-    # one is uploaded; one looking back at an older quarter stays where it is.
+    # Follow the newest complete quarter (one that (nearly) every unit has reported): a session
+    # looking at it moves on when a newer one is complete; one looking back stays where it is.
+    latest = rollup.latest_complete(cover) or observed[-1]
     latest_before = st.session_state.get("quarter_latest")
     if st.session_state.get("quarter") not in observed or st.session_state.get("quarter") == latest_before:
-        st.session_state["quarter"] = observed[-1]
-    st.session_state["quarter_latest"] = observed[-1]
+        st.session_state["quarter"] = latest
+    st.session_state["quarter_latest"] = latest
+partial = {} if cover is None else {r.period: (r.n_units, r.expected) for r in cover.itertuples() if not r.complete}
 
 depth = {"federation": "", "community": "\u3000", "enterprise": "\u3000\u3000"}
 names = dict(zip(units["code"], units["name_zh"] if lang == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])))
@@ -72,7 +75,8 @@ with st.sidebar:
                      format_func=lambda c: depth.get(levels.get(c), "") + names.get(c, c))
     if observed:
         st.selectbox(t("common.quarter", lang), observed[::-1], key="quarter",
-                     format_func=lambda p: periods.label(p, lang))
+                     format_func=lambda p: periods.label(p, lang) + (
+                         t("common.partial_suffix", lang, n=partial[p][0], m=partial[p][1]) if p in partial else ""))
     if users.empty:
         st.caption(t("common.single_user", lang))
     else:

@@ -68,3 +68,18 @@ def _singular(unit: str) -> str:
     if unit.endswith("s") and not unit.endswith("ss"):
         return unit[:-1]
     return unit
+
+
+def warn_if_partial(unit: str, quarter: str) -> None:
+    """A warning above a page's figures when ``quarter`` is not complete for ``unit`` (only some
+    of its units have reported), naming the latest complete quarter."""
+    import app_cache
+    from metrics import rollup
+
+    cover = app_cache.coverage(unit)
+    row = cover[cover["period"] == quarter]
+    if len(row) and not bool(row["complete"].iloc[0]):
+        latest = rollup.latest_complete(cover, upto=quarter)
+        st.warning(tr("common.partial_quarter", quarter=period_label(quarter), n=int(row["n_units"].iloc[0]),
+                      m=int(row["expected"].iloc[0]), latest=period_label(latest) if latest else "—"),
+                   icon=":material/warning:")

@@ -7,7 +7,7 @@ import resources
 from charts import trend_chart
 from metrics import rollup
 from tables import snapshot_table
-from ui import indicator_name, lang, period_label, tr, unit_name
+from ui import indicator_name, lang, period_label, tr, unit_name, warn_if_partial
 
 catalog = resources.catalog()
 unit, quarter = st.session_state.get("unit"), st.session_state.get("quarter")
@@ -17,6 +17,7 @@ if not quarter:
     st.info(tr("common.no_data"))
     st.stop()
 st.caption(tr("overview.caption", unit=unit_name(app_cache.units(), unit), quarter=period_label(quarter)))
+warn_if_partial(unit, quarter)
 
 quarters = app_cache.quarterly(unit)
 snap = rollup.snapshot(quarters, catalog, quarter)

@@ -8,7 +8,7 @@ import resources
 from charts import OUTLOOK_COLOURS, STATUS_COLOURS, progress_board_chart
 from metrics import goals as goal_frames
 from tables import count_labels, goals_of_category, progress_table
-from ui import fmt_number, indicator_name, lang, period_label, tr, unit_name
+from ui import fmt_number, indicator_name, lang, period_label, tr, unit_name, warn_if_partial
 
 catalog = resources.catalog()
 unit, quarter = st.session_state.get("unit"), st.session_state.get("quarter")
@@ -22,6 +22,7 @@ info = app_cache.plan_info(plan)
 st.caption(tr("progress.caption", plan=info["name_zh"] if lang() == "zh" else info["name_en"] or info["name_zh"],
               unit=unit_name(app_cache.units(), unit), quarter=period_label(quarter)))
 
+warn_if_partial(unit, quarter)
 ev = app_cache.evaluation(plan, unit, quarter)
 if ev.empty:
     st.info(tr("progress.no_goals"))

@@ -202,3 +202,38 @@ def snapshot(quarters: pd.DataFrame, catalog: Catalog, period: str) -> pd.DataFr
 def _relative(change: pd.Series, base: pd.Series) -> pd.Series:
     """change / |base| * 100, NaN where the base is zero or missing."""
     return (change / base.abs().where(base != 0)) * 100
+
+
+# A quarter counts as complete when at least this share of the units that reported the busiest
+# earlier quarter have reported it. Totals of an incomplete quarter are partial sums.
+COMPLETE_SHARE = 0.9
+
+
+def coverage(observations: pd.DataFrame, units: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """How many units of ``unit``'s subtree reported anything, per quarter, and whether the
+    quarter is complete.
+
+    ``complete`` is True when ``n_units >= COMPLETE_SHARE * max(n_units of all earlier
+    quarters)``; the first quarter is complete. So when one community has sent 2018Q1 and the
+    other 83 units have not, 2018Q1 is incomplete (1 of 84) and its federation totals are not
+    the quarter's totals. Returns ``period, n_units, expected, complete`` sorted by period,
+    where ``expected`` is the earlier maximum (or ``n_units`` for the first quarter).
+    """
+    members = set(subtree(units, unit))
+    obs = observations[observations["unit"].isin(members) & observations["value"].notna()]
+    counts = obs.groupby("period")["unit"].nunique()
+    order = sorted(counts.index, key=periods.index)
+    counts = counts.reindex(order)
+    earlier = counts.cummax().shift(1)
+    expected = earlier.fillna(counts).astype("int64")
+    complete = counts >= COMPLETE_SHARE * expected
+    return pd.DataFrame({"period": order, "n_units": counts.to_numpy(dtype="int64"),
+                         "expected": expected.to_numpy(dtype="int64"), "complete": complete.to_numpy(dtype=bool)})
+
+
+def latest_complete(cover: pd.DataFrame, upto: str | None = None) -> str | None:
+    """The latest complete quarter of a :func:`coverage` frame (at or before ``upto``)."""
+    part = cover[cover["complete"]]
+    if upto is not None:
+        part = part[part["period"].map(periods.index) <= periods.index(upto)]
+    return None if part.empty else part["period"].iloc[-1]

@@ -181,7 +181,11 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
     quarters = rollup.quarterly(inputs.observations, inputs.units, catalog, unit)
     idx = quarters["period"].map(periods.index) if len(quarters) else pd.Series(dtype=int)
     inside = quarters[(idx >= periods.index(start)) & (idx <= periods.index(end))] if len(quarters) else quarters
-    as_of = max(inside["period"], key=periods.index) if len(inside) else None
+    # the latest quarter that (nearly) every unit has reported: a quarter only a few units have
+    # sent yet would put partial sums into the report (see rollup.coverage)
+    in_span = rollup.coverage(inputs.observations, inputs.units, unit)
+    in_span = in_span[in_span["period"].map(periods.index).between(periods.index(start), periods.index(end))]
+    as_of = rollup.latest_complete(in_span) if len(inside) else None
     complete = as_of == end
     n_years = end_year - start_year + 1
     labels = {k.split(".", 2)[2]: v for k, v in strings(lang).items() if k.startswith("report.col.")}

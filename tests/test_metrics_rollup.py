@@ -351,3 +351,27 @@ def test_rate_of_units_lies_between_their_rates(pairs):
     rates = [m / (m + e) * 100 for m, e in pairs]
     total = value(q, "member_rate", "2016Q1")
     assert min(rates) - 1e-9 <= total <= max(rates) + 1e-9
+
+
+def test_a_quarter_only_some_units_reported_is_incomplete():
+    """One community of three sends the next quarter early: that quarter is incomplete, so the
+    dashboard does not take its partial sums for the federation's figures."""
+    units = pd.DataFrame({"code": ["F", "A", "B", "C"], "parent": ["", "F", "F", "F"]})
+    rows = [(u, "members", p, 10.0) for p in ("2016Q1", "2016Q2") for u in ("A", "B", "C")]
+    rows += [("A", "members", "2016Q3", 11.0)]
+    obs = pd.DataFrame(rows, columns=["unit", "indicator", "period", "value"]).assign(approximate=False)
+    cover = rollup.coverage(obs, units, "F")
+    assert cover.to_dict("list") == {"period": ["2016Q1", "2016Q2", "2016Q3"], "n_units": [3, 3, 1],
+                                     "expected": [3, 3, 3], "complete": [True, True, False]}
+    assert rollup.latest_complete(cover) == "2016Q2"
+    assert rollup.latest_complete(cover, upto="2016Q1") == "2016Q1"
+    # a unit's own subtree: A alone is complete in every quarter it reported
+    assert rollup.latest_complete(rollup.coverage(obs, units, "A")) == "2016Q3"
+
+
+def test_a_unit_leaving_does_not_make_every_later_quarter_incomplete_below_the_share():
+    units = pd.DataFrame({"code": ["F", *[f"U{i}" for i in range(10)]], "parent": ["", *["F"] * 10]})
+    rows = [(f"U{i}", "members", "2016Q1", 1.0) for i in range(10)]
+    rows += [(f"U{i}", "members", "2016Q2", 1.0) for i in range(9)]  # 9 of 10: still complete (0.9)
+    obs = pd.DataFrame(rows, columns=["unit", "indicator", "period", "value"]).assign(approximate=False)
+    assert rollup.coverage(obs, units, "F")["complete"].tolist() == [True, True]

@@ -143,21 +143,32 @@ def test_overview_after_example_data_removed_says_no_data(example_store, state):
     assert not at.get("plotly_chart")
 
 
-def test_a_newly_uploaded_quarter_becomes_the_selected_one(example_store):
-    """A clerk on the latest quarter imports the next one: the sidebar moves on to it; a leader
-    looking back at an older quarter is left where they were."""
-    import pandas as pd
-
+def test_a_newly_uploaded_quarter_becomes_the_selected_one_once_complete(example_store):
+    """One community sends 2018Q1 early: its partial totals are not shown by default, the quarter
+    is listed as 1 of 84 units. Once every unit has reported, a session that was on the latest
+    quarter moves on to 2018Q1; a leader looking back at an older quarter stays where they were."""
+    from metrics import rollup
     from store.db import NewUpload
     from tests.apptest_util import run_app
 
     on_latest = run_app("zh")
     looking_back = run_app("zh", quarter="2016Q2")
     assert on_latest.session_state["quarter"] == "2017Q4"
-    values = pd.DataFrame({"unit": ["LGQ"], "indicator": ["service_station_area"], "period": ["2018Q1"],
-                           "value": [420.0], "approximate": [False]})
-    example_store.add_upload(NewUpload("2018Q1.xlsx", b"2018Q1 bytes", "clerk", values, "2018Q1"))
+    last = rollup.current(example_store.observations())
+    last = last[last["period"] == "2017Q4"].assign(period="2018Q1")
+    early = last[last["unit"] == "C01"]
+    example_store.add_upload(NewUpload("C01-2018Q1.xlsx", b"early", "clerk", early, "2018Q1"))
+    on_latest.run()
+    assert on_latest.session_state["quarter"] == "2017Q4"
+    quarter_box = on_latest.selectbox(key="quarter")
+    assert "2018年第1季度（已报 1/84 个单位）" in quarter_box.options
+    on_latest.selectbox(key="quarter").select("2018Q1").run()
+    assert "合计数还不完整" in on_latest.warning[-1].value and "2017年第4季度" in on_latest.warning[-1].value
+    on_latest.selectbox(key="quarter").select("2017Q4").run()
+
+    example_store.add_upload(NewUpload("all-2018Q1.xlsx", b"everyone", "clerk", last[last["unit"] != "C01"], "2018Q1"))
     on_latest.run()
     looking_back.run()
     assert on_latest.session_state["quarter"] == "2018Q1"
+    assert not any("合计数还不完整" in w.value for w in on_latest.warning)
     assert looking_back.session_state["quarter"] == "2016Q2"

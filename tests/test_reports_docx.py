@@ -185,3 +185,19 @@ def test_build_puts_one_picture_per_area(example_store):
     assert len(doc.inline_shapes) == 6
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption" and p.text.startswith("图")]
     assert len(captions) == 6 and "维权工作" in captions[0]
+
+
+def test_a_quarter_only_one_unit_has_sent_does_not_enter_the_report(example_store):
+    """C01 sends 2018Q1 early: the 2016-2020 report still stands at 2017Q4 with the full totals,
+    instead of quoting one community's figures as the federation's."""
+    from metrics import rollup
+    from store.db import NewUpload
+
+    before = build_report(load_inputs(example_store, resources.catalog()), 2016, 2020)
+    last = rollup.current(example_store.observations())
+    early = last[(last["period"] == "2017Q4") & (last["unit"] == "C01")].assign(period="2018Q1")
+    example_store.add_upload(NewUpload("C01-2018Q1.xlsx", b"early", "clerk", early, "2018Q1"))
+    after = build_report(load_inputs(example_store, resources.catalog()), 2016, 2020)
+    assert before.as_of == after.as_of == "2017Q4"
+    pd.testing.assert_frame_equal(after.figures, before.figures)
+    assert [s.text for sec in after.sections for s in sec.sentences] == [s.text for sec in before.sections for s in sec.sentences]
