@@ -102,10 +102,7 @@ def check_zip(data: bytes, filename: str) -> dict[str, tuple[int, int]]:
         for info in infos:
             if not (info.filename.endswith(".xml") or info.filename.endswith(".rels")):
                 continue
-            with zf.open(info) as f:
-                head = f.read(4096)
-            if _ENTITY.search(head):
-                raise UnreadableFile("xml_entities", filename)
+            head = _scan_part(zf, info, filename)
             if info.filename.startswith("xl/worksheets/"):
                 m = _DIMENSION.search(head)
                 if m:
@@ -116,6 +113,23 @@ def check_zip(data: bytes, filename: str) -> dict[str, tuple[int, int]]:
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         raise UnreadableFile("corrupt_file", filename) from None
     return dims
+
+
+def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, filename: str) -> bytes:
+    """Stream one XML part (its size is already bounded): refuse a DOCTYPE or ENTITY anywhere
+    in it, however much padding comes first, and return its head up to ``<sheetData`` (at
+    most 1 MB), where a worksheet's ``<dimension>`` stands."""
+    head, tail, in_head = b"", b"", True
+    with zf.open(info) as f:
+        while chunk := f.read(1 << 16):
+            if _ENTITY.search(tail + chunk):
+                raise UnreadableFile("xml_entities", filename)
+            if in_head:
+                head += chunk
+                if b"<sheetData" in head or len(head) > (1 << 20):
+                    in_head = False
+            tail = chunk[-64:]
+    return head
 
 
 def check_shape(rows: int, cols: int, where: str) -> None:

@@ -71,7 +71,27 @@ def entities() -> bytes:
     return rezip(raw, {"xl/worksheets/sheet1.xml": lol + sheet.split(b"?>", 1)[-1] if sheet.startswith(b"<?xml") else lol + sheet})
 
 
+def padded_entities() -> bytes:
+    """The entity declaration hidden behind a long comment, past any fixed-size header check."""
+    raw = good()
+    sheet = zipfile.ZipFile(io.BytesIO(raw)).read("xl/worksheets/sheet1.xml")
+    body = sheet.split(b"?>", 1)[-1] if sheet.startswith(b"<?xml") else sheet
+    pad = b"<!--" + b" " * 200_000 + b"-->"
+    return rezip(raw, {"xl/worksheets/sheet1.xml": b'<?xml version="1.0"?>' + pad +
+                       b'<!DOCTYPE x [<!ENTITY a "AAAA">]>' + body})
+
+
+def padded_huge_dimension() -> bytes:
+    """A too-large <dimension> behind 100 kB of comment still counts."""
+    raw = huge_dimension()
+    sheet = zipfile.ZipFile(io.BytesIO(raw)).read("xl/worksheets/sheet1.xml")
+    head, rest = sheet.split(b"?>", 1) if sheet.startswith(b"<?xml") else (b"", sheet)
+    return rezip(raw, {"xl/worksheets/sheet1.xml": head + b"?>" + b"<!--" + b" " * 100_000 + b"-->" + rest})
+
+
 CASES = {
+    "xml_entities_behind_padding": (padded_entities, "xml_entities"),
+    "too_many_rows_behind_padding": (padded_huge_dimension, "too_many_rows"),
     "picture_named_xlsx": (lambda: b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20, "not_a_spreadsheet"),
     "pdf_named_csv": (lambda: b"%PDF-1.4\n\x00\x01\x02 binary", "not_a_spreadsheet"),
     "docx_named_xlsx": (lambda: _docx(), "not_a_spreadsheet"),
