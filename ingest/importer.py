@@ -114,11 +114,10 @@ def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = Fal
         raise ImportRefused("duplicate" if report.duplicate_of else "has_errors", report.duplicate_of)
     if prepared.needs_ack and not acknowledged:
         raise ImportRefused("needs_ack")
-    if len(prepared.new_units):
-        store.add_units(prepared.new_units.assign(is_example=False), actor=uploader)
     values = prepared.values[["unit", "indicator", "period", "value", "approximate"]]
-    try:
+    new_units = prepared.new_units.assign(is_example=False) if len(prepared.new_units) else None
+    try:  # new units, the file and its values: one transaction
         return store.add_upload(NewUpload(prepared.filename, prepared.raw, uploader, values, report.period,
-                                          source=source, report=report.summary()))
+                                          source=source, report=report.summary(), new_units=new_units))
     except DuplicateUpload as exc:
         raise ImportRefused("duplicate", exc.upload_id) from None

@@ -72,6 +72,7 @@ class NewUpload:
     source: str = "upload"
     is_example: bool = False
     report: dict | None = None
+    new_units: pd.DataFrame | None = None  # units the file introduces, added in the same transaction
 
     @property
     def sha256(self) -> str:
@@ -107,7 +108,11 @@ class Store:
 
     def add_units(self, frame: pd.DataFrame, actor: str = "system") -> int:
         """Insert units that are not there yet (by code); returns how many were added."""
-        existing = set(self.units()["code"])
+        with self.engine.begin() as conn:
+            return self._add_units(conn, frame, actor)
+
+    def _add_units(self, conn: sa.Connection, frame: pd.DataFrame, actor: str) -> int:
+        existing = set(conn.execute(sa.select(s.units.c.code)).scalars().all())
         new = frame[~frame["code"].isin(existing)]
         if new.empty:
             return 0
@@ -123,9 +128,8 @@ class Store:
             }
             for r in new.itertuples(index=False)
         ]
-        with self.engine.begin() as conn:
-            conn.execute(sa.insert(s.units), rows)
-            self._audit(conn, actor, "units.add", {"codes": [r["code"] for r in rows]})
+        conn.execute(sa.insert(s.units), rows)
+        self._audit(conn, actor, "units.add", {"codes": [r["code"] for r in rows]})
         return len(rows)
 
     # ---- uploads and observations ---------------------------------------------------------
@@ -162,6 +166,8 @@ class Store:
             dup = self._active_upload_with_hash(conn, upload.sha256)
             if dup is not None:
                 raise DuplicateUpload(dup)
+            if upload.new_units is not None and len(upload.new_units):
+                self._add_units(conn, upload.new_units, upload.uploader)
             upload_id = conn.execute(
                 sa.insert(s.uploads).values(
                     filename=upload.filename[:300],

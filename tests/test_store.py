@@ -337,3 +337,21 @@ def test_same_file_sent_by_two_sessions_at_once_is_stored_once(db_url):
     assert len(stores[0].uploads()) == 1 and len(stores[0].observations()) == 1
     for st in stores:
         st.engine.dispose()
+
+
+def test_units_a_refused_upload_brings_are_not_left_behind(store):
+    """New units travel with their upload in one transaction: a refused upload adds none."""
+    from store.db import DuplicateUpload
+
+    store.add_upload(upload(b"same", ("C1", "members", "2016Q1", 5, False)))
+    units_before = len(store.units())
+    newcomer = pd.DataFrame({"code": ["N1"], "name_zh": ["新单位"], "parent": ["F"], "level": ["community"]})
+    again = upload(b"same", ("N1", "members", "2016Q1", 1, False))
+    with pytest.raises(DuplicateUpload):
+        store.add_upload(NewUpload(again.filename, again.raw, again.uploader, again.values, again.period,
+                                   new_units=newcomer))
+    assert len(store.units()) == units_before
+    fresh = upload(b"other", ("N1", "members", "2016Q1", 1, False))
+    store.add_upload(NewUpload(fresh.filename, fresh.raw, fresh.uploader, fresh.values, fresh.period,
+                               new_units=newcomer))
+    assert "N1" in set(store.units()["code"])
