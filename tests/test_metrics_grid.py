@@ -10,7 +10,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +17,7 @@ import resources
 from metrics import goals as G
 from metrics import periods
 from metrics import progress as P
-from metrics.catalog import parse_catalog
+from tests.metrics_fixtures import catalog_with_lower_is_better
 from metrics.rollup import current
 
 START, END = "2016Q1", "2020Q4"
@@ -119,16 +118,7 @@ def test_a_duplicate_quarter_falls_back_to_the_per_unit_path(example):
 
 @pytest.fixture(scope="module")
 def catalog():
-    """The real catalog plus two lower-is-better indicators (as tests/test_metrics_progress.py)."""
-    with open("data/indicators.yaml", encoding="utf-8") as f:
-        raw = yaml.safe_load(f)
-    raw["indicators"] = list(raw["indicators"]) + [
-        dict(code="accidents", zh="工伤事故数", en="Work accidents", unit="件", kind="stock",
-             category="rights", direction="down"),
-        dict(code="complaints", zh="职工投诉件数", en="Worker complaints", unit="件", kind="flow",
-             category="rights", direction="down"),
-    ]
-    return parse_catalog(raw)
+    return catalog_with_lower_is_better()
 
 
 QUARTERS = periods.span("2015Q1", "2017Q4")

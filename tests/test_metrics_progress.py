@@ -12,29 +12,19 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from metrics import periods
 from metrics import progress as P
-from metrics.catalog import parse_catalog
+from tests.metrics_fixtures import catalog_with_lower_is_better
 
 START, END = "2016Q1", "2020Q4"
 
 
 @pytest.fixture(scope="module")
 def catalog():
-    """The real catalog plus two lower-is-better indicators (the real one has none yet)."""
-    with open("data/indicators.yaml", encoding="utf-8") as f:
-        raw = yaml.safe_load(f)
-    raw["indicators"] = list(raw["indicators"]) + [
-        dict(code="accidents", zh="工伤事故数", en="Work accidents", unit="件", kind="stock",
-             category="rights", direction="down"),
-        dict(code="complaints", zh="职工投诉件数", en="Worker complaints", unit="件", kind="flow",
-             category="rights", direction="down"),
-    ]
-    return parse_catalog(raw)
+    return catalog_with_lower_is_better()
 
 
 def frame(*series: tuple[str, dict], approximate: tuple[str, ...] = ()) -> pd.DataFrame:
