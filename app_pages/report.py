@@ -29,12 +29,20 @@ report = app_cache.report_content(span[0], span[1], unit, lang())
 key = (app_cache.version(), span, unit, lang())
 
 if st.button(tr("report.build"), key="report_build", type="primary", icon=":material/description:"):
-    with st.status(tr("report.building"), expanded=False) as status:
-        built = build(app_cache.report_inputs(), span[0], span[1], unit, lang(), keep_open=True,
-                      on_step=lambda step: status.update(label=tr(f"report.step.{step}")))
-        st.session_state["report_files"] = (key, built.docx, built.xlsx)
-        status.update(label=tr("report.built"), state="complete")
+    with st.status(tr("report.building"), expanded=True) as status:
+        try:
+            built = build(app_cache.report_inputs(), span[0], span[1], unit, lang(),
+                          on_step=lambda step: status.write(tr(f"report.step.{step}")),
+                          on_chart=lambda done, total: status.update(label=tr("office.chart.progress", done=done, total=total)))
+        except Exception as exc:  # noqa: BLE001 - the page says what failed instead of a traceback
+            status.update(label=tr("office.report.failed", reason=f"{type(exc).__name__}: {exc}"), state="error")
+            built = None
+        if built is not None:
+            st.session_state["report_files"] = (key, built.docx, built.xlsx, built.messages)
+            status.update(label=tr("report.built"), state="complete", expanded=False)
 files = st.session_state.get("report_files")
+if files and files[0] == key and files[3]:
+    st.warning("\n".join([tr("office.report.warnings")] + [f"- {preview.markdown_safe(m)}" for m in files[3]]), icon=":material/warning:")
 if files and files[0] == key:
     names = {"span": f"{span[0]}-{span[1]}", "unit": unit}
     a, b = st.columns(2)

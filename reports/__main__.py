@@ -1,8 +1,11 @@
 """``python -m reports --span 2011-2015 --out FILE.docx [--xlsx FILE.xlsx] [--db URL] [--unit CODE] [--lang zh|en]``
 
 Builds the congress work report (and, with ``--xlsx``, its tables) from the database
-(``--db``, else ``$UNION_DB_URL``, else var/union.sqlite). Exits 2 on a bad argument (unknown
-unit, malformed span) with the reason on stderr.
+(``--db``, else ``$UNION_DB_URL``, else var/union.sqlite). Charts are drawn with a
+Chrome-type browser when one is found, else with matplotlib (``--charts`` chooses); a chart
+that cannot be drawn is left out with a one-line warning on stderr, and the files are still
+written (exit 0). Exits 2 on a bad argument (unknown unit, malformed span) with the reason on
+stderr, 1 when the report cannot be built at all (the reason on stderr, no traceback).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import time
 from pathlib import Path
 
 import resources
+from i18n import t
 from reports.build import build
 from reports.content import load_inputs, parse_span, root_unit
 from store.db import open_store
@@ -26,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="database URL (default $UNION_DB_URL or var/union.sqlite)")
     parser.add_argument("--unit", help="unit code (default: the federation)")
     parser.add_argument("--lang", choices=["zh", "en"], default="zh")
-    parser.add_argument("--no-charts", action="store_true", help="leave the charts out (no Chromium needed)")
+    parser.add_argument("--no-charts", action="store_true", help="leave the charts out")
+    parser.add_argument("--charts", choices=["auto", "browser", "matplotlib"], default="auto",
+                        help="how to draw the charts: a browser when one is found, else matplotlib (auto)")
     args = parser.parse_args(argv)
     try:
         start, end = parse_span(args.span)
@@ -40,7 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     unit = args.unit or root_unit(inputs.units)
     if unit not in set(inputs.units["code"]):
         parser.error(f"unknown unit {args.unit!r}")
-    built = build(inputs, start, end, unit, args.lang, charts=not args.no_charts)
+    try:
+        built = build(inputs, start, end, unit, args.lang, charts=not args.no_charts, chart_engine=args.charts)
+    except Exception as exc:  # noqa: BLE001 - one line for the clerk, not a traceback
+        print(t("office.report.failed", args.lang, reason=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
+        return 1
+    for message in built.messages:
+        print(f"{t('office.report.cli_warning', args.lang)}: {message}", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(built.docx)
     if args.xlsx:

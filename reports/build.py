@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from charts import report_area_chart
 from metrics.catalog import Catalog
-from reports.charts import render_pngs
+from reports.charts import render_charts
 from reports.content import Inputs, Report, build_report
 from reports.docx_writer import write_docx
 from reports.xlsx_writer import write_xlsx
@@ -25,6 +25,8 @@ class Built:
     docx: bytes
     xlsx: bytes
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
+    messages: list[str] = field(default_factory=list)  # problems that left something out (a chart)
+    chart_engines: list[str | None] = field(default_factory=list)  # how each chart was drawn
 
 
 def area_figures(report: Report, catalog: Catalog) -> list[go.Figure | None]:
@@ -51,9 +53,15 @@ def build(
     charts: bool = True,
     keep_open: bool = False,
     on_step: Callable[[str], None] | None = None,
+    on_chart: Callable[[int, int], None] | None = None,
+    chart_engine: str = "auto",
 ) -> Built:
     """Content, charts (unless ``charts=False``), .docx and .xlsx for one span and unit.
-    ``on_step(step)`` is called before each of :data:`STEPS` (for a progress display)."""
+    ``on_step(step)`` is called before each of :data:`STEPS` and ``on_chart(done, total)`` as
+    charts are finished (for a progress display). Charts are drawn by
+    :func:`reports.charts.render_charts` (``chart_engine``: auto, browser or matplotlib): a
+    chart that cannot be drawn is left out and named in ``Built.messages``; this never hangs.
+    ``keep_open`` is accepted for callers of the former API and has no effect."""
     timings: dict[str, float] = {}
 
     def step(name: str):
@@ -69,10 +77,13 @@ def build(
     done("content")
     step("charts")
     pngs: list[bytes | None] = []
+    messages: list[str] = []
+    engines: list[str | None] = []
     if charts:
         figures = area_figures(report, inputs.catalog)
-        rendered = iter(render_pngs([f for f in figures if f is not None], keep_open=keep_open))
-        pngs = [next(rendered) if f is not None else None for f in figures]
+        rendered = render_charts(figures, titles=[s.title for s in report.sections], lang=lang,
+                                 engine=chart_engine, on_chart=on_chart)
+        pngs, messages, engines = rendered.pngs, rendered.messages, rendered.engines
     done("charts")
     step("docx")
     docx = write_docx(report, pngs)
@@ -80,4 +91,4 @@ def build(
     step("xlsx")
     xlsx = write_xlsx(report)
     done("xlsx")
-    return Built(report, docx, xlsx, timings)
+    return Built(report, docx, xlsx, timings, messages, engines)

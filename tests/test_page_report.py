@@ -55,7 +55,8 @@ def test_build_then_download_docx_and_xlsx(example_url):
     assert len(buttons) == 2
     labels = [b.proto.label for b in buttons]
     assert labels == ["下载Word报告（.docx）", "下载Excel表格（.xlsx）"]
-    _, docx, xlsx = at.session_state["report_files"]
+    _, docx, xlsx, messages = at.session_state["report_files"]
+    assert messages == [] and not [w for w in at.warning if "报告已生成" in w.value]
     doc = Document(io.BytesIO(docx))
     assert any("发展会员7167人" in p.text for p in doc.paragraphs) and len(doc.inline_shapes) == 6
     assert "数据溯源" in load_workbook(io.BytesIO(xlsx)).sheetnames
@@ -70,3 +71,28 @@ def test_english_page(example_url):
     assert not at.exception, at.exception
     assert at.title[0].value == "Work report"
     assert "Since 2016, " in text_of(at)
+
+
+def test_build_without_a_browser_names_a_chart_it_could_not_draw(example_url, monkeypatch):
+    """No Chrome on this PC and one chart failing: the page still hands out the Word report
+    (five pictures) and says which chart is missing, instead of spinning for ever."""
+    from reports import charts
+
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chrome")
+    real = charts.matplotlib_png
+
+    def failing(fig, **kw):
+        if "服务帮扶" in (fig.layout.title.text or ""):
+            raise RuntimeError("drawing failed")
+        return real(fig, **kw)
+
+    monkeypatch.setattr(charts, "matplotlib_png", failing)
+    at = open_page("report")
+    at.selectbox(key="report_span").set_value((2011, 2015)).run()
+    at.button(key="report_build").click().run(timeout=120)
+    assert not at.exception, at.exception
+    assert len(at.get("download_button")) == 2
+    warning = next(w.value for w in at.warning if "报告已生成" in w.value)
+    assert "服务帮扶" in warning and "drawing failed" in warning
+    _, docx, _, messages = at.session_state["report_files"]
+    assert len(messages) == 1 and len(Document(io.BytesIO(docx)).inline_shapes) == 5

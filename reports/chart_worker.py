@@ -1,0 +1,52 @@
+"""Worker process for :mod:`reports.charts`: ``python -m reports.chart_worker OUTDIR``.
+
+Reads ``{"scale": 1.5, "figures": [figure JSON, ...]}`` on stdin and writes ``OUTDIR/<i>.png``
+for each figure kaleido draws (``OUTDIR/<i>.err`` with the reason for one it cannot draw).
+Its parent kills it, and the browser it started, when the time limit is reached.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import warnings
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0])
+    job = json.loads(sys.stdin.read())
+    import kaleido
+    import plotly.io as pio
+
+    warnings.simplefilter("ignore")
+    kaleido.start_sync_server(silence_warnings=True)
+    try:
+        for i, text in enumerate(job["figures"]):
+            try:
+                png = pio.from_json(text).to_image(format="png", scale=job.get("scale", 1.5))
+            except Exception as exc:  # noqa: BLE001 - one figure's failure is reported, the rest go on
+                (out / f"{i}.err").write_text(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ''}",
+                                              encoding="utf-8")
+                continue
+            part = out / f"{i}.part"
+            part.write_bytes(png)
+            part.rename(out / f"{i}.png")
+    finally:
+        try:
+            kaleido.stop_sync_server(silence_warnings=True)
+        except Exception:  # noqa: BLE001 - exiting anyway
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        code = main(sys.argv[1:])
+    except Exception as exc:  # noqa: BLE001 - the parent reads the last line of stderr
+        print(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}", file=sys.stderr)
+        code = 3
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # kaleido's server thread must not keep the process alive
