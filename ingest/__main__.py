@@ -3,8 +3,8 @@
 
 A dry run unless ``--commit``. Prints the import report (``--json``: one JSON object with
 ``ok``, ``period``, ``counts``, ``errors`` and ``warnings``, messages in Chinese unless
-``--lang en``). ``--dump`` writes the parsed values (rates excluded) as CSV with the header
-``unit,indicator,period,value,approximate``. Exit status: 0 no errors, 1 errors, 2 the file
+``--lang en``). ``--dump`` writes the parsed values (rates excluded) as CSV (UTF-8 with a BOM,
+so Excel opens it without garbling Chinese) with the header ``unit,indicator,period,value,approximate``. Exit status: 0 no errors, 1 errors, 2 the file
 cannot be read at all.
 """
 
@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         except ImportRefused:
             pass
     if args.dump and report.readable:
-        with open(args.dump, "w", newline="", encoding="utf-8") as f:
+        # utf-8 with a BOM: Excel on Windows then reads the Chinese unit codes without garbling
+        with open(args.dump, "w", newline="", encoding="utf-8-sig") as f:
             writer = csv.writer(f)
             writer.writerow(["unit", "indicator", "period", "value", "approximate"])
             for row in prepared.values.itertuples():

@@ -3,8 +3,13 @@
 Layout of the sheet ``季度数据``: a title row ("卢沟桥街道总工会 2016年第1季度 工会工作统计表"),
 a 填报单位/报告期 line, the header row (单位代码 · 单位名称 · one column per catalog indicator
 with its unit, "会员人数（人）"), one row per unit, then a 合计 row with SUM formulas.
-Cells carry Excel data validation (whole numbers >= 0 for counts, 0-100 for percentages),
-the header is frozen. A second sheet ``填报说明`` explains each column.
+Cells carry Excel data validation (whole numbers >= 0 for counts, 0-100 for percentages) in
+*warning* style: Excel and WPS show the Chinese message and let the clerk keep an entry such
+as "约300" or "200余", which the 填报说明 allows. Selecting a data cell shows an input prompt
+with the indicator's definition. The sheet is protected without a password (审阅 → 撤销工作表
+保护 lifts it): only the data cells are unlocked, so the title, header, 单位代码, 单位名称 and
+合计 formulas cannot be typed over by accident; columns can still be widened. The header is
+frozen. A second sheet ``填报说明`` explains each column.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import io
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -32,6 +37,8 @@ TOTAL_LABEL = "合计"
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+_UNLOCKED = Protection(locked=False)
+_KINDS_SHORT = {"flow": "填本季度发生数，不填累计数", "stock": "填季末数", "rate": "填0到100之间的数，可不填"}
 
 
 def header_text(indicator) -> str:
@@ -87,6 +94,7 @@ def write_template(
             v = lookup.get((code, ind.code))
             cell = ws.cell(row=r, column=col, value=None if v is None or pd.isna(v) else _plain(v))
             cell.border = _BORDER
+            cell.protection = _UNLOCKED
     last = FIRST_DATA_ROW + n - 1
     total_row = last + 1
     ws.cell(row=total_row, column=2, value=TOTAL_LABEL).font = Font(bold=True)
@@ -109,9 +117,21 @@ def write_template(
             dv = DataValidation(type="decimal" if ind.unit in ("元", "平方米") else "whole",
                                 operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                                 errorTitle="数值无效", error=f"{ind.zh}应为不小于0的数。")
+        # warning style: the message shows, and "约300" / "200余" can still be kept (是 = keep)
+        dv.errorStyle = "warning"
+        dv.showErrorMessage = True
+        dv.error = _limit(f"{dv.error}估计数可写“约300”“200余”，如确认无误请点“是”保留。")
+        dv.showInputMessage = True
+        dv.promptTitle = _limit(ind.zh, 32)
+        dv.prompt = _limit(f"{ind.definition_zh}（{ind.unit}；{_KINDS_SHORT[ind.kind]}）")
         dv.add(rng)
         ws.add_data_validation(dv)
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=3)
+    # no password: protection guards against slips, 审阅 → 撤销工作表保护 lifts it
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.formatCells = False
 
     notes = wb.create_sheet(NOTES_SHEET)
     notes.append(["填报说明"])
@@ -122,6 +142,8 @@ def write_template(
         "3. 百分比指标填0到100之间的数（98表示98%），可不填，系统按分子分母重新计算。",
         "4. 没有数据的格子请留空，不要填0；估计数可写“约300”或“200余”，系统会标为约数。",
         "5. 合计行由公式自动计算，请勿手工修改。",
+        "6. 选中数据格可看到该指标的定义；填写超出范围的数时会提示，确认无误可点“是”保留。",
+        "7. 表头、单位代码、单位名称和合计行已保护，防止误改；如确需修改，可在“审阅”中撤销工作表保护（无密码）。",
     ):
         notes.append([line])
     notes.append([])
@@ -135,6 +157,11 @@ def write_template(
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _limit(text: str, size: int = 255) -> str:
+    """Excel refuses validation titles over 32 and messages over 255 characters."""
+    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def _plain(v: float):

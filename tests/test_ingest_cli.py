@@ -43,7 +43,8 @@ def test_dry_run_json_and_dump_then_commit(tmp_path):
     assert report["counts"] == {"read": 3, "new": 2, "updated": 0, "unchanged": 0, "ignored": 1}
     assert {w["code"] for w in report["warnings"]} == {"new_unit", "approximate"}
     assert "approximate figure" in next(w["message"] for w in report["warnings"] if w["code"] == "approximate")
-    with open(dump, encoding="utf-8") as f:
+    assert dump.read_bytes().startswith(b"\xef\xbb\xbfunit,")  # a BOM: Excel on Windows reads it as UTF-8
+    with open(dump, encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
     assert rows == [["unit", "indicator", "period", "value", "approximate"],
                     ["新社区联合工会", "members", "2016Q1", "120", "false"],
