@@ -1,89 +1,88 @@
-"""The congress work report as a Word document (python-docx).
+"""The congress work report as a Word document (python-docx), in the office's format.
 
-Layout only: everything said comes from a :class:`reports.content.Report`. The document uses
-Word's built-in styles (Title, Heading 1, Heading 2, Caption, Table Grid), so the office can
-restyle it in one place, and sets a Chinese (East Asian) font on every style it uses:
-python-docx's ``font.name`` sets only the Latin font, so ``w:eastAsia`` is set as well, and
-the template's theme fonts (which would win over a named font) are removed.
-
-Fonts: "Noto Serif CJK SC" (a 宋体-like serif) for the body and "Noto Sans CJK SC" (黑体-like)
-for headings -- what Debian's fonts-noto-cjk installs, so LibreOffice renders and embeds them
-here; Word on a machine without them substitutes its default Chinese font.
+Layout only: everything said comes from a :class:`reports.content.Report`. The document is
+written into a reference template -- ``data/report-template.docx`` (made by
+``python -m reports.make_template``: GB/T 9704 layout, 仿宋/黑体/楷体/方正小标宋简体, page
+numbers "— 1 —") or the office's own restyled copy named by ``$UNION_REPORT_TEMPLATE`` -- whose
+body is emptied and whose styles, page setup and footer are kept. The writer sets no fonts,
+sizes or margins itself: it uses the styles Title, Subtitle, Heading 1, Heading 2, Normal,
+Caption, Table Text and Table Grid (one a template lacks falls back to Normal), so what the
+office changes in the template is what the report shows.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import os
+import re
+from pathlib import Path
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm
 
 from i18n import t
 from metrics import periods
 from metrics.report_text import clean_text
 from reports.content import Report
 
-BODY_FONT = "Noto Serif CJK SC"
-HEADING_FONT = "Noto Sans CJK SC"
-LATIN_FONT = "Times New Roman"
+TEMPLATE = Path(__file__).resolve().parents[1] / "data" / "report-template.docx"
 _ZH_ORDINALS = "一二三四五六七八九十"
+_ZH_DIGITS = "〇一二三四五六七八九"
 
 
-def _set_font(style, east_asia: str, latin: str, size: float | None = None, bold: bool | None = None) -> None:
-    style.font.name = latin
-    if size:
-        style.font.size = Pt(size)
-    if bold is not None:
-        style.font.bold = bold
-    style.font.color.rgb = RGBColor(0, 0, 0)
-    rpr = style.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(attr), None)
-    fonts.set(qn("w:ascii"), latin)
-    fonts.set(qn("w:hAnsi"), latin)
-    fonts.set(qn("w:eastAsia"), east_asia)
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)
-    lang.set(qn("w:eastAsia"), "zh-CN")
+def template_path() -> Path:
+    """The reference template: ``$UNION_REPORT_TEMPLATE`` if set, else data/report-template.docx."""
+    env = os.environ.get("UNION_REPORT_TEMPLATE", "").strip()
+    return Path(env).expanduser() if env else TEMPLATE
 
 
-def _styles(doc) -> None:
-    styles = doc.styles
-    _set_font(styles["Normal"], BODY_FONT, LATIN_FONT, 12)
-    styles["Normal"].paragraph_format.line_spacing = 1.5
-    styles["Normal"].paragraph_format.space_after = Pt(0)
-    _set_font(styles["Title"], HEADING_FONT, LATIN_FONT, 20, bold=True)
-    styles["Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    # the default Title has a bottom border line; an official title has none
-    ppr = styles["Title"].element.get_or_add_pPr()
-    for border in ppr.findall(qn("w:pBdr")):
-        ppr.remove(border)
-    _set_font(styles["Heading 1"], HEADING_FONT, LATIN_FONT, 16, bold=True)
-    _set_font(styles["Heading 2"], HEADING_FONT, LATIN_FONT, 14, bold=True)
-    _set_font(styles["Caption"], HEADING_FONT, LATIN_FONT, 10.5, bold=False)
-    styles["Caption"].font.italic = False
-    styles["Caption"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for name in ("Heading 1", "Heading 2"):
-        styles[name].paragraph_format.space_before = Pt(12)
-        styles[name].paragraph_format.space_after = Pt(6)
+def _open_template(template, lang: str = "zh") -> Document:
+    """The template opened, its body emptied (the sample paragraphs), its last section kept."""
+    path = template_path() if template is None else template
+    if isinstance(path, (str, Path)) and not Path(path).is_file():
+        raise FileNotFoundError(t("office.template.missing", lang, path=str(path)))
+    doc = Document(io.BytesIO(path) if isinstance(path, bytes) else str(path))
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    return doc
+
+
+def _style(doc, name: str, fallback: str = "Normal"):
+    """The template's style ``name``, or ``fallback`` when the template lacks it."""
+    try:
+        return doc.styles[name]
+    except KeyError:
+        return doc.styles[fallback]
+
+
+def _para(doc, text: str, style: str):
+    return doc.add_paragraph(zh_quarter(clean_text(text)), style=_style(doc, style))
 
 
 def _body(doc, text: str):
-    p = doc.add_paragraph(clean_text(text))
-    p.paragraph_format.first_line_indent = Pt(24)  # 首行缩进两字
-    return p
+    """A body paragraph (Normal: the template indents the first line by two characters)."""
+    return _para(doc, text, "Normal")
+
+
+def zh_quarter(label: str) -> str:
+    """``2016年第4季度`` as official texts write it: ``2016年第四季度`` (years and counts stay
+    Arabic). Applied to every paragraph and cell the writer adds; English text is unchanged."""
+    return re.sub(r"第(\d)季度", lambda m: f"第{_ZH_DIGITS[int(m.group(1))]}季度", label)
+
+
+def _text_width_cm(doc) -> float:
+    section = doc.sections[-1]
+    try:
+        return (section.page_width - section.left_margin - section.right_margin) / 360000
+    except TypeError:
+        return 15.6
 
 
 def _number(value, unit: str = "", lang: str = "zh", approximate: bool = False) -> str:
@@ -110,8 +109,10 @@ def _percent(value) -> str:
 
 def _table(doc, header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), widths: list[float] | None = None):
     table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
+    if "Table Grid" in {s.name for s in doc.styles}:
+        table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    cell_style = _style(doc, "Table Text")
     for cell, text in zip(table.rows[0].cells, header):
         cell.text = ""
         run = cell.paragraphs[0].add_run(clean_text(text))
@@ -125,56 +126,49 @@ def _table(doc, header: list[str], rows: list[list[str]], numeric: set[int] = fr
     for values in rows:
         cells = table.add_row().cells
         for j, (cell, text) in enumerate(zip(cells, values)):
-            cell.text = clean_text(text)
+            cell.text = zh_quarter(clean_text(text))
             if j in numeric:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    if widths:
+    if widths:  # scaled to the template's text width
+        scale = min(1.0, _text_width_cm(doc) / sum(widths))
+        widths = [w * scale for w in widths]
         table.autofit = False
         for j, column in enumerate(table.columns):
             column.width = Cm(widths[j])
     for row in table.rows:
         for j, cell in enumerate(row.cells):
             for p in cell.paragraphs:
-                p.paragraph_format.line_spacing = 1.0
-                p.paragraph_format.first_line_indent = None
-                for run in p.runs:
-                    run.font.size = Pt(10)
+                p.style = cell_style
             if widths:
                 cell.width = Cm(widths[j])
     return table
 
 
 def _caption(doc, text: str):
-    return doc.add_paragraph(clean_text(text), style="Caption")
+    return _para(doc, text, "Caption")
 
 
-def write_docx(report: Report, charts: list[bytes] | None = None) -> bytes:
+def write_docx(report: Report, charts: list[bytes] | None = None, template: Path | bytes | None = None) -> bytes:
     """The .docx bytes of ``report``. ``charts``: one PNG per section (``None`` entries and a
-    missing list leave the pictures out)."""
+    missing list leave the pictures out). ``template``: a .docx path or bytes whose styles,
+    page setup and footer the report takes (default :func:`template_path`)."""
     lang = report.lang
     lab = report.labels
-    doc = Document()
-    _styles(doc)
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2.6)
-    section.top_margin, section.bottom_margin = Cm(3.0), Cm(2.5)
+    doc = _open_template(template, lang)
     doc.core_properties.title = clean_text(report.title)
     doc.core_properties.author = clean_text(t("common.app_title", lang))
     doc.core_properties.language = "zh-CN" if lang == "zh" else "en-GB"
 
-    doc.add_heading(clean_text(report.title), level=0)
-    sub = doc.add_paragraph(clean_text(report.subtitle))
-    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _para(doc, report.title, "Title")
+    _para(doc, report.subtitle, "Subtitle")
 
-    doc.add_heading(clean_text(report.review_heading), level=1)
+    _para(doc, clean_text(report.review_heading), "Heading 1")
     if not any(s.sentences for s in report.sections):
         _body(doc, t("report.no_data", lang))
     figure_no = 0
     for i, sec in enumerate(report.sections):
         n = _ZH_ORDINALS[i] if lang == "zh" and i < len(_ZH_ORDINALS) else str(i + 1)
-        doc.add_heading(t("report.doc.area_heading", lang, n=n, area=sec.title), level=2)
+        _para(doc, t("report.doc.area_heading", lang, n=n, area=sec.title), "Heading 2")
         if not sec.sentences:
             _body(doc, t("report.no_data", lang))
             continue
@@ -183,11 +177,15 @@ def write_docx(report: Report, charts: list[bytes] | None = None) -> bytes:
         png = charts[i] if charts and i < len(charts) else None
         if png:
             figure_no += 1
-            doc.add_picture(io.BytesIO(png), width=Cm(15.5))
-            doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            doc.add_picture(io.BytesIO(png), width=Cm(min(15.5, _text_width_cm(doc))))
+            picture = doc.paragraphs[-1]
+            picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            # a picture's line is as high as the picture (not the body's fixed spacing), no indent
+            picture.paragraph_format.line_spacing = 1.0
+            picture.paragraph_format.first_line_indent = Cm(0)
             _caption(doc, t("report.chart_caption", lang, n=figure_no, area=sec.title))
 
-    doc.add_heading(t("report.doc.main_table", lang), level=1)
+    _para(doc, t("report.doc.main_table", lang), "Heading 1")
     if report.main_note:
         _body(doc, report.main_note)
     _caption(doc, report.main_caption)
@@ -197,7 +195,7 @@ def write_docx(report: Report, charts: list[bytes] | None = None) -> bytes:
              r["status_label"] or "—", r["attribute"] or "—"] for _, r in report.main_table.iterrows()]
     _table(doc, header, rows, numeric={2, 4, 5}, widths=[4.2, 1.3, 1.6, 1.8, 1.8, 1.6, 2.0, 1.5])
 
-    doc.add_heading(t("report.doc.next_plan", lang), level=1)
+    _para(doc, t("report.doc.next_plan", lang), "Heading 1")
     if report.next_plan is None:
         _body(doc, t("report.no_next_plan", lang))
     else:
@@ -209,14 +207,15 @@ def write_docx(report: Report, charts: list[bytes] | None = None) -> bytes:
                  r["target_type_label"], r["attribute"] or "—"] for _, r in report.next_table.iterrows()]
         _table(doc, header, rows, numeric={2}, widths=[5.0, 1.5, 2.0, 2.4, 2.2, 2.0])
 
-    doc.add_heading(t("report.doc.note", lang), level=1)
+    _para(doc, t("report.doc.note", lang), "Heading 1")
     for note in report.notes:
         _body(doc, note)
     if len(report.sources):
         _caption(doc, t("report.doc.sources_caption", lang))
         header = [lab["upload_id"], lab["filename"], lab["report_period"], lab["uploaded_at"], lab["uploader"]]
         rows = [[str(r["upload_id"]), r["filename"],
-                 periods.label(r["period"], lang) if periods.is_period(r["period"]) else clean_text(r["period"]),
+                 periods.label(r["period"], lang)
+                 if periods.is_period(r["period"]) else clean_text(r["period"]),
                  str(r["uploaded_at"])[:16], r["uploader"]] for _, r in report.sources.iterrows()]
         _table(doc, header, rows, numeric={0}, widths=[1.8, 5.5, 3.0, 3.5, 2.0])
 

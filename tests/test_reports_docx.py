@@ -69,14 +69,15 @@ def test_2011_2015_states_each_seed_figure_in_its_area(example_store):
     assert titles and "2011—2015年" in titles[0]
 
 
-def test_document_uses_heading_styles_and_a_chinese_body_font(example_store):
+def test_document_uses_heading_styles_and_the_offices_chinese_fonts(example_store):
     _, doc = docx_for(example_store, (2011, 2015))
     used = {p.style.name for p in doc.paragraphs}
-    assert {"Title", "Heading 1", "Heading 2", "Caption"} <= used
-    for name in ("Normal", "Heading 1", "Heading 2", "Title"):
-        fonts = doc.styles[name].element.rPr.find(qn("w:rFonts"))
-        assert "CJK SC" in fonts.get(qn("w:eastAsia")), name
-        assert fonts.get(qn("w:asciiTheme")) is None and fonts.get(qn("w:eastAsiaTheme")) is None
+    assert {"Title", "Subtitle", "Heading 1", "Heading 2", "Caption"} <= used
+    fonts = {"Normal": "仿宋", "Heading 1": "黑体", "Heading 2": "楷体", "Title": "方正小标宋简体"}
+    for name, east_asia in fonts.items():
+        rfonts = doc.styles[name].element.rPr.find(qn("w:rFonts"))
+        assert rfonts.get(qn("w:eastAsia")) == east_asia, name
+        assert rfonts.get(qn("w:asciiTheme")) is None and rfonts.get(qn("w:eastAsiaTheme")) is None
     # main table, next plan table, sources table; header as the five-year plans print it
     header = [c.text for c in doc.tables[0].rows[0].cells]
     assert header == ["指标", "单位", "基期值", "目标值", "当前值", "完成进度", "状态", "属性"]
