@@ -1,6 +1,6 @@
-"""Worker process for :mod:`reports.charts`: ``python -m reports.chart_worker OUTDIR``.
+"""Worker process for :mod:`reports.charts`: ``python -m reports.chart_worker OUTDIR JOB.json``.
 
-Reads ``{"scale": 1.5, "figures": [figure JSON, ...]}`` on stdin and writes ``OUTDIR/<i>.png``
+Reads ``{"scale": 1.5, "figures": [figure JSON, ...]}`` from JOB.json and writes ``OUTDIR/<i>.png``
 for each figure kaleido draws (``OUTDIR/<i>.err`` with the reason for one it cannot draw).
 Its parent kills it, and the browser it started, when the time limit is reached.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 def main(argv: list[str]) -> int:
     out = Path(argv[0])
-    job = json.loads(sys.stdin.read())
+    job = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     import kaleido
     import plotly.io as pio
 

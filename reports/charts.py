@@ -153,18 +153,15 @@ def _browser_pngs(figures, browser: str, scale: float, timeout: float, on_done) 
     """({index: png}, {index: error}, timed_out) from one worker process running kaleido."""
     out = Path(tempfile.mkdtemp(prefix="union-charts-"))
     try:
-        payload = json.dumps({"scale": scale, "figures": [f.to_json() for f in figures]})
+        job = out / "job.json"  # files, not pipes: nothing can block on a full pipe buffer
+        job.write_text(json.dumps({"scale": scale, "figures": [f.to_json() for f in figures]}), encoding="utf-8")
+        log = open(out / "worker.log", "w+b")  # noqa: SIM115 - closed below
         env = dict(os.environ, BROWSER_PATH=browser)
-        proc = subprocess.Popen([sys.executable, "-m", "reports.chart_worker", str(out)], stdin=subprocess.PIPE,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "reports.chart_worker", str(out), str(job)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, env=env,
                                 start_new_session=True, cwd=str(Path(__file__).resolve().parents[1]))
         deadline = time.monotonic() + timeout
         timed_out = False
-        try:
-            proc.stdin.write(payload.encode())
-            proc.stdin.close()
-        except OSError:
-            pass
         seen = 0
         while proc.poll() is None:
             if time.monotonic() > deadline:
@@ -180,10 +177,11 @@ def _browser_pngs(figures, browser: str, scale: float, timeout: float, on_done) 
         done = {int(p.stem): p.read_bytes() for p in out.glob("*.png")}
         errors = {int(p.stem): p.read_text(encoding="utf-8") for p in out.glob("*.err")}
         if not done and not errors and not timed_out:
-            stderr = (proc.stderr.read() or b"").decode("utf-8", "replace").strip().splitlines()
+            log.seek(0)
+            stderr = log.read().decode("utf-8", "replace").strip().splitlines()
             reason = stderr[-1] if stderr else f"exit {proc.returncode}"
             errors = {k: reason[:300] for k in range(len(figures))}
-        proc.stderr.close()
+        log.close()
         return done, errors, timed_out
     finally:
         shutil.rmtree(out, ignore_errors=True)

@@ -58,7 +58,7 @@ def test_a_browser_that_hangs_is_killed_at_the_time_limit_and_matplotlib_draws(e
     monkeypatch.setenv("UNION_CHART_TIMEOUT", "8")
     started = time.perf_counter()
     built = build(load_inputs(example_store, resources.catalog()), 2011, 2015)
-    assert time.perf_counter() - started < 30
+    assert time.perf_counter() - started < 60  # the 8 s limit, then matplotlib; never the 600 s sleep
     assert built.chart_engines == ["matplotlib"] * 6
     assert any("8秒" in m for m in built.messages), built.messages
     assert len(Document(io.BytesIO(built.docx)).inline_shapes) == 6
