@@ -110,3 +110,15 @@ def test_no_browser_is_found_when_browser_path_points_nowhere(monkeypatch):
     monkeypatch.delenv("BROWSER_PATH")
     if Path("/usr/bin/chromium").exists():
         assert charts.find_browser() is not None
+
+
+def test_cli_asked_for_browser_charts_without_a_browser_warns_per_chart_and_still_writes(example_url, tmp_path):
+    out = tmp_path / "report.docx"
+    done = subprocess.run([sys.executable, "-m", "reports", "--span", "2011-2015", "--out", str(out), "--db", example_url,
+                           "--charts", "browser"], cwd=ROOT, env=no_browser_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("警告: ")]
+    assert len(warnings) == 6 and all("未找到Chrome类浏览器" in w for w in warnings), done.stderr
+    assert "维权工作" in warnings[0] and "Traceback" not in done.stderr
+    doc = Document(out)
+    assert len(doc.inline_shapes) == 0 and any("发展会员7167人" in p.text for p in doc.paragraphs)
