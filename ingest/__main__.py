@@ -5,7 +5,9 @@ A dry run unless ``--commit``. Prints the import report (``--json``: one JSON ob
 ``ok``, ``period``, ``counts``, ``errors`` and ``warnings``, messages in Chinese unless
 ``--lang en``). ``--dump`` writes the parsed values (rates excluded) as CSV with the header
 ``unit,indicator,period,value,approximate``. Exit status: 0 no errors, 1 errors, 2 the file
-cannot be read at all.
+cannot be read at all. Control and text-direction characters (ESC, U+202E ...) in anything
+printed, from the file name to a unit name, are shown as escapes (``\\u001b``), never sent raw
+to the terminal.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 from pathlib import Path
 
 from i18n import t
+from ingest.cells import printable
 from ingest.importer import ImportRefused, commit, prepare
 from store.db import open_store
 
@@ -37,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         raw = args.file.read_bytes()
     except OSError as exc:
-        print(f"{args.file}: {exc.strerror}", file=sys.stderr)
+        print(printable(f"{args.file}: {exc.strerror}"), file=sys.stderr)
         return 2
     store = open_store(args.db)
     prepared = prepare(store, raw, args.file.name, period=args.period, allow_new_units=args.allow_new_units)
@@ -59,14 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         out = report.to_dict(lang)
         out["committed"] = upload_id
-        print(json.dumps(out, ensure_ascii=False, indent=None))
+        print(printable(json.dumps(out, ensure_ascii=False, indent=None)))  # escapes stay valid JSON
     else:
         c = report.counts
         print(t("upload.report.counts_line", lang, **c, period=report.period or "—"))
         for f in report.errors:
-            print(f"{t('upload.report.error', lang)}  {f.message(lang)}")
+            print(printable(f"{t('upload.report.error', lang)}  {f.message(lang)}"))
         for f in report.warnings:
-            print(f"{t('upload.report.warning', lang)}  {f.message(lang)}")
+            print(printable(f"{t('upload.report.warning', lang)}  {f.message(lang)}"))
         if upload_id is not None:
             print(t("upload.committed", lang, id=upload_id, n=len(prepared.values)))
         elif not args.commit:

@@ -59,6 +59,23 @@ class Cell:
 
 MISSING = Cell(None, missing=True)
 
+# Characters never kept in a name or text cell: C0 controls but tab and line breaks (ESC starts
+# terminal escape sequences), DEL, C1 controls, and the invisible marks and overrides that turn
+# text direction around (U+202A-U+202E, U+2066-U+2069, LRM, RLM, ALM).
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without :data:`CONTROL_CHARS`."""
+    return CONTROL_CHARS.sub("", text)
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: each control or direction character shown as its escape
+    (``\\u001b``, ``\\u202e``, valid inside a JSON string too) instead of being sent raw."""
+    return CONTROL_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 # --- parse_cell -------------------------------------------------------------------------
 
 # Short path: a plain ASCII decimal, as most CSV and text cells are.
