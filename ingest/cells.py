@@ -65,9 +65,14 @@ MISSING = Cell(None, missing=True)
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+# A whole terminal escape sequence (ESC [ 31 m, ESC ] 0;title BEL, CSI ...) goes, not only its ESC.
+_ESCAPE_SEQUENCE = re.compile("\x1b\\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)?"
+                              "|\x1b[@-Z\\\\-_]")
+
+
 def strip_controls(text: str) -> str:
-    """``text`` without :data:`CONTROL_CHARS`."""
-    return CONTROL_CHARS.sub("", text)
+    """``text`` without terminal escape sequences and :data:`CONTROL_CHARS`."""
+    return CONTROL_CHARS.sub("", _ESCAPE_SEQUENCE.sub("", text))
 
 
 def printable(text: str) -> str:
