@@ -37,7 +37,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from ingest import cells as C
-from ingest import guard
+from ingest import guard, isolate
 from ingest.report import Finding, UnreadableFile
 from metrics.catalog import Catalog, fold_header
 
@@ -122,7 +122,7 @@ def read_file(data: bytes, filename: str, catalog: Catalog) -> ReadResult:
     else:
         if fmt == guard.XLSX:
             gaps = _formula_gaps(data)
-        sheets = _workbook_sheets(data, filename)
+        sheets = isolate.run_limited(_workbook_sheets, data, filename, where=filename)
     sink = _Sink()
     result = ReadResult(pd.DataFrame(columns=CELL_COLUMNS), format=fmt)
     for period in C.find_periods(filename):

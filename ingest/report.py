@@ -32,6 +32,7 @@ CODES = {
     "too_many_cells": ERROR,
     "line_too_long": ERROR,
     "encoding_unsupported": ERROR,
+    "read_limit": ERROR,
     # what the file holds
     "no_table": ERROR,
     "duplicate_file": ERROR,
@@ -63,7 +64,7 @@ CODES = {
 # Findings about the file as a whole: the importer stops at the first one (exit code 2).
 UNREADABLE = frozenset({"too_large", "empty_file", "not_a_spreadsheet", "corrupt_file", "zip_bomb",
                         "xml_entities", "too_many_rows", "too_many_columns", "encrypted_file",
-                        "too_many_cells", "line_too_long", "encoding_unsupported"})
+                        "too_many_cells", "line_too_long", "encoding_unsupported", "read_limit"})
 
 
 @dataclass(frozen=True)

@@ -153,3 +153,19 @@ def test_a_hostile_upload_shows_the_refusal_and_the_app_keeps_working(corpus, ex
     at.file_uploader(key="upload_file").upload("2017Q4_fix.xlsx", edited_example()).run()
     assert not at.exception and not at.error
     assert at.metric[0].value != "0"
+
+
+def test_without_the_guard_the_child_process_still_saves_the_command(corpus, example_url):
+    """Defence in depth: with the guard switched off, the file that made the library abort
+    (512 GB allocation) kills only the reading child; the command reports read_limit."""
+    before = db_digest(example_url)
+    driver = DRIVER.replace("import ingest.__main__ as cli",
+                            "import ingest.__main__ as cli\nfrom ingest import guard\nguard.check = guard.sniff")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", driver, str(corpus["xlsx_cell_xfd1048576_no_dimension"]), "--db",
+                           example_url, "--json", "--commit"], cwd=ROOT, env=env, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    run = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    report = json.loads(run["out"])
+    assert run["exit"] == 2 and [e["code"] for e in report["errors"]] == ["read_limit"], report
+    assert db_digest(example_url) == before
