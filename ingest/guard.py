@@ -216,6 +216,8 @@ _REL_TAG = re.compile(rb'<(?:[\w.\-]+:)?Relationship\b[^>]*?\bId="([^"]+)"[^>]*?
 # <c r="B7" ...>; any other <c> tag (no r, other quotes, a prefix) sends the part to the exact parse.
 _FAST_COL = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"')
 _FAST_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_ANY_CELL = re.compile(rb"<c[\s/>]")
+_PREFIX_MARK = re.compile(rb":(?:c[\s/>]|mergeCell)")
 _PREFIXED_CELL = re.compile(rb"<[^\s<>/!?]+:(?:c|mergeCell)[\s/>]")
 _SST = re.compile(rb'<(?:[\w.\-]+:)?sst\b[^>]*?\buniqueCount="([0-9]+)"')
 _SI = re.compile(rb"<(?:[^\s<>/!?]+:)?si[\s/>]")
@@ -347,8 +349,8 @@ class _SheetScan:
     # fast path
     def feed(self, text: bytes) -> None:
         letters, digits = _FAST_COL.findall(text), _FAST_ROW.findall(text)
-        tags = sum(text.count(b"<c" + end) for end in (b" ", b">", b"/", b"\t", b"\n", b"\r"))
-        if len(letters) != tags or len(digits) != tags or _PREFIXED_CELL.search(text):
+        tags = len(_ANY_CELL.findall(text))
+        if len(letters) != tags or len(digits) != tags or (_PREFIX_MARK.search(text) and _PREFIXED_CELL.search(text)):
             self.exact = True
             self.max_row = self.max_col = self.cells = self.merges = 0
             return
