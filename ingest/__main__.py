@@ -18,9 +18,13 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from i18n import t
 from ingest.cells import printable
-from ingest.importer import ImportRefused, commit, prepare
+from ingest import guard
+from ingest.importer import VALUE_FRAME, ImportRefused, Prepared, commit, prepare
+from ingest.report import Finding, ImportReport
 from store.db import open_store
 
 
@@ -38,12 +42,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        raw = args.file.read_bytes()
+        size = args.file.stat().st_size
+        with open(args.file, "rb") as f:
+            raw = f.read(guard.MAX_BYTES + 1)  # a larger file is refused without reading it into memory
     except OSError as exc:
         print(printable(f"{args.file}: {exc.strerror}"), file=sys.stderr)
         return 2
     store = open_store(args.db)
-    prepared = prepare(store, raw, args.file.name, period=args.period, allow_new_units=args.allow_new_units)
+    if size > guard.MAX_BYTES:
+        prepared = Prepared(ImportReport(args.file.name, "", readable=False, findings=[Finding(
+            "too_large", args.file.name, {"size_mb": round(size / 1024 / 1024, 1),
+                                          "limit_mb": guard.MAX_BYTES // 1024 // 1024})]),
+                            pd.DataFrame(columns=VALUE_FRAME), pd.DataFrame(), b"", args.file.name)
+    else:
+        prepared = prepare(store, raw, args.file.name, period=args.period, allow_new_units=args.allow_new_units)
     report = prepared.report
     upload_id = None
     if args.commit and prepared.can_commit:
