@@ -481,7 +481,7 @@ def check_xls(data: bytes, filename: str) -> None:
 
 def _walk_biff(stream: bytes, filename: str) -> None:
     names: dict[int, str] = {}
-    sheet, sheets_seen = filename, 0
+    sheet = filename
     max_row = max_col = cells = merges = 0
     pos, end = 0, len(stream)
 
@@ -503,10 +503,9 @@ def _walk_biff(stream: bytes, filename: str) -> None:
         if body + size > end:
             raise UnreadableFile("corrupt_file", filename)
         if typ == _BOF:
-            if pos in names or sheets_seen:
-                sheet = names.get(pos, sheet)
+            if pos in names:  # a sheet starts (an embedded chart's BOF does not restart the bounds)
+                sheet = names[pos]
                 max_row = max_col = 0
-            sheets_seen += 1
         elif typ == _BOUNDSHEET and size >= 8:
             (offset,) = struct.unpack_from("<I", stream, body)
             names[offset] = _biff_name(stream[body + 6: body + size]) or filename
@@ -529,6 +528,8 @@ def _walk_biff(stream: bytes, filename: str) -> None:
                 r0, r1, c0, c1 = struct.unpack_from("<HHHH", stream, body)
             else:
                 r0 = r1 = c0 = c1 = 0
+            if r0 > r1 or c0 > c1:
+                raise UnreadableFile("corrupt_file", filename)
             if r1 > r0 or c1 > c0:  # last row and column + 1: the rectangle reserved up front
                 if r1 > MAX_ROWS + 1 or c1 > MAX_COLS + 1 or r1 * c1 > MAX_CELLS:
                     row, col = max(r1 - 1, 0), max(c1 - 1, 0)
