@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import posixpath
 import re
 import struct
 import xml.parsers.expat
@@ -253,7 +254,7 @@ def check_zip(data: bytes, filename: str) -> dict[str, tuple[int, int]]:
         for info in infos:
             if not (info.filename.endswith(".xml") or info.filename.endswith(".rels")):
                 continue
-            if info.filename.startswith("xl/worksheets/"):
+            if info.filename.startswith("xl/worksheets/") or info.filename in sheet_names:
                 scan = _SheetScan(sheet_names.get(info.filename, info.filename.rsplit("/", 1)[-1]))
                 _stream_part(zf, info, filename, scan)
                 dims[info.filename] = (scan.max_row, scan.max_col)
@@ -280,7 +281,8 @@ def _sheet_names(zf: zipfile.ZipFile, names: set) -> dict[str, str]:
     for m in _REL_TAG.finditer(rels):
         rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         target = target.decode("utf-8", "replace")
-        targets[rid.decode("utf-8", "replace")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        targets[rid.decode("utf-8", "replace")] = posixpath.normpath(part)  # a sheet may live anywhere
     out = {}
     for m in _SHEET_TAG.finditer(book):
         part = targets.get(m.group(2).decode("utf-8", "replace"))

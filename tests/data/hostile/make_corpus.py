@@ -108,6 +108,25 @@ def xlsx_prefixed_far_cell() -> bytes:
     return _sheet(tr)
 
 
+def xlsx_sheet_outside_worksheets() -> bytes:
+    """The far cell in a sheet part the relationships place outside xl/worksheets/."""
+    raw = _good()
+    z = zipfile.ZipFile(io.BytesIO(raw))
+    xml = _append_rows(_dimension(z.read(SHEET), None), b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    rels = z.read("xl/_rels/workbook.xml.rels").replace(b'Target="/xl/worksheets/sheet1.xml"', b'Target="/xl/elsewhere/data.xml"')
+    rels = rels.replace(b'Target="worksheets/sheet1.xml"', b'Target="elsewhere/../elsewhere/data.xml"')
+    ct = z.read("[Content_Types].xml").replace(b"/xl/worksheets/sheet1.xml", b"/xl/elsewhere/data.xml")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in z.infolist():
+            if item.filename == SHEET:
+                zout.writestr("xl/elsewhere/data.xml", xml)
+            else:
+                zout.writestr(item.filename, {"xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": ct}.get(
+                    item.filename, z.read(item)))
+    return out.getvalue()
+
+
 def xlsx_many_merges() -> bytes:
     merges = b"".join(f'<mergeCell ref="A{r}:XFD{r}"/>'.encode() for r in range(10, 60_010))
     return _sheet(lambda x: x.replace(b"</sheetData>", b'</sheetData><mergeCells count="60000">' + merges + b"</mergeCells>"))
@@ -288,6 +307,7 @@ CASES = {
     "xlsx_far_cell_behind_padding": ("2016Q1.xlsx", xlsx_far_cell_behind_padding, "too_many_rows", "季度数据!XFD1048576"),
     "xlsx_cells_without_r": ("2016Q1.xlsx", xlsx_cells_without_r, "too_many_columns", "季度数据!OK4"),
     "xlsx_prefixed_far_cell": ("2016Q1.xlsx", xlsx_prefixed_far_cell, "too_many_rows", "季度数据!A70000"),
+    "xlsx_sheet_outside_worksheets": ("2016Q1.xlsx", xlsx_sheet_outside_worksheets, "too_many_rows", "季度数据!XFD1048576"),
     "xlsx_many_merges": ("2016Q1.xlsx", xlsx_many_merges, "too_many_cells", None),
     "xlsx_huge_shared_strings_count": ("2016Q1.xlsx", xlsx_huge_shared_strings_count, "corrupt_file", None),
     "xlsx_deeply_nested": ("2016Q1.xlsx", xlsx_deeply_nested, None, None),
