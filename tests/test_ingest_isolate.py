@@ -4,6 +4,7 @@ server) goes on."""
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import time
 
@@ -14,6 +15,7 @@ from ingest.report import UnreadableFile
 
 
 def _abort():
+    faulthandler.disable()  # pytest's fault handler would print the child's stack to the test log
     os.abort()  # what python-calamine does when an allocation of 512 GB fails
 
 
