@@ -4,8 +4,10 @@
 A dry run unless ``--commit``. Prints the import report (``--json``: one JSON object with
 ``ok``, ``period``, ``counts``, ``errors`` and ``warnings``, messages in Chinese unless
 ``--lang en``). ``--dump`` writes the parsed values (rates excluded) as CSV (UTF-8 with a BOM,
-so Excel opens it without garbling Chinese) with the header ``unit,indicator,period,value,approximate``. Exit status: 0 no errors, 1 errors, 2 the file
-cannot be read at all.
+so Excel opens it without garbling Chinese) with the header ``unit,indicator,period,value,approximate``.
+Exit status: 0 no errors, 1 errors, 2 the file cannot be read at all. Control and
+text-direction characters (ESC, U+202E ...) in anything printed, from the file name to a unit
+name, are shown as escapes (``\u001b``), never sent raw to the terminal.
 """
 
 from __future__ import annotations
@@ -16,8 +18,13 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from i18n import t
-from ingest.importer import ImportRefused, commit, prepare
+from ingest.cells import printable
+from ingest import guard
+from ingest.importer import VALUE_FRAME, ImportRefused, Prepared, commit, prepare
+from ingest.report import Finding, ImportReport
 from store.db import open_store
 
 
@@ -35,12 +42,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        raw = args.file.read_bytes()
+        size = args.file.stat().st_size
+        with open(args.file, "rb") as f:
+            raw = f.read(guard.MAX_BYTES + 1)  # a larger file is refused without reading it into memory
     except OSError as exc:
-        print(f"{args.file}: {exc.strerror}", file=sys.stderr)
+        print(printable(f"{args.file}: {exc.strerror}"), file=sys.stderr)
         return 2
     store = open_store(args.db)
-    prepared = prepare(store, raw, args.file.name, period=args.period, allow_new_units=args.allow_new_units)
+    if size > guard.MAX_BYTES:
+        prepared = Prepared(ImportReport(args.file.name, "", readable=False, findings=[Finding(
+            "too_large", args.file.name, {"size_mb": round(size / 1024 / 1024, 1),
+                                          "limit_mb": guard.MAX_BYTES // 1024 // 1024})]),
+                            pd.DataFrame(columns=VALUE_FRAME), pd.DataFrame(), b"", args.file.name)
+    else:
+        prepared = prepare(store, raw, args.file.name, period=args.period, allow_new_units=args.allow_new_units)
     report = prepared.report
     upload_id = None
     if args.commit and prepared.can_commit:
@@ -60,14 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         out = report.to_dict(lang)
         out["committed"] = upload_id
-        print(json.dumps(out, ensure_ascii=False, indent=None))
+        print(printable(json.dumps(out, ensure_ascii=False, indent=None)))  # escapes stay valid JSON
     else:
         c = report.counts
         print(t("upload.report.counts_line", lang, **c, period=report.period or "—"))
         for f in report.errors:
-            print(f"{t('upload.report.error', lang)}  {f.message(lang)}")
+            print(printable(f"{t('upload.report.error', lang)}  {f.message(lang)}"))
         for f in report.warnings:
-            print(f"{t('upload.report.warning', lang)}  {f.message(lang)}")
+            print(printable(f"{t('upload.report.warning', lang)}  {f.message(lang)}"))
         if upload_id is not None:
             print(t("upload.committed", lang, id=upload_id, n=len(prepared.values)))
         elif not args.commit:

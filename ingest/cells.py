@@ -59,6 +59,28 @@ class Cell:
 
 MISSING = Cell(None, missing=True)
 
+# Characters never kept in a name or text cell: C0 controls but tab and line breaks (ESC starts
+# terminal escape sequences), DEL, C1 controls, and the invisible marks and overrides that turn
+# text direction around (U+202A-U+202E, U+2066-U+2069, LRM, RLM, ALM).
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+# A whole terminal escape sequence (ESC [ 31 m, ESC ] 0;title BEL, CSI ...) goes, not only its ESC.
+_ESCAPE_SEQUENCE = re.compile("\x1b\\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)?"
+                              "|\x1b[@-Z\\\\-_]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without terminal escape sequences and :data:`CONTROL_CHARS`."""
+    return CONTROL_CHARS.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: each control or direction character shown as its escape
+    (``\\u001b``, ``\\u202e``, valid inside a JSON string too) instead of being sent raw."""
+    return CONTROL_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 # --- parse_cell -------------------------------------------------------------------------
 
 # Short path: a plain ASCII decimal, as most CSV and text cells are.

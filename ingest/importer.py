@@ -95,8 +95,7 @@ def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allo
     """:func:`dry_run` with units, current values and duplicates taken from ``store``."""
     catalog = catalog or resources.catalog()
     try:  # refuse a broken or hostile file before touching the database at all
-        if guard.sniff(raw, filename) == guard.XLSX:
-            guard.check_zip(raw, filename)
+        guard.check(raw, filename)
     except UnreadableFile as exc:
         report = ImportReport(filename=filename, sha256=sha256(raw), readable=False, findings=[exc.finding])
         return Prepared(report, pd.DataFrame(columns=VALUE_FRAME), pd.DataFrame(), raw, filename)

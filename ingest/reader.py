@@ -37,7 +37,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from ingest import cells as C
-from ingest import guard
+from ingest import guard, isolate
 from ingest.report import Finding, UnreadableFile
 from metrics.catalog import Catalog, fold_header
 
@@ -115,20 +115,23 @@ class _Sink:
 def read_file(data: bytes, filename: str, catalog: Catalog) -> ReadResult:
     """Read ``data`` (the file's bytes); raises :class:`UnreadableFile` for a file that cannot
     be read at all. The file name is used for messages and as a source of the period."""
-    fmt = guard.sniff(data, filename)
+    fmt = guard.check(data, filename)
     gaps: dict[str, set] = {}
     if fmt == guard.CSV:
-        sheets = [(filename, _csv_rows(guard.decode_text(data), filename), [])]
+        sheets = [(filename, _csv_rows(guard.decode_csv(data, filename), filename), [])]
     else:
         if fmt == guard.XLSX:
-            guard.check_zip(data, filename)
             gaps = _formula_gaps(data)
-        sheets = _workbook_sheets(data, filename)
+        sheets = isolate.run_limited(_workbook_sheets, data, filename, where=filename)
     sink = _Sink()
     result = ReadResult(pd.DataFrame(columns=CELL_COLUMNS), format=fmt)
     for period in C.find_periods(filename):
         result.periods.append((period, filename))
     for name, rows, merged in sheets:
+        clean = _strip_controls(name, rows, result)
+        if clean != name:
+            gaps = {(clean if k == name else k): v for k, v in gaps.items()}
+            name = clean
         if _read_sheet(name, rows, merged, catalog, gaps.get(name, set()), sink, result):
             result.sheets.append(name)
     if not result.sheets:
@@ -155,22 +158,40 @@ def _workbook_sheets(data: bytes, filename: str) -> list[tuple[str, list[list], 
 
 
 def _csv_rows(text: str, filename: str) -> list[list]:
-    lines = text.count("\n")
-    if lines > guard.MAX_ROWS:
-        raise UnreadableFile("too_many_rows", filename, rows=lines, limit=guard.MAX_ROWS)
+    """The rows of a CSV whose size the guard has bounded (rows, line length, cells)."""
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
     rows = []
     try:
-        for row in csv.reader(io.StringIO(text), dialect):
+        for r, row in enumerate(csv.reader(io.StringIO(text), dialect)):
             if len(row) > guard.MAX_COLS:
-                raise UnreadableFile("too_many_columns", filename, cols=len(row), limit=guard.MAX_COLS)
+                raise UnreadableFile("too_many_columns", cell_ref(filename, r, guard.MAX_COLS), cols=len(row),
+                                     limit=guard.MAX_COLS)
+            if r >= guard.MAX_ROWS:
+                raise UnreadableFile("too_many_rows", cell_ref(filename, r, 0), rows=r + 1, limit=guard.MAX_ROWS)
             rows.append(row)
     except csv.Error:
         raise UnreadableFile("corrupt_file", filename) from None
     return rows
+
+
+def _strip_controls(name: str, rows: list[list], result: ReadResult) -> str:
+    """Remove control characters (ESC, NUL ... C1) and text-direction overrides from the sheet
+    name and every text cell, in place; one warning per sheet naming the first cells. Tabs and
+    line breaks inside a cell stay. Returns the cleaned sheet name."""
+    clean = C.strip_controls(name)
+    found = [] if clean == name else [cell_ref(clean, 0, 0)]
+    control = C.CONTROL_CHARS.search
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if v.__class__ is str and control(v):
+                row[c] = C.strip_controls(v)
+                found.append(cell_ref(clean, r, c))
+    if found:
+        result.findings.append(Finding("control_chars", found[0], {"n": len(found), "cells": "、".join(found[:5])}))
+    return clean
 
 
 _SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"')
@@ -290,9 +311,11 @@ def _match_header(text: str, catalog: Catalog):
 def _fill_merged(rows: list[list], merged: list, top: int, bottom: int) -> list[list]:
     """Copies of rows top..bottom with each merged range's value written into all its cells."""
     band = [list(rows[r]) for r in range(top, bottom + 1)]
+    width = max((len(line) for line in band), default=0)
     for (r0, c0), (r1, c1) in merged:
-        if r1 < top or r0 > bottom or r0 >= len(rows):
+        if r1 < top or r0 > bottom or r0 >= len(rows) or c0 >= width:
             continue
+        c1 = min(c1, width - 1)  # a merge past the last cell with data adds nothing
         value = _at(rows[r0], c0)
         for r in range(max(r0, top), min(r1, bottom) + 1):
             line = band[r - top]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from i18n import t
+from i18n import has, t
 
 ERROR = "error"
 WARNING = "warning"
@@ -29,6 +29,10 @@ CODES = {
     "too_many_rows": ERROR,
     "too_many_columns": ERROR,
     "encrypted_file": ERROR,
+    "too_many_cells": ERROR,
+    "line_too_long": ERROR,
+    "encoding_unsupported": ERROR,
+    "read_limit": ERROR,
     # what the file holds
     "no_table": ERROR,
     "duplicate_file": ERROR,
@@ -54,11 +58,13 @@ CODES = {
     "unknown_indicator": WARNING,
     "new_unit": WARNING,
     "ytd_mismatch": WARNING,
+    "control_chars": WARNING,
 }
 
 # Findings about the file as a whole: the importer stops at the first one (exit code 2).
 UNREADABLE = frozenset({"too_large", "empty_file", "not_a_spreadsheet", "corrupt_file", "zip_bomb",
-                        "xml_entities", "too_many_rows", "too_many_columns", "encrypted_file"})
+                        "xml_entities", "too_many_rows", "too_many_columns", "encrypted_file",
+                        "too_many_cells", "line_too_long", "encoding_unsupported", "read_limit"})
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,8 @@ class Finding:
                     values[key[:-3]] = value
             else:
                 values[key] = value
-        return t(f"ingest.{self.code}", lang, where=self.where, **values)
+        key = f"ingest.{self.code}" if has(f"ingest.{self.code}", lang) else f"guard.{self.code}"  # guard.toml
+        return t(key, lang, where=self.where, **values)
 
     def to_dict(self, lang: str = "zh") -> dict:
         return {"where": self.where, "code": self.code, "severity": self.severity,

@@ -47,20 +47,24 @@ def zip_bomb() -> bytes:
     return buf.getvalue()
 
 
-def huge_dimension() -> bytes:
+def far_cell(ref: str, dimension: str | None = "A1:C3") -> bytes:
+    """One real cell at ``ref`` below the table; the declared <dimension> is ``dimension``."""
     raw = good()
     sheet = zipfile.ZipFile(io.BytesIO(raw)).read("xl/worksheets/sheet1.xml")
     import re
-    sheet = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:C1048576"/>', sheet)
+    row = re.sub(r"[A-Z]+", "", ref)
+    sheet = re.sub(rb'<dimension ref="[^"]*"/>', b"" if dimension is None else f'<dimension ref="{dimension}"/>'.encode(),
+                   sheet)
+    sheet = sheet.replace(b"</sheetData>", f'<row r="{row}"><c r="{ref}"><v>1</v></c></row></sheetData>'.encode())
     return rezip(raw, {"xl/worksheets/sheet1.xml": sheet})
+
+
+def huge_dimension() -> bytes:
+    return far_cell("C1048576")
 
 
 def wide_dimension() -> bytes:
-    raw = good()
-    sheet = zipfile.ZipFile(io.BytesIO(raw)).read("xl/worksheets/sheet1.xml")
-    import re
-    sheet = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD3"/>', sheet)
-    return rezip(raw, {"xl/worksheets/sheet1.xml": sheet})
+    return far_cell("XFD3")
 
 
 def entities() -> bytes:
@@ -82,11 +86,11 @@ def padded_entities() -> bytes:
 
 
 def padded_huge_dimension() -> bytes:
-    """A too-large <dimension> behind 100 kB of comment still counts."""
+    """A far cell behind 100 kB of comment still counts."""
     raw = huge_dimension()
     sheet = zipfile.ZipFile(io.BytesIO(raw)).read("xl/worksheets/sheet1.xml")
-    head, rest = sheet.split(b"?>", 1) if sheet.startswith(b"<?xml") else (b"", sheet)
-    return rezip(raw, {"xl/worksheets/sheet1.xml": head + b"?>" + b"<!--" + b" " * 100_000 + b"-->" + rest})
+    return rezip(raw, {"xl/worksheets/sheet1.xml": sheet.replace(
+        b"<sheetData>", b"<sheetData><!--" + b" " * 100_000 + b"-->")})
 
 
 CASES = {
@@ -141,3 +145,35 @@ def test_csv_with_too_many_rows_is_refused():
     from tests.ingest_fixtures import run
     p = run(raw, "big.csv")
     assert p.report.errors[0].code == "too_many_rows"
+
+
+@pytest.mark.parametrize("dimension", ["A1:B2", "A1:XFD1048576", None], ids=["false_small", "false_huge", "none"])
+def test_a_sheet_whose_dimension_lies_is_read_from_its_real_cells(dimension):
+    """The <dimension> a sheet declares is not trusted either way: the bounds come from the
+    cells present, so a file with a wrong dimension but a normal table reads normally."""
+    from tests.ingest_fixtures import run, stored
+    raw = good()
+    sheet = zipfile.ZipFile(io.BytesIO(raw)).read("xl/worksheets/sheet1.xml")
+    import re
+    sheet = re.sub(rb'<dimension ref="[^"]*"/>', b"" if dimension is None else f'<dimension ref="{dimension}"/>'.encode(),
+                   sheet)
+    p = run(rezip(raw, {"xl/worksheets/sheet1.xml": sheet}), "2016Q1.xlsx")
+    assert p.report.readable and p.report.ok, p.report.codes()
+    assert stored(p)[("C01", "members")] == 120
+
+
+def test_one_far_cell_is_refused_naming_the_sheet_and_the_cell():
+    from tests.ingest_fixtures import run
+    p = run(far_cell("XFD1048576", dimension=None), "2016Q1.xlsx")
+    f = p.report.errors[0]
+    assert (f.code, f.where) == ("too_many_rows", "季度数据!XFD1048576")
+    assert "季度数据!XFD1048576" in f.message("zh") and "1048576" in f.message("en")
+
+
+def test_a_merge_reaching_column_xfd_costs_nothing():
+    from tests.ingest_fixtures import run, stored, xlsx
+    raw = xlsx({"季度数据": [[TITLE], ["单位名称", "会员人数", "培训职工"], [C01, 120, 5]]}, {"季度数据": ["A1:XFD1"]})
+    start = time.perf_counter()
+    p = run(raw, "2016Q1.xlsx")
+    assert time.perf_counter() - start < 2
+    assert stored(p)[("C01", "members")] == 120
