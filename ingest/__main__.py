@@ -5,7 +5,8 @@ A dry run unless ``--commit``. Prints the import report (``--json``: one JSON ob
 ``ok``, ``period``, ``counts``, ``errors`` and ``warnings``, messages in Chinese unless
 ``--lang en``). ``--dump`` writes the parsed values (rates excluded) as CSV with the header
 ``unit,indicator,period,value,approximate``. Exit status: 0 no errors, 1 errors, 2 the file
-cannot be read at all.
+cannot be read at all, 75 the database is busy (another import held the lock longer than
+``$UNION_DB_BUSY_TIMEOUT`` seconds; nothing was stored, run the same command again).
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from pathlib import Path
 
 from i18n import t
 from ingest.importer import ImportRefused, commit, prepare
-from store.db import open_store
+from ingest.report import Finding
+from store.db import StoreBusy, open_store
+
+EXIT_BUSY = 75  # EX_TEMPFAIL (sysexits.h): a temporary failure, try again
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,15 +43,26 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"{args.file}: {exc.strerror}", file=sys.stderr)
         return 2
-    store = open_store(args.db)
-    prepared = prepare(store, raw, args.file.name, period=args.period, allow_new_units=args.allow_new_units)
-    report = prepared.report
-    upload_id = None
-    if args.commit and prepared.can_commit:
-        try:
-            upload_id = commit(store, prepared, args.user, acknowledged=True, source="cli")
-        except ImportRefused:
-            pass
+    try:
+        store = open_store(args.db)
+        prepared = prepare(store, raw, args.file.name, period=args.period, allow_new_units=args.allow_new_units,
+                           uploader=args.user)
+        report = prepared.report
+        upload_id = None
+        if args.commit and prepared.can_commit:
+            try:
+                upload_id = commit(store, prepared, args.user, acknowledged=True, source="cli")
+            except ImportRefused as refused:  # the same file committed meanwhile by another import
+                if refused.reason == "duplicate":
+                    report.duplicate_of = refused.upload_id
+                    report.findings.insert(0, Finding("duplicate_file", args.file.name, {"upload": refused.upload_id}))
+    except StoreBusy as busy:
+        message = t(f"store.busy.{busy.reason}", args.lang)
+        if args.json:
+            print(json.dumps({"ok": False, "busy": busy.reason, "message": message, "committed": None},
+                             ensure_ascii=False))
+        print(message, file=sys.stderr)
+        return EXIT_BUSY
     if args.dump and report.readable:
         with open(args.dump, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
