@@ -355,3 +355,28 @@ def test_units_a_refused_upload_brings_are_not_left_behind(store):
     store.add_upload(NewUpload(fresh.filename, fresh.raw, fresh.uploader, fresh.values, fresh.period,
                                new_units=newcomer))
     assert "N1" in set(store.units()["code"])
+
+
+def test_restoring_an_upload_whose_file_was_imported_again_is_refused(store):
+    """Withdraw a file, import the same bytes again, then try to restore the first: refused
+    (one file counts once), nothing changes; after withdrawing the second, the first restores."""
+    from store.db import SameFileActive
+
+    raw = b"the same bytes twice"
+    first = store.add_upload(upload(raw, ("C1", "members", "2016Q1", 100, False)))
+    store.withdraw([first], "admin", "wrong quarter")
+    second = store.add_upload(upload(raw, ("C1", "members", "2016Q1", 100, False), name="again.xlsx"))
+    events = len(store.audit_log())
+    with pytest.raises(SameFileActive) as refused:
+        store.restore([first], "admin", "undo")
+    assert (refused.value.restoring, refused.value.upload_id) == (first, second)
+    assert store.active_upload_ids() == {second} and len(store.audit_log()) == events
+    active = store.uploads().query("status == 'active'")
+    assert active["sha256"].is_unique
+    store.withdraw([second], "admin", "keep the first")
+    store.restore([first], "admin", "undo")
+    assert store.active_upload_ids() == {first} and counted(store) == 100
+    store.withdraw([first], "admin")
+    with pytest.raises(SameFileActive):  # two withdrawn copies restored at once: refused, neither counts
+        store.restore([first, second], "admin")
+    assert store.active_upload_ids() == set()
