@@ -10,6 +10,7 @@ import app_cache
 import auth
 from i18n import t
 from metrics import periods, rollup
+from store.db import StoreBusy
 
 st.set_page_config(page_title="街道总工会五年规划指标看板", page_icon="📊", layout="wide")
 
@@ -103,4 +104,7 @@ if auth.allows(role, "clerk"):
     ]
 if auth.allows(role, "admin"):
     pages.append(st.Page("app_pages/data.py", title=t("common.nav.data", lang), icon=":material/database:"))
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except StoreBusy as busy:  # any page: a database locked too long is a message, not a traceback
+    st.error(t(f"store.busy.{busy.reason}", lang))

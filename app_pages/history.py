@@ -5,6 +5,7 @@ import streamlit as st
 
 import app_cache
 import auth
+from store.db import SameFileActive, StoreBusy
 from ui import period_label, tr
 
 st.title(tr("history.title"))
@@ -39,15 +40,22 @@ chosen = st.selectbox(tr("history.choose"), list(labels), format_func=labels.get
 row = uploads[uploads["id"] == chosen].iloc[0]
 reason = st.text_input(tr("history.reason"), key="history_reason")
 store = app_cache.store()
+action = None
 if row["status"] == "active":
     if st.button(tr("history.withdraw"), type="primary", key="history_withdraw"):
-        store.withdraw([chosen], st.session_state["user"], reason)
-        st.session_state["history_message"] = tr("history.withdrawn", id=chosen)
-        st.rerun()
+        action, done = store.withdraw, "history.withdrawn"
 elif st.button(tr("history.restore"), type="primary", key="history_restore"):
-    store.restore([chosen], st.session_state["user"], reason)
-    st.session_state["history_message"] = tr("history.restored", id=chosen)
-    st.rerun()
+    action, done = store.restore, "history.restored"
+if action is not None:
+    try:
+        action([chosen], st.session_state["user"], reason)
+    except SameFileActive as same:  # the same bytes were imported again after the withdrawal
+        st.error(tr("store.restore.same_file", id=same.restoring, active=same.upload_id))
+    except StoreBusy as busy:  # an import is writing: nothing changed, try again
+        st.error(tr(f"store.busy.{busy.reason}"))
+    else:
+        st.session_state["history_message"] = tr(done, id=chosen)
+        st.rerun()
 if st.session_state.get("history_message"):
     st.success(st.session_state.pop("history_message"))
 st.download_button(tr("history.download"), store.upload_raw(chosen), file_name=row["filename"],

@@ -11,6 +11,7 @@ import resources
 from ingest import importer
 from ingest.report import changes_frame, findings_frame, preview_frame
 from metrics import periods
+from store.db import StoreBusy
 from ui import lang, period_label, tr
 
 catalog = resources.catalog()
@@ -92,6 +93,9 @@ if st.button(tr("upload.commit"), type="primary", disabled=not ack, key="upload_
     except importer.ImportRefused as refused:  # e.g. the same file committed meanwhile in another session
         st.error(tr("ingest.duplicate_file", upload=refused.upload_id) if refused.reason == "duplicate"
                  else tr("upload.blocked", n=len(report.errors)))
+        st.stop()
+    except StoreBusy as busy:  # another import held the database too long: nothing stored, try again
+        st.error(tr(f"store.busy.{busy.reason}"))
         st.stop()
     done[sha] = {"id": upload_id, "n": len(prepared.values)}
     st.rerun()

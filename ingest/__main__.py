@@ -5,9 +5,11 @@ A dry run unless ``--commit``. Prints the import report (``--json``: one JSON ob
 ``ok``, ``period``, ``counts``, ``errors`` and ``warnings``, messages in Chinese unless
 ``--lang en``). ``--dump`` writes the parsed values (rates excluded) as CSV (UTF-8 with a BOM,
 so Excel opens it without garbling Chinese) with the header ``unit,indicator,period,value,approximate``.
-Exit status: 0 no errors, 1 errors, 2 the file cannot be read at all. Control and
-text-direction characters (ESC, U+202E ...) in anything printed, from the file name to a unit
-name, are shown as escapes (``\u001b``), never sent raw to the terminal.
+Exit status: 0 no errors, 1 errors, 2 the file cannot be read at all, 75 the database is busy
+(another import held the lock longer than ``$UNION_DB_BUSY_TIMEOUT`` seconds; nothing was stored,
+run the same command again). Control and text-direction characters (ESC, U+202E ...) in anything
+printed, from the file name to a unit name, are shown as escapes (``\\u001b``), never sent raw
+to the terminal.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from ingest.cells import printable
 from ingest import guard
 from ingest.importer import VALUE_FRAME, ImportRefused, Prepared, commit, prepare
 from ingest.report import Finding, ImportReport
-from store.db import open_store
+from store.db import StoreBusy, open_store
+
+EXIT_BUSY = 75  # EX_TEMPFAIL (sysexits.h): a temporary failure, try again
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,21 +52,32 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(printable(f"{args.file}: {exc.strerror}"), file=sys.stderr)
         return 2
-    store = open_store(args.db)
-    if size > guard.MAX_BYTES:
-        prepared = Prepared(ImportReport(args.file.name, "", readable=False, findings=[Finding(
-            "too_large", args.file.name, {"size_mb": round(size / 1024 / 1024, 1),
-                                          "limit_mb": guard.MAX_BYTES // 1024 // 1024})]),
-                            pd.DataFrame(columns=VALUE_FRAME), pd.DataFrame(), b"", args.file.name)
-    else:
-        prepared = prepare(store, raw, args.file.name, period=args.period, allow_new_units=args.allow_new_units)
-    report = prepared.report
-    upload_id = None
-    if args.commit and prepared.can_commit:
-        try:
-            upload_id = commit(store, prepared, args.user, acknowledged=True, source="cli")
-        except ImportRefused:
-            pass
+    try:
+        store = open_store(args.db)
+        if size > guard.MAX_BYTES:
+            prepared = Prepared(ImportReport(args.file.name, "", readable=False, findings=[Finding(
+                "too_large", args.file.name, {"size_mb": round(size / 1024 / 1024, 1),
+                                              "limit_mb": guard.MAX_BYTES // 1024 // 1024})]),
+                                pd.DataFrame(columns=VALUE_FRAME), pd.DataFrame(), b"", args.file.name)
+        else:
+            prepared = prepare(store, raw, args.file.name, period=args.period,
+                               allow_new_units=args.allow_new_units, uploader=args.user)
+        report = prepared.report
+        upload_id = None
+        if args.commit and prepared.can_commit:
+            try:
+                upload_id = commit(store, prepared, args.user, acknowledged=True, source="cli")
+            except ImportRefused as refused:  # the same file committed meanwhile by another import
+                if refused.reason == "duplicate":
+                    report.duplicate_of = refused.upload_id
+                    report.findings.insert(0, Finding("duplicate_file", args.file.name, {"upload": refused.upload_id}))
+    except StoreBusy as busy:
+        message = t(f"store.busy.{busy.reason}", args.lang)
+        if args.json:
+            print(json.dumps({"ok": False, "busy": busy.reason, "message": message, "committed": None},
+                             ensure_ascii=False))
+        print(message, file=sys.stderr)
+        return EXIT_BUSY
     if args.dump and report.readable:
         # utf-8 with a BOM: Excel on Windows then reads the Chinese unit codes without garbling
         with open(args.dump, "w", newline="", encoding="utf-8-sig") as f:

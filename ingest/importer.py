@@ -23,7 +23,7 @@ import resources
 from ingest import guard
 from ingest.reader import read_file
 from ingest.report import Finding, ImportReport, UnreadableFile
-from ingest.validate import validate
+from ingest.validate import UnitResolver, validate
 from metrics import rollup
 from metrics.catalog import Catalog
 
@@ -64,10 +64,11 @@ def sha256(raw: bytes) -> str:
 
 
 def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame, current: pd.DataFrame,
-            period: str | None = None, allow_new_units: bool = False, duplicate_of: int | None = None) -> Prepared:
+            period: str | None = None, allow_new_units: bool = False, duplicate_of: int | None = None,
+            uploader: str | None = None) -> Prepared:
     """Read and validate ``raw``; nothing is stored. ``current``: the values that count now
     (unit, indicator, period, value, approximate). ``duplicate_of``: the id of an active
-    upload with the same bytes, if the caller found one."""
+    upload with the same bytes, if the caller found one. ``uploader``: who would commit."""
     report = ImportReport(filename=filename, sha256=sha256(raw))
     empty = pd.DataFrame(columns=VALUE_FRAME)
     try:
@@ -77,7 +78,7 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
         report.findings.append(exc.finding)
         return Prepared(report, empty, pd.DataFrame(), raw, filename)
     checked = validate(read, catalog=catalog, units=units, current=current, period=period, filename=filename,
-                       allow_new_units=allow_new_units)
+                       allow_new_units=allow_new_units, uploader=uploader)
     report.period = checked.period
     report.counts = checked.counts
     report.findings = checked.findings
@@ -91,7 +92,7 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
 
 
 def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allow_new_units: bool = False,
-            catalog: Catalog | None = None) -> Prepared:
+            catalog: Catalog | None = None, uploader: str | None = None) -> Prepared:
     """:func:`dry_run` with units, current values and duplicates taken from ``store``."""
     catalog = catalog or resources.catalog()
     try:  # refuse a broken or hostile file before touching the database at all
@@ -101,11 +102,18 @@ def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allo
         return Prepared(report, pd.DataFrame(columns=VALUE_FRAME), pd.DataFrame(), raw, filename)
     current = rollup.current(store.observations())
     return dry_run(raw, filename, catalog=catalog, units=store.units(), current=current, period=period,
-                   allow_new_units=allow_new_units, duplicate_of=store.find_upload_by_hash(sha256(raw)))
+                   allow_new_units=allow_new_units, duplicate_of=store.find_upload_by_hash(sha256(raw)),
+                   uploader=uploader)
 
 
 def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = False, source: str = "upload") -> int:
-    """Store what the dry run reported; returns the new upload id. Raises :class:`ImportRefused`."""
+    """Store what the dry run reported; returns the new upload id. Raises :class:`ImportRefused`,
+    or :class:`store.db.StoreBusy` when the database stays locked (nothing is stored; try again).
+
+    The units the dry run found new are looked up again inside the write transaction, by the
+    dry run's own rule (:class:`ingest.validate.UnitResolver`: code, then name, width and
+    spaces folded): one created meanwhile by another import is used, the others are created
+    with codes free at that moment, and the values are stored under those codes."""
     from store.db import DuplicateUpload, NewUpload
 
     report = prepared.report
@@ -114,9 +122,14 @@ def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = Fal
     if prepared.needs_ack and not acknowledged:
         raise ImportRefused("needs_ack")
     values = prepared.values[["unit", "indicator", "period", "value", "approximate"]]
-    new_units = prepared.new_units.assign(is_example=False) if len(prepared.new_units) else None
+    new_units = None
+    if len(prepared.new_units):
+        new_units = prepared.new_units.drop(columns=["where"], errors="ignore").assign(is_example=False)
+        if "file_code" in new_units:
+            new_units["file_code"] = new_units["file_code"].fillna("")
     try:  # new units, the file and its values: one transaction
         return store.add_upload(NewUpload(prepared.filename, prepared.raw, uploader, values, report.period,
-                                          source=source, report=report.summary(), new_units=new_units))
+                                          source=source, report=report.summary(), new_units=new_units,
+                                          unit_matcher=UnitResolver))
     except DuplicateUpload as exc:
         raise ImportRefused("duplicate", exc.upload_id) from None

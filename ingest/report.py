@@ -50,6 +50,7 @@ CODES = {
     "period_conflict": ERROR,
     "period_missing": ERROR,
     "period_not_quarter": ERROR,
+    "too_long": ERROR,
     "total_mismatch": WARNING,
     "far_from_last_quarter": WARNING,
     "rate_mismatch": WARNING,

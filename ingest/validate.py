@@ -12,6 +12,9 @@ Warnings (need an acknowledgement): 合计 disagrees with the rows, value more t
 under a third of the same unit's last quarter, a reported rate more than half a point from its
 parts, approximate figure, column or indicator that matches nothing (ignored, listed), a new
 unit (``allow_new_units``), a year-to-date column that disagrees with the stored quarters.
+
+Also an error: a new unit's name or code, or the uploader, longer than the database column
+that would hold it (:func:`too_long`; the limits come from ``store/schema.py``).
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
+import sqlalchemy as sa
 
 from ingest.reader import ReadResult
 from ingest.report import Finding
 from metrics import periods as P
 from metrics.catalog import Catalog
+from store import schema
 
 FAR_FACTOR = 3.0
 FAR_MIN = 10  # small counts (2 disputes, then 7) move by more than three times without any mistake
@@ -109,8 +114,9 @@ class UnitResolver:
 
 def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current: pd.DataFrame,
              period: str | None = None, filename: str = "", allow_new_units: bool = False,
-             federation_name: str = "街道总工会") -> Validated:
-    """All the rules above; pure (does not change its inputs)."""
+             federation_name: str = "街道总工会", uploader: str | None = None) -> Validated:
+    """All the rules above; pure (does not change its inputs). ``uploader``: who would commit
+    (checked against the database's limit when given)."""
     findings = list(read.findings)
     cells = read.cells.copy()
     file_period, period_findings = resolve_period(read, period, filename)
@@ -159,7 +165,7 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
                     new_code, n = f"N{n:04d}", n + 1
                 made[key] = new_code
                 new_units.append({"code": new_code, "name_zh": row.unit_name or row.unit_code, "name_en": "",
-                                  "level": "community"})
+                                  "level": "community", "file_code": row.unit_code or "", "where": row.row_where})
                 findings.append(Finding("new_unit", row.row_where, {"unit": label, "code": new_code}))
             code = made[key]
         elif code is None:
@@ -171,7 +177,7 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
     cells["unit"] = cells["row_where"].map(resolved)
     cells.loc[~unit_rows, "unit"] = None
 
-    new_frame = pd.DataFrame(new_units, columns=["code", "name_zh", "name_en", "level"])
+    new_frame = pd.DataFrame(new_units, columns=["code", "name_zh", "name_en", "level", "file_code", "where"])
     if len(new_frame):
         fed = units.loc[units["level"] == "federation", "code"]
         parent = fed.iloc[0] if len(fed) else "FED"
@@ -180,6 +186,7 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
                                                   "level": "federation", "parent": ""}]), new_frame])
         new_frame["parent"] = new_frame["parent"].fillna(parent) if "parent" in new_frame else parent
         new_frame.loc[new_frame["level"] == "federation", "parent"] = ""
+    findings += too_long(new_frame, uploader)
 
     # cells that are not numbers
     errors = cells["error"].notna()
@@ -331,6 +338,43 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
               "ignored": read_n - new - updated - unchanged}
     findings.sort(key=lambda f: (f.severity != "error", _order(f.where)))
     return Validated(findings, values, file_period, counts, changes, new_frame)
+
+
+def text_limits() -> dict[str, int]:
+    """The longest text the database takes for each thing an import writes from the file or the
+    command line, read from the table definitions (``String(length)``) so that the dry run
+    checks the same limits on SQLite (which would keep longer text) as on PostgreSQL (which
+    refuses it). A thing stored in several columns gets the smallest of their lengths."""
+    def limit(*columns: sa.Column) -> int:
+        return min(c.type.length for c in columns)
+
+    return {"unit_name": limit(schema.units.c.name_zh, schema.units.c.name_en),
+            "unit_code": limit(schema.units.c.code, schema.units.c.parent, schema.observations.c.unit),
+            "uploader": limit(schema.uploads.c.uploader, schema.audit_log.c.actor)}
+
+
+_LONG_WHAT = {"unit_name": ("单位名称", "unit name"), "unit_code": ("单位代码", "unit code"),
+              "uploader": ("上传人", "uploader")}
+
+
+def too_long(new_units: pd.DataFrame, uploader: str | None) -> list[Finding]:
+    """Rule ``too_long`` (error): a new unit's name or code, or the uploader, longer than the
+    database keeps (:func:`text_limits`). ``new_units``: code, name_zh, where (the unit's cell)."""
+    limits = text_limits()
+    checks = []
+    for row in new_units.itertuples():
+        where = row.where if isinstance(getattr(row, "where", None), str) and row.where else str(row.name_zh)
+        checks += [("unit_name", str(row.name_zh), where), ("unit_code", str(row.code), where)]
+    if uploader is not None:
+        checks.append(("uploader", str(uploader), "--user"))
+    findings = []
+    for what, text, where in checks:
+        if len(text) > limits[what]:
+            zh, en = _LONG_WHAT[what]
+            findings.append(Finding("too_long", where, {
+                "what_zh": zh, "what_en": en, "n": len(text), "limit": limits[what],
+                "text": text if len(text) <= 24 else text[:24] + "…"}))
+    return findings
 
 
 def _order(where: str) -> tuple:

@@ -1,7 +1,10 @@
 """The :class:`Store`: every read and write of the database goes through here.
 
-SQLite (the default) is opened in WAL mode with a busy timeout, and every write transaction
-starts with ``BEGIN IMMEDIATE`` so two Streamlit sessions never interleave half-writes.
+Reads use :meth:`Store.read` and writes :meth:`Store.write`. On SQLite (the default, in WAL
+mode) a read is a plain deferred ``BEGIN`` and never waits for a writer; only a write takes the
+write lock, with ``BEGIN IMMEDIATE``, so two sessions never interleave half-writes. A lock that
+cannot be had within the busy timeout (``$UNION_DB_BUSY_TIMEOUT`` seconds, default 30; on
+PostgreSQL the ``lock_timeout`` of each write) raises :class:`StoreBusy`, never a raw driver error.
 PostgreSQL works unchanged: set ``UNION_DB_URL=postgresql+psycopg://user@host/db``.
 """
 
@@ -10,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +28,55 @@ from store import schema as s
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'union.sqlite'}"
 ENV_URL = "UNION_DB_URL"
+ENV_BUSY_TIMEOUT = "UNION_DB_BUSY_TIMEOUT"
+DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a write waits for the write lock before StoreBusy
+WRITE_ATTEMPTS = 3  # an import whose new units conflict with a concurrent one is tried this often
+# PostgreSQL advisory transaction locks (two-key form): (class, key)
+_LOCK_FILE, _LOCK_UNITS, _LOCK_SCHEMA = 1, 2, 3
+
+
+class StoreBusy(RuntimeError):
+    """The database could not be used in time; nothing was stored, and trying again later helps.
+
+    ``reason``: ``locked`` (another import or change held the lock longer than the busy
+    timeout) or ``conflict`` (a concurrent import kept creating the same units; retried
+    :data:`WRITE_ATTEMPTS` times). The message for users is ``i18n`` key ``store.busy.<reason>``.
+    """
+
+    def __init__(self, reason: str = "locked", detail: str = ""):
+        super().__init__(f"database busy ({reason}): {detail}".rstrip(": "))
+        self.reason = reason
+        self.detail = detail
+
+
+def busy_timeout() -> float:
+    """Seconds a write waits for the lock: ``$UNION_DB_BUSY_TIMEOUT``, default 30."""
+    try:
+        return max(0.0, float(os.environ.get(ENV_BUSY_TIMEOUT) or DEFAULT_BUSY_TIMEOUT))
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT
+
+
+def _busy_reason(exc: BaseException) -> str | None:
+    """``locked`` for a lock wait that timed out, ``conflict`` for a unique, serialization or
+    deadlock failure that a retry can resolve, else None (a real error)."""
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED and their extended codes
+            return "locked"
+        text = str(orig).lower()
+        if "database is locked" in text or "database is busy" in text or "table is locked" in text:
+            return "locked"
+        if "unique constraint failed" in text:
+            return "conflict"
+        return None
+    state = getattr(orig, "sqlstate", None)
+    if state in ("55P03", "57014"):  # lock_not_available (lock_timeout), query_canceled
+        return "locked"
+    if state in ("40001", "40P01", "23505"):  # serialization failure, deadlock, unique violation
+        return "conflict"
+    return None
 
 
 def database_url(url: str | None = None) -> str:
@@ -35,26 +89,30 @@ def now() -> datetime:
 
 
 def make_engine(url: str | None = None) -> sa.Engine:
-    """An engine for ``url``; for SQLite: the folder is created, WAL, busy timeout, BEGIN IMMEDIATE."""
+    """An engine for ``url``. SQLite: the folder is created, WAL, busy timeout, a deferred
+    ``BEGIN`` for reads and ``BEGIN IMMEDIATE`` for :meth:`Store.write` transactions."""
     url = database_url(url)
+    timeout = busy_timeout()
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = sa.create_engine(url, connect_args={"timeout": timeout, "check_same_thread": False})
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # pragma: no cover - exercised by every sqlite test
             dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event issue BEGIN
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
         def _begin(conn):  # pragma: no cover
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # only writers take the write lock; WAL readers see a snapshot and never wait
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("union_write") else "BEGIN")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
@@ -72,7 +130,12 @@ class NewUpload:
     source: str = "upload"
     is_example: bool = False
     report: dict | None = None
-    new_units: pd.DataFrame | None = None  # units the file introduces, added in the same transaction
+    # units the file introduces: code (provisional), name_zh, name_en, parent, level[, file_code]; they
+    # are looked up again and created inside the write transaction (see Store.add_upload)
+    new_units: pd.DataFrame | None = None
+    # given the units table as it is inside that transaction, a function (file_code, name) -> the
+    # code of an existing unit that the file's row means, or None; default: same code or same name
+    unit_matcher: Callable[[pd.DataFrame], Callable[[str, str], str | None]] | None = None
 
     @property
     def sha256(self) -> str:
@@ -87,29 +150,105 @@ class DuplicateUpload(ValueError):
         self.upload_id = upload_id
 
 
+class SameFileActive(DuplicateUpload):
+    """Restoring ``restoring`` would make two active uploads of the same bytes: ``upload_id``
+    (the same SHA-256) still counts. Withdraw that one first."""
+
+    def __init__(self, restoring: int, upload_id: int):
+        ValueError.__init__(self, f"upload #{restoring} is the same file as upload #{upload_id}, which still counts")
+        self.restoring = restoring
+        self.upload_id = upload_id
+
+
 class Store:
-    """All reads and writes. Cheap to create; holds only the engine."""
+    """All reads and writes. Cheap to create; holds only the engine.
+
+    Every method reads through :meth:`read` and writes through :meth:`write`; code outside this
+    class that writes must use :meth:`write` too (a plain ``engine.begin()`` would not take the
+    SQLite write lock up front)."""
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
 
+    # ---- transactions -------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """A connection for reading: one snapshot (SQLite: deferred ``BEGIN``, never waits for a
+        writer in WAL mode). Raises :class:`StoreBusy` instead of a driver's "locked" error."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except sa.exc.DBAPIError as exc:
+            if _busy_reason(exc) == "locked":
+                raise StoreBusy("locked", str(exc.orig)) from exc
+            raise
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """A write transaction, committed on success and rolled back on any error. SQLite:
+        ``BEGIN IMMEDIATE`` (the write lock is taken first, waiting up to the busy timeout);
+        PostgreSQL: ``lock_timeout`` set to the same. A lock not had in time: :class:`StoreBusy`."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(union_write=True)
+                with conn.begin():
+                    if conn.dialect.name == "postgresql":
+                        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(busy_timeout() * 1000)}ms'")
+                    yield conn
+        except sa.exc.DBAPIError as exc:
+            if _busy_reason(exc) == "locked":
+                raise StoreBusy("locked", str(exc.orig)) from exc
+            raise
+
+    def _write_retrying(self, work: Callable[[sa.Connection], int]) -> int:
+        """``work(conn)`` in a write transaction, tried again (from scratch) when it collides with
+        a concurrent writer (unique, serialization or deadlock failure); :class:`StoreBusy`
+        ``conflict`` after :data:`WRITE_ATTEMPTS` tries."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self.write() as conn:
+                    return work(conn)
+            except sa.exc.DBAPIError as exc:
+                if _busy_reason(exc) != "conflict":
+                    raise
+                if attempt == WRITE_ATTEMPTS:
+                    raise StoreBusy("conflict", str(exc.orig)) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _lock(conn: sa.Connection, kind: int, key: str = "") -> None:
+        """PostgreSQL: serialise writers on ``(kind, key)`` until the transaction ends (SQLite's
+        ``BEGIN IMMEDIATE`` already serialises all writers)."""
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k, hashtext(:h))"), {"k": kind, "h": key})
+
     # ---- schema -------------------------------------------------------------------------
     def create_schema(self) -> None:
-        """Create missing tables (idempotent)."""
-        s.metadata.create_all(self.engine)
+        """Create missing tables (idempotent). Only reads when nothing is missing, so opening a
+        store never waits for a running import."""
+        with self.read() as conn:
+            inspector = sa.inspect(conn)
+            missing = [t.name for t in s.metadata.sorted_tables if not inspector.has_table(t.name)]
+        if not missing:
+            return
+        with self.write() as conn:  # several processes creating one new database: one at a time
+            self._lock(conn, _LOCK_SCHEMA)
+            s.metadata.create_all(conn, checkfirst=True)
 
     # ---- units --------------------------------------------------------------------------
     def units(self) -> pd.DataFrame:
         """The org tree: code, name_zh, name_en, parent, level, is_example."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             frame = pd.read_sql(sa.select(s.units).order_by(s.units.c.created_at, s.units.c.code), conn)
         frame["parent"] = frame["parent"].fillna("")
         return frame.drop(columns=["created_at"])
 
     def add_units(self, frame: pd.DataFrame, actor: str = "system") -> int:
         """Insert units that are not there yet (by code); returns how many were added."""
-        with self.engine.begin() as conn:
+        def work(conn: sa.Connection) -> int:
+            self._lock(conn, _LOCK_UNITS)
             return self._add_units(conn, frame, actor)
+        return self._write_retrying(work)
 
     def _add_units(self, conn: sa.Connection, frame: pd.DataFrame, actor: str) -> int:
         existing = set(conn.execute(sa.select(s.units.c.code)).scalars().all())
@@ -132,10 +271,48 @@ class Store:
         self._audit(conn, actor, "units.add", {"codes": [r["code"] for r in rows]})
         return len(rows)
 
+    def _bind_new_units(self, conn: sa.Connection, upload: NewUpload) -> dict[str, str]:
+        """Inside the write transaction: find each unit the file introduces again (another
+        import may have created it since the dry run) and create the ones still missing, with
+        codes free now. Returns {provisional code: code}. A federation row (an empty database's
+        first import) becomes the federation that exists by now, if any."""
+        frame = upload.new_units
+        self._lock(conn, _LOCK_UNITS)
+        units = pd.read_sql(sa.select(s.units.c.code, s.units.c.name_zh, s.units.c.name_en, s.units.c.level), conn)
+        match = (upload.unit_matcher or _same_code_or_name)(units)
+        taken = set(units["code"])
+        feds = units.loc[units["level"] == "federation", "code"]
+        federation = str(feds.iloc[0]) if len(feds) else None
+        mapping: dict[str, str] = {}
+        rows = []
+        ordered = sorted(frame.to_dict("records"), key=lambda r: r.get("level") != "federation")
+        for r in ordered:
+            code = str(r["code"])
+            if r.get("level") == "federation" and federation is not None:
+                mapping[code] = federation
+                continue
+            file_code = r.get("file_code", code)
+            found = match(file_code if isinstance(file_code, str) else "", str(r.get("name_zh") or ""))
+            if found is not None:
+                mapping[code] = found
+                continue
+            final = code if code and code not in taken else _free_code(taken)
+            taken.add(final)
+            mapping[code] = final
+            if r.get("level") == "federation":
+                federation = final
+            rows.append({**r, "code": final})
+        if rows:
+            new = pd.DataFrame(rows)
+            new["parent"] = [mapping.get(p, p) if isinstance(p, str) else p for p in new["parent"]] \
+                if "parent" in new else ""
+            self._add_units(conn, new.drop(columns=["file_code"], errors="ignore"), upload.uploader)
+        return mapping
+
     # ---- uploads and observations ---------------------------------------------------------
     def find_upload_by_hash(self, sha256: str) -> int | None:
         """The id of an active upload with these bytes, if any."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return self._active_upload_with_hash(conn, sha256)
 
     @staticmethod
@@ -153,64 +330,70 @@ class Store:
         return hits[-1] if hits else None
 
     def add_upload(self, upload: NewUpload) -> int:
-        """Store the file and its values in one transaction; returns the upload id.
+        """Store the file, its new units and its values in one write transaction; returns the upload id.
 
-        Raises :class:`DuplicateUpload` if the same bytes are already stored and active.
+        The units the file introduces are looked up again by name and created there, with codes
+        allocated there, and the values bound to them; a collision with a concurrent import is
+        retried, then refused with :class:`StoreBusy`. Raises :class:`DuplicateUpload` if the same
+        bytes are already stored and active.
         """
+        return self._write_retrying(lambda conn: self._add_upload(conn, upload))
+
+    def _add_upload(self, conn: sa.Connection, upload: NewUpload) -> int:
         values = upload.values
-        with self.engine.begin() as conn:
-            # Checked inside the write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: a lock
-            # on the file's hash), so two sessions sending the same file at once store it once.
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:h))"), {"h": upload.sha256})
-            dup = self._active_upload_with_hash(conn, upload.sha256)
-            if dup is not None:
-                raise DuplicateUpload(dup)
-            if upload.new_units is not None and len(upload.new_units):
-                self._add_units(conn, upload.new_units, upload.uploader)
-            upload_id = conn.execute(
-                sa.insert(s.uploads).values(
-                    filename=upload.filename[:300],
-                    sha256=upload.sha256,
-                    size=len(upload.raw),
-                    uploader=upload.uploader,
-                    uploaded_at=now(),
-                    period=upload.period,
-                    source=upload.source,
-                    is_example=upload.is_example,
-                    n_values=len(values),
-                    report=json.dumps(upload.report or {}, ensure_ascii=False, default=str),
-                    raw=upload.raw,
-                )
-            ).inserted_primary_key[0]
-            if len(values):
-                rows = [
-                    {"upload_id": upload_id, "unit": str(u), "indicator": str(i), "period": str(p),
-                     "value": float(v), "approximate": bool(a)}
-                    for u, i, p, v, a in zip(values["unit"], values["indicator"], values["period"],
-                                             values["value"], values["approximate"])
-                ]
-                conn.execute(sa.insert(s.observations), rows)
-            self._audit(conn, upload.uploader, "upload.commit",
-                        {"upload": upload_id, "file": upload.filename, "values": len(values), "period": upload.period})
+        # Checked inside the write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: a lock
+        # on the file's hash), so two sessions sending the same file at once store it once.
+        self._lock(conn, _LOCK_FILE, upload.sha256)
+        dup = self._active_upload_with_hash(conn, upload.sha256)
+        if dup is not None:
+            raise DuplicateUpload(dup)
+        if upload.new_units is not None and len(upload.new_units):
+            mapping = self._bind_new_units(conn, upload)
+            if len(values) and any(k != v for k, v in mapping.items()):
+                values = values.assign(unit=[mapping.get(u, u) for u in values["unit"]])
+        upload_id = conn.execute(
+            sa.insert(s.uploads).values(
+                filename=upload.filename[:300],
+                sha256=upload.sha256,
+                size=len(upload.raw),
+                uploader=upload.uploader,
+                uploaded_at=now(),
+                period=upload.period,
+                source=upload.source,
+                is_example=upload.is_example,
+                n_values=len(values),
+                report=json.dumps(upload.report or {}, ensure_ascii=False, default=str),
+                raw=upload.raw,
+            )
+        ).inserted_primary_key[0]
+        if len(values):
+            rows = [
+                {"upload_id": upload_id, "unit": str(u), "indicator": str(i), "period": str(p),
+                 "value": float(v), "approximate": bool(a)}
+                for u, i, p, v, a in zip(values["unit"], values["indicator"], values["period"],
+                                         values["value"], values["approximate"])
+            ]
+            conn.execute(sa.insert(s.observations), rows)
+        self._audit(conn, upload.uploader, "upload.commit",
+                    {"upload": upload_id, "file": upload.filename, "values": len(values), "period": upload.period})
         return int(upload_id)
 
     def uploads(self) -> pd.DataFrame:
         """Every upload, newest first, with ``status`` (active / withdrawn), without the raw bytes."""
         cols = [c for c in s.uploads.c if c.name != "raw"]
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             frame = pd.read_sql(sa.select(*cols).order_by(s.uploads.c.id.desc()), conn)
         active = self.active_upload_ids()
         frame["status"] = ["active" if i in active else "withdrawn" for i in frame["id"]]
         return frame
 
     def upload_raw(self, upload_id: int) -> bytes:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return conn.execute(sa.select(s.uploads.c.raw).where(s.uploads.c.id == upload_id)).scalar_one()
 
     def active_upload_ids(self) -> set[int]:
         """Uploads whose latest event is not a withdrawal."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             ids = conn.execute(sa.select(s.uploads.c.id)).scalars().all()
             events = conn.execute(
                 sa.select(s.upload_events.c.upload_id, s.upload_events.c.action).order_by(s.upload_events.c.id)
@@ -225,18 +408,31 @@ class Store:
         self._upload_event(upload_ids, "withdraw", actor, reason)
 
     def restore(self, upload_ids: Iterable[int], actor: str, reason: str = "") -> None:
-        """Undo a withdrawal."""
+        """Undo a withdrawal. Refused with :class:`SameFileActive` (nothing changes) when another
+        upload of the same bytes counts now: one file counts once; withdraw that one first."""
         self._upload_event(upload_ids, "restore", actor, reason)
 
     def _upload_event(self, upload_ids: Iterable[int], action: str, actor: str, reason: str) -> None:
         ids = [int(i) for i in upload_ids]
         if not ids:
             return
-        with self.engine.begin() as conn:
-            conn.execute(
-                sa.insert(s.upload_events),
-                [{"upload_id": i, "action": action, "actor": actor, "at": now(), "reason": reason} for i in ids],
-            )
+        with self.write() as conn:
+            if action == "restore":
+                hashes = dict(conn.execute(sa.select(s.uploads.c.id, s.uploads.c.sha256)
+                                           .where(s.uploads.c.id.in_(ids))).all())
+                for sha in sorted(set(hashes.values())):
+                    self._lock(conn, _LOCK_FILE, sha)
+                for i in ids:  # one at a time, so two restored copies of one file also collide
+                    active = self._active_upload_with_hash(conn, hashes.get(i, ""))
+                    if active is not None and active != i:
+                        raise SameFileActive(i, active)
+                    conn.execute(sa.insert(s.upload_events).values(
+                        upload_id=i, action=action, actor=actor, at=now(), reason=reason))
+            else:
+                conn.execute(
+                    sa.insert(s.upload_events),
+                    [{"upload_id": i, "action": action, "actor": actor, "at": now(), "reason": reason} for i in ids],
+                )
             self._audit(conn, actor, f"upload.{action}", {"uploads": ids, "reason": reason})
 
     def observations(self, *, include_withdrawn: bool = False) -> pd.DataFrame:
@@ -252,7 +448,7 @@ class Store:
             if not active:
                 return _empty_observations()
             q = q.where(s.observations.c.upload_id.in_(active))
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             frame = pd.read_sql(q, conn)
         if frame.empty:
             return _empty_observations()
@@ -263,7 +459,7 @@ class Store:
     def data_version(self) -> tuple[int, ...]:
         """Changes whenever what counts changes (new upload, withdrawal, target edit, new plan,
         new unit, renamed unit): a cache key. The audit log gets a row with every write."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return (
                 conn.execute(sa.select(sa.func.coalesce(sa.func.max(s.uploads.c.id), 0))).scalar_one(),
                 conn.execute(sa.select(sa.func.coalesce(sa.func.max(s.upload_events.c.id), 0))).scalar_one(),
@@ -284,20 +480,20 @@ class Store:
         return len(ids)
 
     def is_empty(self) -> bool:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(s.uploads)).scalar_one() == 0
 
     # ---- plans and targets ---------------------------------------------------------------
     def add_plan(self, code: str, name_zh: str, name_en: str, start: str, end: str, base: str,
                  actor: str, *, is_example: bool = False, copied_from: str | None = None) -> None:
-        with self.engine.begin() as conn:
+        with self.write() as conn:
             conn.execute(sa.insert(s.plans).values(
                 code=code, name_zh=name_zh, name_en=name_en, start_period=start, end_period=end,
                 base_period=base, is_example=is_example, copied_from=copied_from, created_by=actor, created_at=now()))
             self._audit(conn, actor, "plan.add", {"plan": code, "copied_from": copied_from})
 
     def plans(self) -> pd.DataFrame:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return pd.read_sql(sa.select(s.plans).order_by(s.plans.c.start_period), conn)
 
     def set_targets(self, plan: str, rows: Iterable[dict], actor: str) -> int:
@@ -320,7 +516,7 @@ class Store:
                             "old": None if old is None else {f: getattr(old, f) for f in fields},
                             "new": {f: row[f] for f in fields}})
         if new_rows:
-            with self.engine.begin() as conn:
+            with self.write() as conn:
                 conn.execute(sa.insert(s.targets), new_rows)
                 self._audit(conn, actor, "targets.set", {"plan": plan, "changes": changes})
         return len(new_rows)
@@ -331,7 +527,7 @@ class Store:
         q = sa.select(s.targets).order_by(s.targets.c.id)
         if plan is not None:
             q = q.where(s.targets.c.plan == plan)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             frame = pd.read_sql(q, conn)
         if history or frame.empty:
             return frame
@@ -340,16 +536,16 @@ class Store:
 
     # ---- users -------------------------------------------------------------------------------
     def users(self) -> pd.DataFrame:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return pd.read_sql(sa.select(s.users.c.username, s.users.c.display_name, s.users.c.role), conn)
 
     def user(self, username: str) -> dict | None:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             row = conn.execute(sa.select(s.users).where(s.users.c.username == username)).mappings().first()
         return dict(row) if row else None
 
     def set_user(self, username: str, display_name: str, role: str, password_hash: str, actor: str) -> None:
-        with self.engine.begin() as conn:
+        with self.write() as conn:
             exists = conn.execute(sa.select(s.users.c.username).where(s.users.c.username == username)).first()
             values = {"display_name": display_name, "role": role, "password_hash": password_hash}
             if exists:
@@ -360,11 +556,11 @@ class Store:
 
     # ---- audit -------------------------------------------------------------------------------
     def audit_log(self, limit: int = 500) -> pd.DataFrame:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return pd.read_sql(sa.select(s.audit_log).order_by(s.audit_log.c.id.desc()).limit(limit), conn)
 
     def audit(self, actor: str, action: str, detail: dict) -> None:
-        with self.engine.begin() as conn:
+        with self.write() as conn:
             self._audit(conn, actor, action, detail)
 
     @staticmethod
@@ -381,6 +577,25 @@ def _same(a, b) -> bool:
     if a is None or (isinstance(a, float) and pd.isna(a)):
         return b is None or (isinstance(b, float) and pd.isna(b))
     return a == b
+
+
+def _same_code_or_name(units: pd.DataFrame) -> Callable[[str, str], str | None]:
+    """The default unit matcher: the same code, else the same Chinese name."""
+    codes = set(units["code"])
+    names = dict(zip(units["name_zh"], units["code"]))
+
+    def match(code: str, name: str) -> str | None:
+        return code if code in codes else names.get(name)
+    return match
+
+
+def _free_code(taken: set[str]) -> str:
+    """The first ``N0001``-style code not in ``taken`` counting from ``len(taken) + 1``, as the
+    dry run proposes them."""
+    n = len(taken) + 1
+    while f"N{n:04d}" in taken:
+        n += 1
+    return f"N{n:04d}"
 
 
 def _empty_observations() -> pd.DataFrame:

@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.ingest_fixtures import TITLE, xlsx
 
 from pathlib import Path
@@ -107,3 +109,45 @@ def test_json_findings_name_where_code_and_message_in_the_language_asked(tmp_pat
         assert cjk.search(z["message"].replace(z["where"], "")) and z["message"] != e["message"]
     negative = next(e for e in en["errors"] if e["code"] == "negative_count")
     assert negative["where"] == "季度数据!B3" and "Union members is -3" in negative["message"]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'limits.sqlite'}"
+    return request.getfixturevalue("pg_url")
+
+
+def test_names_codes_and_users_longer_than_the_database_keeps_are_errors_in_the_dry_run(db_url, tmp_path):
+    """A new unit's name (200), code (64) and --user (100) are checked against the column
+    lengths in the dry run, on SQLite as on PostgreSQL: exit 1 naming the cell, nothing stored,
+    no traceback. At exactly the limit the commit stores them whole."""
+    from store.db import open_store
+
+    def sheet(name, code):
+        path = tmp_path / "2016Q1.xlsx"
+        path.write_bytes(xlsx({"季度数据": [[TITLE], ["单位代码", "单位名称", "会员人数"], [code, name, 5],
+                                           ["", "长" * 201, 6]]}))
+        return path
+
+    path = sheet("新单位", "X" * 65)
+    for args in ((), ("--commit",)):
+        code, out, err = cli(path, "--db", db_url, "--allow-new-units", "--json", "--user", "u" * 101, *args)
+        assert code == 1 and "Traceback" not in err, err
+        report = json.loads(out)
+        long = {(e["where"], e["params"]["limit"]) for e in report["errors"] if e["code"] == "too_long"}
+        assert long == {("季度数据!B3", 64), ("季度数据!B4", 200), ("--user", 100)}  # the unit cell of the row
+        assert report["committed"] is None
+    message = next(e["message"] for e in report["errors"] if e["where"] == "季度数据!B4")
+    assert message.startswith("季度数据!B4：单位名称") and "201" in message and "200" in message
+    store = open_store(db_url)
+    assert store.is_empty() and store.units().empty
+    store.engine.dispose()
+
+    path.write_bytes(xlsx({"季度数据": [[TITLE], ["单位代码", "单位名称", "会员人数"], ["X" * 64, "长" * 200, 5]]}))
+    code, out, err = cli(path, "--db", db_url, "--allow-new-units", "--commit", "--json", "--user", "u" * 100)
+    assert code == 0 and json.loads(out)["committed"], err
+    store = open_store(db_url)
+    assert ("X" * 64, "长" * 200) in set(zip(store.units()["code"], store.units()["name_zh"]))
+    assert store.uploads()["uploader"].tolist() == ["u" * 100]
+    store.engine.dispose()

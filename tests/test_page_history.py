@@ -46,3 +46,47 @@ def test_clerk_sees_why_there_is_no_withdraw_button_in_english(example_url):
     at = open_page("history", lang="en", role="clerk", user="clerk1")
     assert not at.exception
     assert "Only an administrator can withdraw uploads." in [c.value for c in at.caption]
+
+
+def test_restoring_a_file_imported_again_shows_why_it_is_refused(example_url):
+    """Withdraw an upload, import the same bytes again, then press restore on the first: the
+    page says which upload still counts, nothing changes, no traceback."""
+    from store.db import NewUpload
+
+    store = open_store(example_url)
+    first = int(store.uploads()["id"].max())
+    raw = store.upload_raw(first)
+    store.withdraw([first], "admin", "test")
+    values = store.observations(include_withdrawn=True).query(f"upload_id == {first}")
+    again = store.add_upload(NewUpload("again.xlsx", raw, "admin", values, values["period"].iloc[0]))
+    at = open_page("history")
+    at.selectbox(key="history_choice").select(first).run()
+    at.button(key="history_restore").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [f"不能恢复第 {first} 号上报：它与第 {again} 号上报是同一个文件（SHA-256 相同），"
+                                          f"而第 {again} 号仍在计入。同一文件只能计入一次；如要恢复第 {first} 号，请先撤回第 {again} 号。"]
+    assert first not in store.active_upload_ids() and again in store.active_upload_ids()
+    store.engine.dispose()
+
+
+def test_withdrawing_while_an_import_holds_the_database_says_it_is_busy(example_url, monkeypatch):
+    import sqlite3
+
+    monkeypatch.setenv("UNION_DB_BUSY_TIMEOUT", "1")
+    store = open_store(example_url)
+    newest = int(store.uploads()["id"].max())
+    at = open_page("history", lang="en")
+    at.selectbox(key="history_choice").select(newest).run()
+    holder = sqlite3.connect(example_url.removeprefix("sqlite:///"), isolation_level=None, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        at.button(key="history_withdraw").click().run()
+    finally:
+        holder.close()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["The database is busy: another import or change is writing and the wait "
+                                          "timed out. Nothing was saved; please try again in a moment."]
+    assert newest in store.active_upload_ids()
+    at.button(key="history_withdraw").click().run()  # once the import is done, the same click works
+    assert not at.exception and newest not in store.active_upload_ids()
+    store.engine.dispose()

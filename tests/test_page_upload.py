@@ -198,3 +198,25 @@ def test_a_withdrawn_file_can_be_sent_again_in_the_same_session(example_url):
     assert not at.exception
     assert not any("已导入" in s.value for s in at.success)
     assert {m.label: m.value for m in at.metric}["更新"] == "1"
+
+
+def test_commit_while_the_database_is_held_says_busy_and_stores_nothing(example_url, monkeypatch):
+    import sqlite3
+
+    monkeypatch.setenv("UNION_DB_BUSY_TIMEOUT", "1")
+    before = members(example_url, "B01")
+    at = open_page("upload")
+    at.file_uploader(key="upload_file").upload("2017Q4_fix.xlsx", edited_example()).run()
+    at.checkbox(key="upload_ack").check().run()
+    holder = sqlite3.connect(example_url.removeprefix("sqlite:///"), isolation_level=None, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        at.button(key="upload_commit").click().run()
+    finally:
+        holder.close()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["数据库正忙：另一项导入或修改正在写入，等待超时。本次没有保存任何内容，请稍后再试一次。"]
+    assert members(example_url, "B01") == before
+    at.button(key="upload_commit").click().run()
+    assert not at.exception and "已导入" in at.success[0].value
+    assert members(example_url, "B01") == before + 1

@@ -355,3 +355,54 @@ def test_units_a_refused_upload_brings_are_not_left_behind(store):
     store.add_upload(NewUpload(fresh.filename, fresh.raw, fresh.uploader, fresh.values, fresh.period,
                                new_units=newcomer))
     assert "N1" in set(store.units()["code"])
+
+
+def test_restoring_an_upload_whose_file_was_imported_again_is_refused(store):
+    """Withdraw a file, import the same bytes again, then try to restore the first: refused
+    (one file counts once), nothing changes; after withdrawing the second, the first restores."""
+    from store.db import SameFileActive
+
+    raw = b"the same bytes twice"
+    first = store.add_upload(upload(raw, ("C1", "members", "2016Q1", 100, False)))
+    store.withdraw([first], "admin", "wrong quarter")
+    second = store.add_upload(upload(raw, ("C1", "members", "2016Q1", 100, False), name="again.xlsx"))
+    events = len(store.audit_log())
+    with pytest.raises(SameFileActive) as refused:
+        store.restore([first], "admin", "undo")
+    assert (refused.value.restoring, refused.value.upload_id) == (first, second)
+    assert store.active_upload_ids() == {second} and len(store.audit_log()) == events
+    active = store.uploads().query("status == 'active'")
+    assert active["sha256"].is_unique
+    store.withdraw([second], "admin", "keep the first")
+    store.restore([first], "admin", "undo")
+    assert store.active_upload_ids() == {first} and counted(store) == 100
+    store.withdraw([first], "admin")
+    with pytest.raises(SameFileActive):  # two withdrawn copies restored at once: refused, neither counts
+        store.restore([first, second], "admin")
+    assert store.active_upload_ids() == set()
+
+
+def test_every_write_goes_through_store_write():
+    """On SQLite only ``Store.write`` takes the write lock up front (BEGIN IMMEDIATE); a plain
+    ``engine.begin()`` would start a deferred transaction that can fail half-way with
+    "database is locked". Reads and writes in the app and library code use Store.read/write."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    skip = {".venv", "tests", "benchmarks"}
+    uses = []
+    for path in sorted(root.rglob("*.py")):
+        if skip & set(path.relative_to(root).parts):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for func in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)] + [tree]:
+            for node in ast.walk(func):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr in ("begin", "connect") and isinstance(node.func.value, ast.Attribute)
+                        and node.func.value.attr == "engine"):
+                    uses.append((str(path.relative_to(root)), getattr(func, "name", "<module>"), node.lineno))
+    outside = {(p, line) for p, f, line in uses} - {(p, line) for p, f, line in uses
+                                                      if (p, f) in {("store/db.py", "read"), ("store/db.py", "write")}}
+    assert not outside, f"engine.begin()/connect() outside Store.read/write: {sorted(outside)}"
+    assert len({line for p, f, line in uses if p == "store/db.py"}) == 2  # the two in read() and write()
