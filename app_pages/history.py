@@ -5,6 +5,7 @@ import streamlit as st
 
 import app_cache
 import auth
+import signin
 from ui import period_label, tr
 
 st.title(tr("history.title"))
@@ -41,10 +42,14 @@ reason = st.text_input(tr("history.reason"), key="history_reason")
 store = app_cache.store()
 if row["status"] == "active":
     if st.button(tr("history.withdraw"), type="primary", key="history_withdraw"):
+        if not signin.recheck("admin"):
+            st.stop()
         store.withdraw([chosen], st.session_state["user"], reason)
         st.session_state["history_message"] = tr("history.withdrawn", id=chosen)
         st.rerun()
 elif st.button(tr("history.restore"), type="primary", key="history_restore"):
+    if not signin.recheck("admin"):
+        st.stop()
     store.restore([chosen], st.session_state["user"], reason)
     st.session_state["history_message"] = tr("history.restored", id=chosen)
     st.rerun()
