@@ -22,7 +22,7 @@ def users_url(_example_template, tmp_path, start_app):
     shutil.copyfile(_example_template, path)
     url = f"sqlite:///{path}"
     store = open_store(url)
-    store.add_user("zhang", "张主席", "admin", auth.hash_password(PASSWORD), actor="test")
+    store.set_user("zhang", "张主席", "admin", auth.hash_password(PASSWORD), actor="test")
     store.engine.dispose()
     return start_app(url)
 

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import auth
-import launcher
 from store.db import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +30,7 @@ def test_without_users_make_run_listens_on_this_computer_only(sqlite_url):
 
 def test_with_users_it_listens_on_every_interface(sqlite_url):
     store = open_store(sqlite_url)
-    store.add_user("zhang", "张主席", "admin", auth.hash_password("Gonghui-2026-chair"), actor="test")
+    store.set_user("zhang", "张主席", "admin", auth.hash_password("Gonghui-2026-chair"), actor="test")
     store.engine.dispose()
     assert "--server.address 0.0.0.0" in printed(sqlite_url)
 
@@ -42,6 +41,7 @@ def test_the_operator_chooses_the_address(sqlite_url, monkeypatch):
     out = printed(sqlite_url, "--server.port", "8600", "--server.address", "192.168.1.5")
     assert out.count("--server.address") == 1 and "192.168.1.5" in out and "--server.port 8600" in out
     monkeypatch.delenv("UNION_SERVER_ADDRESS", raising=False)
+    import launcher
     assert launcher.choose_address(None, ["--server.address=::1"], sqlite_url) is None
 
 
@@ -53,3 +53,14 @@ def test_make_run_starts_the_dashboard_through_the_launcher():
     assert run_line and run_line[-1].strip().endswith("launcher.py --address 0.0.0.0"), done.stdout
     plain = subprocess.run(["make", "-n", "run", "VENV=.venv-none"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert [line for line in plain.stdout.splitlines() if "launcher.py" in line][-1].strip().endswith("launcher.py")
+
+
+def test_readme_explains_the_address_and_the_security_settings():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    help_text = subprocess.run([sys.executable, "launcher.py", "--help"], cwd=ROOT, capture_output=True, text=True,
+                               timeout=60).stdout
+    for option in ("--address",):
+        assert option in help_text and option in readme
+    for text in ("make run ADDRESS=", "UNION_SERVER_ADDRESS", "UNION_SECRET_KEY", "UNION_SESSION_IDLE_MINUTES",
+                 "var/secret_key", "## 安全 · Security", "TLS", "Backups"):
+        assert text in readme, text

@@ -15,19 +15,19 @@ import pytest
 import sqlalchemy as sa
 
 import auth
-import signin
 from store.db import open_store
 from tests.apptest_util import run_app
 
 ADMIN_PW = "Gonghui-2026-chair"
 CLERK_PW = "li-tianbao-2026"
+LIMIT = 5  # wrong passwords in a row that lock a name (auth.MAX_FAILURES, as the README says)
 
 
 @pytest.fixture
 def store(example_url):
     store = open_store(example_url)
-    store.add_user("zhang", "张主席", "admin", auth.hash_password(ADMIN_PW), actor="test")
-    store.add_user("li", "李填报", "clerk", auth.hash_password(CLERK_PW), actor="test")
+    store.set_user("zhang", "张主席", "admin", auth.hash_password(ADMIN_PW), actor="test")
+    store.set_user("li", "李填报", "clerk", auth.hash_password(CLERK_PW), actor="test")
     yield store
     store.engine.dispose()
 
@@ -48,6 +48,12 @@ def on_history(at):
     return at
 
 
+def demote(store, name: str, role: str) -> None:
+    """What an administrator's role change does to the row (the CLI's ``set --role``)."""
+    old = store.user(name)
+    store.set_user(name, old["display_name"], role, old["password_hash"], actor="test")
+
+
 def buttons(at) -> set[str]:
     return {b.key for b in at.button if b.key}
 
@@ -55,7 +61,7 @@ def buttons(at) -> set[str]:
 def test_a_demoted_administrator_loses_the_withdraw_button_at_the_next_click(store):
     at = on_history(sign_in("zhang", ADMIN_PW))
     assert "history_withdraw" in buttons(at)
-    store.update_user("zhang", "test", role="clerk")
+    demote(store, "zhang", "clerk")
     at.text_input(key="history_reason").input("just typing").run()
     assert at.session_state["role"] == "clerk"
     assert "history_withdraw" not in buttons(at)
@@ -65,7 +71,7 @@ def test_a_demoted_administrator_loses_the_withdraw_button_at_the_next_click(sto
 def test_a_withdrawal_clicked_on_a_page_drawn_before_the_demotion_is_refused(store):
     at = on_history(sign_in("zhang", ADMIN_PW))
     chosen = at.selectbox(key="history_choice").value
-    store.update_user("zhang", "test", role="leader")
+    demote(store, "zhang", "leader")
     at.button(key="history_withdraw").click().run()
     assert not at.exception, at.exception
     assert chosen in store.active_upload_ids(), "nothing was withdrawn"
@@ -119,7 +125,7 @@ def test_a_removed_user_is_signed_out_at_once(store):
 
 def test_five_wrong_passwords_lock_the_name_even_for_the_right_password(store):
     at = run_app("zh")
-    for _ in range(auth.MAX_FAILURES - 1):
+    for _ in range(LIMIT - 1):
         at = sign_in("zhang", "wrong password", at)
         assert [e.value for e in at.error] == ["用户名或密码不正确。"]
     at = sign_in("zhang", "wrong password", at)
@@ -139,11 +145,12 @@ def test_an_unknown_name_gets_the_same_answers_as_a_known_one(store):
     for name in ("zhang", "nobody"):
         at = run_app("zh")
         seen = []
-        for _ in range(auth.MAX_FAILURES + 1):
+        for _ in range(LIMIT + 1):
             at = sign_in(name, "wrong password", at)
             seen.append([e.value for e in at.error])
         answers[name] = seen
     assert answers["zhang"] == answers["nobody"]
+    assert answers["nobody"][-1][0].startswith("该用户名连续输错密码次数过多"), "an unknown name is locked too"
 
 
 def test_the_lock_ends_after_its_time_and_a_success_clears_the_count(store):
@@ -164,7 +171,7 @@ def test_the_lock_ends_after_its_time_and_a_success_clears_the_count(store):
 def test_the_lock_holds_on_postgresql(pg_url):
     store = open_store(pg_url)
     try:
-        store.add_user("zhang", "张主席", "admin", auth.hash_password(ADMIN_PW), actor="test")
+        store.set_user("zhang", "张主席", "admin", auth.hash_password(ADMIN_PW), actor="test")
         statuses = [auth.authenticate(store, "Zhang ", "wrong").status for _ in range(auth.MAX_FAILURES)]
         assert statuses == ["failed"] * (auth.MAX_FAILURES - 1) + ["locked"]
         assert auth.authenticate(store, "zhang", ADMIN_PW).status == "locked"
@@ -187,6 +194,8 @@ def test_signing_in_takes_about_as_long_for_an_unknown_name_as_for_a_known_one(s
 
 
 def test_sign_out_forgets_every_session_key_and_ends_the_cookie(store):
+    import signin
+
     at = on_history(sign_in("zhang", ADMIN_PW))
     epoch = store.user("zhang")["session_epoch"]
     token = at.session_state["token"]
@@ -227,6 +236,8 @@ def test_a_database_from_before_keeps_its_users_and_gains_the_new_columns(tmp_pa
 
 
 def test_a_session_token_is_refused_when_tampered_expired_or_signed_with_another_key(monkeypatch):
+    import signin
+
     monkeypatch.setenv("UNION_SECRET_KEY", "k" * 40)
     now = time.time()
     token = signin.make_token("zhang", 3, now)
@@ -244,6 +255,8 @@ def test_a_session_token_is_refused_when_tampered_expired_or_signed_with_another
 
 
 def test_without_a_configured_key_one_is_made_readable_by_the_owner_only(tmp_path, monkeypatch):
+    import signin
+
     monkeypatch.delenv("UNION_SECRET_KEY", raising=False)
     monkeypatch.setattr(signin, "SECRET_FILE", tmp_path / "var" / "secret_key")
     key = signin.secret_key()

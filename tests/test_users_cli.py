@@ -32,7 +32,7 @@ def record(url: str, name: str) -> dict | None:
 def test_a_password_longer_than_72_bytes_is_stored_and_checked_whole(sqlite_url):
     password = "工会" * 20 + "-2026-long-passphrase"  # 141 bytes in UTF-8
     assert len(password.encode()) > 72
-    done = users("add", "zhang", "--role", "admin", "--db", sqlite_url, "--password-stdin", stdin=password + "\n")
+    done = users("add", "zhang", "--role", "admin", "--db", sqlite_url, env={"UNION_NEW_PASSWORD": password})
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     hashed = record(sqlite_url, "zhang")["password_hash"]
@@ -41,12 +41,11 @@ def test_a_password_longer_than_72_bytes_is_stored_and_checked_whole(sqlite_url)
 
 
 def test_adding_an_existing_user_is_refused_and_changes_nothing(sqlite_url):
-    assert users("add", "zhang", "--role", "admin", "--db", sqlite_url, "--password-stdin",
-                 stdin="Gonghui-2026-chair\n").returncode == 0
+    assert users("add", "zhang", "--role", "admin", "--db", sqlite_url,
+                 env={"UNION_NEW_PASSWORD": "Gonghui-2026-chair"}).returncode == 0
     before = record(sqlite_url, "zhang")
     for name in ("zhang", "ZHANG"):
-        again = users("add", name, "--role", "leader", "--db", sqlite_url, "--password-stdin",
-                      stdin="another-pass-99\n")
+        again = users("add", name, "--role", "leader", "--db", sqlite_url, env={"UNION_NEW_PASSWORD": "another-pass-99"})
         assert again.returncode == 1
         assert "already exists" in again.stderr and "已存在" in again.stderr
         assert "Traceback" not in again.stderr
@@ -55,7 +54,7 @@ def test_adding_an_existing_user_is_refused_and_changes_nothing(sqlite_url):
 
 
 def test_a_weak_password_is_refused_for_an_administrator(sqlite_url):
-    done = users("add", "zhang", "--role", "admin", "--db", sqlite_url, "--password-stdin", stdin="12345678\n")
+    done = users("add", "zhang", "--role", "admin", "--db", sqlite_url, env={"UNION_NEW_PASSWORD": "12345678"})
     assert done.returncode == 1
     assert "at least 12 characters" in done.stderr and "too common" in done.stderr
     assert "Traceback" not in done.stderr
