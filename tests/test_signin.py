@@ -219,20 +219,33 @@ def test_an_old_bcrypt_password_still_signs_in_and_is_upgraded(store):
     assert auth.check_password("old-bcrypt-pass-1", store.user("wang")["password_hash"])
 
 
-def test_a_database_from_before_keeps_its_users_and_gains_the_new_columns(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_a_database_from_before_keeps_its_users_and_gains_the_new_columns(dialect, tmp_path, request):
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}" if dialect == "sqlite" else request.getfixturevalue("pg_url")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE users (username VARCHAR(100) PRIMARY KEY, display_name VARCHAR(200) NOT NULL,"
-                             " role VARCHAR(20) NOT NULL, password_hash VARCHAR(200) NOT NULL, created_at DATETIME NOT NULL)")
-        conn.exec_driver_sql("INSERT INTO users VALUES ('zhao', '赵', 'admin', ?, '2020-01-01 00:00:00')",
-                             (bcrypt.hashpw(b"zhao-old-pass", bcrypt.gensalt(4)).decode(),))
+        conn.execute(sa.text("CREATE TABLE users (username VARCHAR(100) PRIMARY KEY, display_name VARCHAR(200) NOT NULL,"
+                             " role VARCHAR(20) NOT NULL, password_hash VARCHAR(200) NOT NULL, created_at TIMESTAMP NOT NULL)"))
+        conn.execute(sa.text("INSERT INTO users VALUES ('zhao', '赵', 'admin', :h, '2020-01-01 00:00:00')"),
+                     {"h": bcrypt.hashpw(b"zhao-old-pass", bcrypt.gensalt(4)).decode()})
     engine.dispose()
     store = open_store(url)
     record = store.user("zhao")
     assert record["active"] is True and record["session_epoch"] == 0
     assert auth.authenticate(store, "zhao", "zhao-old-pass").status == "ok"
+    assert store.user("zhao")["password_hash"].startswith("$argon2id$")
     store.engine.dispose()
+
+
+def test_a_session_idle_longer_than_the_timeout_is_signed_out(store):
+    import signin
+
+    at = sign_in("li", CLERK_PW)
+    assert at.session_state["user"] == "li"
+    at.session_state["last_active"] = time.time() - signin.IDLE - 5
+    at.run()
+    assert at.session_state["user"] is None and not at.title
+    assert at.info[0].value == "长时间未操作，已自动退出登录。请重新登录。"
 
 
 def test_a_session_token_is_refused_when_tampered_expired_or_signed_with_another_key(monkeypatch):
