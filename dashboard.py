@@ -5,6 +5,8 @@ Run with ``streamlit run dashboard.py``. This file owns every cross-page session
 re-reads the signed-in user on every rerun, so a changed role or a disabled user applies at once.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 import app_cache
@@ -43,8 +45,12 @@ elif not signin.current(store, lang):
     def sign_in() -> None:
         signin.form(store, lang)
 
-    # the only page: the previous user's page links go with them
-    st.navigation([st.Page(sign_in, title=t("common.login.title", lang))], position="hidden").run()
+    # Only the sign-in form, under every page's address (a bookmarked page asks to sign in, then
+    # opens), with no links: the previous user's page links go with them.
+    paths = sorted(p.stem for p in (Path(__file__).parent / "app_pages").glob("*.py") if not p.stem.startswith("_"))
+    st.navigation([st.Page(sign_in, title=t("common.login.title", lang), default=True, url_path="signin")]
+                  + [st.Page(sign_in, title=t("common.login.title", lang), url_path=p) for p in paths],
+                  position="hidden").run()
     st.stop()
 
 role = st.session_state["role"]

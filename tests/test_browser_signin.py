@@ -80,6 +80,15 @@ def test_sign_in_survives_reload_and_new_tab_and_sign_out_ends_it(users_url, pag
     open_page(tab, users_url)
     signed_out(tab)
 
+    # a bookmarked page asks to sign in (no "page not found"), then opens
+    open_page(tab, users_url + "/history")
+    signed_out(tab)
+    expect(tab.get_by_role("dialog")).to_have_count(0)
+    tab.get_by_label("用户名").fill("zhang")
+    tab.get_by_label("密码").fill(PASSWORD)
+    tab.get_by_role("button", name="登录", exact=True).click()
+    expect(tab.get_by_role("heading", name="上报记录")).to_be_visible()
+
 
 @pytest.mark.browser
 def test_a_stolen_cookie_stops_working_after_sign_out_and_a_tampered_one_is_refused(users_url, page, browser):
