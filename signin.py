@@ -92,7 +92,7 @@ def current(store, lang: str) -> dict | None:
     state = st.session_state
     now = time.time()
     if state.get("single_user"):  # users were added since this session began
-        return _end("signin.ended", lang)
+        return _end("signin.users_added", lang)
     if state.get("user"):
         record = store.user(state["user"])
         epoch = state.setdefault("epoch", record["session_epoch"] if record else -1)

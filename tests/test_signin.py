@@ -285,3 +285,15 @@ def test_without_a_configured_key_one_is_made_readable_by_the_owner_only(tmp_pat
 ])
 def test_password_rules(password, role, ok):
     assert (not auth.password_problems(password, "zhang", role)) == ok
+
+
+def test_a_single_user_session_must_sign_in_once_users_are_added(example_url):
+    at = run_app("zh")
+    assert at.title and at.session_state["role"] == "admin"
+    store = open_store(example_url)
+    store.set_user("zhang", "张主席", "admin", auth.hash_password(ADMIN_PW), actor="test")
+    store.engine.dispose()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["user"] is None and not at.title
+    assert at.info[0].value == "看板已设置用户，单机模式结束。请用你的账户登录。"
