@@ -18,6 +18,9 @@ OUT := test-output
 PYTEST_ARGS ?=
 # Extra arguments for streamlit, e.g. `make run STREAMLIT_ARGS="--server.port 8600"`
 STREAMLIT_ARGS ?=
+# Address to listen on. Empty: 127.0.0.1 while there are no users (single-user mode, whoever
+# opens the page is the administrator), every interface once users exist. See launcher.py.
+ADDRESS ?=
 # pip prints one harmless "WARNING: Location '...' is ignored" per configured extra index.
 PIP_QUIET := { grep -v "WARNING: Location" || true; }
 
@@ -42,8 +45,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
 venv: $(VENV)/.runtime
 
 run: $(VENV)/.runtime
-	$(PY) -m streamlit run dashboard.py --server.showEmailPrompt false \
-		--browser.gatherUsageStats false $(STREAMLIT_ARGS)
+	$(PY) launcher.py $(if $(ADDRESS),--address $(ADDRESS)) $(STREAMLIT_ARGS)
 
 # pytest's own exit code is kept in $(OUT)/pytest-exit-code (make itself exits 2 on failure).
 test: $(VENV)/.dev

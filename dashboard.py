@@ -1,13 +1,17 @@
 """Entry point: page config, sign-in, language, the shared sidebar and navigation.
 
 Run with ``streamlit run dashboard.py``. This file owns every cross-page session key
-(``lang``, ``unit``, ``quarter``, ``user``, ``role``); pages only read them.
+(``lang``, ``unit``, ``quarter``, ``user``, ``role``); pages only read them. ``signin.py``
+re-reads the signed-in user on every rerun, so a changed role or a disabled user applies at once.
 """
+
+from pathlib import Path
 
 import streamlit as st
 
 import app_cache
 import auth
+import signin
 from i18n import t
 from metrics import periods, rollup
 from store.db import StoreBusy
@@ -37,18 +41,17 @@ lang = st.session_state["lang"]
 store = app_cache.store()
 users = store.users()
 if users.empty:
-    st.session_state["user"], st.session_state["role"] = "admin", "admin"
-elif not st.session_state["user"]:
-    with st.form("login"):
-        st.subheader(t("common.login.title", lang))
-        name = st.text_input(t("common.login.username", lang))
-        password = st.text_input(t("common.login.password", lang), type="password")
-        if st.form_submit_button(t("common.login.submit", lang)):
-            record = store.user(name)
-            if record and auth.check_password(password, record["password_hash"]):
-                st.session_state["user"], st.session_state["role"] = record["username"], record["role"]
-                st.rerun()
-            st.error(t("common.login.failed", lang))
+    signin.single_user()
+elif not signin.current(store, lang):
+    def sign_in() -> None:
+        signin.form(store, lang)
+
+    # Only the sign-in form, under every page's address (a bookmarked page asks to sign in, then
+    # opens), with no links: the previous user's page links go with them.
+    paths = sorted(p.stem for p in (Path(__file__).parent / "app_pages").glob("*.py") if not p.stem.startswith("_"))
+    st.navigation([st.Page(sign_in, title=t("common.login.title", lang), default=True, url_path="signin")]
+                  + [st.Page(sign_in, title=t("common.login.title", lang), url_path=p) for p in paths],
+                  position="hidden").run()
     st.stop()
 
 role = st.session_state["role"]
@@ -82,9 +85,10 @@ with st.sidebar:
         st.caption(t("common.single_user", lang))
     else:
         st.caption(t("common.signed_in_as", lang, name=st.session_state["user"], role=t(f"common.role.{role}", lang)))
-        if st.button(t("common.sign_out", lang)):
-            st.session_state["user"] = st.session_state["role"] = None
+        if st.button(t("common.sign_out", lang), key="sign_out"):
+            signin.sign_out(store, lang)
             st.rerun()
+        signin.keep_cookie()
 
 if app_cache.has_example_data():
     st.warning(t("common.example_banner", lang), icon=":material/science:")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 import app_cache
+import signin
 from tables import audit_table
 from ui import tr
 
@@ -13,6 +14,8 @@ if app_cache.has_example_data():
     st.write(tr("data.example.loaded"))
     confirm = st.checkbox(tr("data.example.confirm"), key="data_confirm_remove")
     if st.button(tr("data.example.remove"), disabled=not confirm, type="primary", key="data_remove_example"):
+        if not signin.recheck("admin"):
+            st.stop()
         n = app_cache.store().remove_example_data(st.session_state["user"])
         st.success(tr("data.example.removed", n=n))
         st.rerun()

@@ -6,6 +6,7 @@ import streamlit as st
 import app_cache
 import auth
 import resources
+import signin
 from metrics import periods
 from store import plans_io
 from tables import (edited_rows, editable_goals, plan_table, quota_frame, quota_rows, target_history_table)
@@ -51,7 +52,7 @@ if plan:
                 "goal_direction": st.column_config.SelectboxColumn(tr("goals.col.goal_direction"), options=["", "raise", "keep", "lower"]),
                 "goal_text_zh": st.column_config.TextColumn(tr("goals.col.text")),
                 "goal_text_en": st.column_config.TextColumn(tr("goals.col.text") + " (EN)")})
-            if st.button(tr("goals.save"), key="goals_save"):
+            if st.button(tr("goals.save"), key="goals_save") and signin.recheck("admin"):
                 n = app_cache.store().set_targets(plan, edited_rows(edited), actor)
                 st.session_state["goals_message"] = tr("goals.saved", n=n) if n else tr("goals.nothing_changed")
                 st.rerun()
@@ -64,7 +65,7 @@ if plan:
             quota = st.data_editor(before, hide_index=True, width="stretch", key=f"goals_quota_{code}", disabled=["unit", "name"],
                                    column_config={"unit": tr("goals.quota_unit"), "name": tr("goals.quota_unit"),
                                                   "quota": st.column_config.NumberColumn(tr("goals.quota_col"), min_value=0)})
-            if st.button(tr("goals.save"), key="goals_quota_save"):
+            if st.button(tr("goals.save"), key="goals_quota_save") and signin.recheck("admin"):
                 goal = goals.set_index("indicator").loc[code].to_dict() | {"indicator": code}
                 n = app_cache.store().set_targets(plan, quota_rows(quota, before, goal), actor)
                 st.session_state["goals_message"] = tr("goals.saved", n=n) if n else tr("goals.nothing_changed")
@@ -76,7 +77,7 @@ if plan:
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         if admin:
             upload = st.file_uploader(tr("goals.import_file"), type=["xlsx"], key="goals_import_file")
-            if upload is not None and st.button(tr("goals.import_button"), key="goals_import"):
+            if upload is not None and st.button(tr("goals.import_button"), key="goals_import") and signin.recheck("admin"):
                 rows, errors = plans_io.read_targets(upload.getvalue(), resources.catalog(), set(app_cache.units()["code"]), lang())
                 if errors:
                     st.error(tr("goals.import_errors") + "\n\n" + "\n".join(f"- {e}" for e in errors))
@@ -95,7 +96,7 @@ if admin:
         name_zh, name_en = st.text_input(tr("goals.new_name_zh")), st.text_input(tr("goals.new_name_en"))
         start, end = st.text_input(tr("goals.new_start"), "2021Q1"), st.text_input(tr("goals.new_end"), "2025Q4")
         source = st.selectbox(tr("goals.copy_from"), ["", *codes], index=len(codes), format_func=lambda c, none=tr("goals.copy_none"): c or none)
-        if st.form_submit_button(tr("goals.create")):
+        if st.form_submit_button(tr("goals.create")) and signin.recheck("admin"):
             problems = plans_io.check_new_plan(new_code, start.strip(), end.strip(), set(codes), lang())
             if problems:
                 st.error(tr("goals.bad_plan", reason="；".join(problems)))

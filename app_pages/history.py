@@ -6,6 +6,7 @@ import streamlit as st
 import app_cache
 import auth
 from store.db import SameFileActive, StoreBusy
+import signin
 from ui import period_label, tr
 
 st.title(tr("history.title"))
@@ -56,6 +57,7 @@ if action is not None:
     else:
         st.session_state["history_message"] = tr(done, id=chosen)
         st.rerun()
+import signin
 if st.session_state.get("history_message"):
     st.success(st.session_state.pop("history_message"))
 st.download_button(tr("history.download"), store.upload_raw(chosen), file_name=row["filename"],

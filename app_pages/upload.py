@@ -8,6 +8,7 @@ import streamlit as st
 
 import app_cache
 import resources
+import signin
 from ingest import importer
 from ingest.report import changes_frame, findings_frame, preview_frame
 from metrics import periods
@@ -88,6 +89,8 @@ ack = True
 if report.warnings:
     ack = st.checkbox(tr("upload.ack", n=len(report.warnings)), key="upload_ack")
 if st.button(tr("upload.commit"), type="primary", disabled=not ack, key="upload_commit"):
+    if not signin.recheck("clerk"):
+        st.stop()
     try:
         upload_id = importer.commit(app_cache.store(), prepared, st.session_state["user"], acknowledged=ack)
     except importer.ImportRefused as refused:  # e.g. the same file committed meanwhile in another session

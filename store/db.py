@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -160,6 +160,29 @@ class SameFileActive(DuplicateUpload):
         self.upload_id = upload_id
 
 
+class UserExists(ValueError):
+    """A user with this name (in any letter case) is already there."""
+
+    def __init__(self, username: str):
+        super().__init__(f"user {username} already exists")
+        self.username = username
+
+
+class UnknownUser(LookupError):
+    """No user with this name."""
+
+    def __init__(self, username: str):
+        super().__init__(f"no user {username}")
+        self.username = username
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite gives back naive datetimes for timezone-aware columns: they are UTC."""
+    if moment is None or (isinstance(moment, float) and pd.isna(moment)):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class Store:
     """All reads and writes. Cheap to create; holds only the engine.
 
@@ -230,10 +253,12 @@ class Store:
             inspector = sa.inspect(conn)
             missing = [t.name for t in s.metadata.sorted_tables if not inspector.has_table(t.name)]
         if not missing:
+            self._upgrade_users()
             return
         with self.write() as conn:  # several processes creating one new database: one at a time
             self._lock(conn, _LOCK_SCHEMA)
             s.metadata.create_all(conn, checkfirst=True)
+        self._upgrade_users()
 
     # ---- units --------------------------------------------------------------------------
     def units(self) -> pd.DataFrame:
@@ -535,16 +560,41 @@ class Store:
         return latest[latest["active"].astype(bool)].reset_index(drop=True)
 
     # ---- users -------------------------------------------------------------------------------
+    def _upgrade_users(self) -> None:
+        """Add the user columns that came later (``active``, ``session_epoch``) to an older database."""
+        have = {c["name"] for c in sa.inspect(self.engine).get_columns("users")}
+        missing = [c for c in (s.users.c.active, s.users.c.session_epoch) if c.name not in have]
+        if not missing:
+            return
+        with self.write() as conn:
+            for column in missing:
+                kind = column.type.compile(dialect=conn.dialect)
+                default = {"active": "1" if conn.dialect.name == "sqlite" else "TRUE", "session_epoch": "0"}[column.name]
+                conn.exec_driver_sql(f"ALTER TABLE users ADD COLUMN {column.name} {kind} NOT NULL DEFAULT {default}")
+
     def users(self) -> pd.DataFrame:
+        """Everyone who may sign in (or could, if not disabled): username, display_name, role, active."""
         with self.read() as conn:
-            return pd.read_sql(sa.select(s.users.c.username, s.users.c.display_name, s.users.c.role), conn)
+            frame = pd.read_sql(sa.select(s.users.c.username, s.users.c.display_name, s.users.c.role,
+                                          s.users.c.active).order_by(s.users.c.username), conn)
+        frame["active"] = frame["active"].astype(bool)
+        return frame
 
     def user(self, username: str) -> dict | None:
+        """One user's row (with ``password_hash``, ``active``, ``session_epoch``), or None. A
+        single-row query: the dashboard reads it on every rerun to see role changes at once."""
         with self.read() as conn:
             row = conn.execute(sa.select(s.users).where(s.users.c.username == username)).mappings().first()
-        return dict(row) if row else None
+        if not row:
+            return None
+        record = dict(row)
+        record["active"] = bool(record["active"])
+        record["session_epoch"] = int(record["session_epoch"])
+        return record
 
     def set_user(self, username: str, display_name: str, role: str, password_hash: str, actor: str) -> None:
+        """Add the user or overwrite them (tests and scripts; the CLI uses :meth:`add_user` and
+        :meth:`update_user`, which never overwrite by accident)."""
         with self.write() as conn:
             exists = conn.execute(sa.select(s.users.c.username).where(s.users.c.username == username)).first()
             values = {"display_name": display_name, "role": role, "password_hash": password_hash}
@@ -553,6 +603,81 @@ class Store:
             else:
                 conn.execute(sa.insert(s.users).values(username=username, created_at=now(), **values))
             self._audit(conn, actor, "user.set", {"username": username, "role": role})
+
+    def add_user(self, username: str, display_name: str, role: str, password_hash: str, actor: str) -> None:
+        """Add a new user; raises :class:`UserExists` if the name is taken (also in another case)."""
+        with self.write() as conn:
+            taken = conn.execute(sa.select(s.users.c.username)
+                                 .where(sa.func.lower(s.users.c.username) == username.lower())).scalar()
+            if taken is not None:
+                raise UserExists(taken)
+            conn.execute(sa.insert(s.users).values(username=username, display_name=display_name, role=role,
+                                                   password_hash=password_hash, created_at=now()))
+            self._audit(conn, actor, "user.add", {"username": username, "role": role})
+
+    def update_user(self, username: str, actor: str, *, role: str | None = None, display_name: str | None = None,
+                    password_hash: str | None = None, active: bool | None = None) -> None:
+        """Change what is given. A new password or disabling ends the user's sessions
+        everywhere (``session_epoch`` + 1); a new role takes effect at the user's next click.
+        Raises :class:`UnknownUser`."""
+        with self.write() as conn:
+            old = conn.execute(sa.select(s.users).where(s.users.c.username == username)).mappings().first()
+            if old is None:
+                raise UnknownUser(username)
+            values = {k: v for k, v in (("role", role), ("display_name", display_name),
+                                        ("password_hash", password_hash), ("active", active)) if v is not None}
+            if password_hash is not None or active is False:
+                values["session_epoch"] = s.users.c.session_epoch + 1
+            conn.execute(sa.update(s.users).where(s.users.c.username == username).values(**values))
+            detail = {"username": username, **{k: (old[k], v) for k, v in values.items()
+                                                if k in ("role", "display_name", "active")}}
+            if password_hash is not None:
+                detail["password"] = "changed"
+            self._audit(conn, actor, "user.update", detail)
+
+    def set_password_hash(self, username: str, old_hash: str, new_hash: str) -> None:
+        """Replace an outdated hash of the same password (at sign-in), unless it changed meanwhile."""
+        with self.write() as conn:
+            conn.execute(sa.update(s.users).where(s.users.c.username == username,
+                                                  s.users.c.password_hash == old_hash).values(password_hash=new_hash))
+
+    def end_sessions(self, username: str) -> None:
+        """Sign the user out everywhere: every session and cookie issued before now stops working."""
+        with self.write() as conn:
+            conn.execute(sa.update(s.users).where(s.users.c.username == username)
+                         .values(session_epoch=s.users.c.session_epoch + 1))
+
+    def sign_in_locked_until(self, key: str, at: datetime) -> datetime | None:
+        """Until when sign-in under ``key`` is locked, or None if it is not locked at ``at``."""
+        with self.read() as conn:
+            until = conn.execute(sa.select(s.sign_in_failures.c.locked_until)
+                                 .where(s.sign_in_failures.c.key == key)).scalar()
+        until = _utc(until)
+        return until if until is not None and until > at else None
+
+    def sign_in_failed(self, key: str, at: datetime, limit: int, lock: timedelta) -> datetime | None:
+        """Count a wrong password under ``key``; the ``limit``-th within ``lock`` of each other
+        locks it for ``lock``: returns the end of that lock, else None."""
+        table = s.sign_in_failures
+        with self.write() as conn:
+            if conn.dialect.name == "postgresql":  # two replicas counting the same name at once
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": "sign-in " + key})
+            row = conn.execute(sa.select(table).where(table.c.key == key)).mappings().first()
+            failures = 1
+            if row is not None and _utc(row["last_at"]) > at - lock and not _utc(row["locked_until"]):
+                failures = int(row["failures"]) + 1
+            until = at + lock if failures >= limit else None
+            values = {"failures": 0 if until else failures, "last_at": at, "locked_until": until}
+            if row is None:
+                conn.execute(sa.insert(table).values(key=key, **values))
+            else:
+                conn.execute(sa.update(table).where(table.c.key == key).values(**values))
+        return until
+
+    def sign_in_succeeded(self, key: str) -> None:
+        """Forget the failures under ``key`` (also used to unlock a name by hand)."""
+        with self.write() as conn:
+            conn.execute(sa.delete(s.sign_in_failures).where(s.sign_in_failures.c.key == key))
 
     # ---- audit -------------------------------------------------------------------------------
     def audit_log(self, limit: int = 500) -> pd.DataFrame:

@@ -7,6 +7,9 @@
 * ``plans``          a five-year plan (2016-2020) and its quarters.
 * ``targets``        each version of a plan goal (or of a per-unit quota); the latest counts.
 * ``audit_log``      who did what, when, with the old and new values.
+* ``users``          who may sign in, with which role; ``active`` false = disabled;
+                     ``session_epoch`` goes up to end every session of that user at once.
+* ``sign_in_failures`` wrong passwords per user name (and the lock they lead to).
 """
 
 from __future__ import annotations
@@ -121,4 +124,16 @@ users = sa.Table(
     sa.Column("role", sa.String(20), nullable=False),  # leader | clerk | admin
     sa.Column("password_hash", sa.String(200), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # added later: Store.create_schema adds them to an older database
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0"),
+)
+
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),  # "name:<case-folded user name>"
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
 )

@@ -1,9 +1,16 @@
 """Manage sign-in users from the command line.
 
-    python -m store.users add USERNAME --role admin|clerk|leader [--name 显示名] [--db URL]
-    python -m store.users list [--db URL]
+    python -m store.users add USERNAME --role admin|clerk|leader [--name 显示名] [--password-stdin]
+    python -m store.users set USERNAME [--role ROLE] [--name 显示名]     change role or name
+    python -m store.users passwd USERNAME [--password-stdin]            new password
+    python -m store.users disable USERNAME | enable USERNAME            stop / allow signing in
+    python -m store.users unlock USERNAME                               lift a sign-in lock
+    python -m store.users list
 
-The password is asked for on the terminal (or read from $UNION_NEW_PASSWORD).
+Every command takes ``--db URL`` (default: $UNION_DB_URL). The password is asked for twice on
+the terminal, or read from standard input with ``--password-stdin`` (first line), or from
+$UNION_NEW_PASSWORD. ``add`` never overwrites an existing user. Messages are in Chinese and
+English; the exit status is 0 on success, 1 when refused, 2 for a usage error.
 """
 
 from __future__ import annotations
@@ -13,32 +20,128 @@ import getpass
 import os
 import sys
 
-from auth import ROLES, hash_password
-from store.db import open_store
+import sqlalchemy as sa
+
+from auth import ROLES, hash_password, lock_key, password_problems
+from i18n import t
+from store.db import UnknownUser, UserExists, open_store
 
 
-def main(argv: list[str] | None = None) -> int:
+def say(key: str, **values) -> str:
+    """A message in both languages: ``中文 / English``."""
+    return f"{t(key, 'zh', **values)} / {t(key, 'en', **values)}"
+
+
+class Refused(Exception):
+    """A message for the operator; the command changes nothing."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """One sub-parser per command; options shared by several commands are added by the small
+    helpers below, so a new option (e.g. a unit for clerks) goes in one place."""
     parser = argparse.ArgumentParser(prog="python -m store.users", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    add = sub.add_parser("add", help="add or update a user")
-    add.add_argument("username")
+
+    def command(name: str, help: str, *, user: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help)
+        if user:
+            p.add_argument("username")
+        p.add_argument("--db", default=None, help="database URL (default: $UNION_DB_URL)")
+        return p
+
+    def password_source(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of standard input")
+
+    add = command("add", "add a new user (refuses an existing one)")
     add.add_argument("--role", choices=ROLES, required=True)
-    add.add_argument("--name", default=None, help="display name")
-    add.add_argument("--db", default=None, help="database URL (default: $UNION_DB_URL)")
-    lst = sub.add_parser("list", help="list users")
-    lst.add_argument("--db", default=None)
-    args = parser.parse_args(argv)
+    add.add_argument("--name", default=None, help="display name (default: the user name)")
+    password_source(add)
+    change = command("set", "change a user's role or display name")
+    change.add_argument("--role", choices=ROLES, default=None)
+    change.add_argument("--name", default=None, help="display name")
+    password_source(command("passwd", "give a user a new password (ends their sessions)"))
+    command("disable", "stop a user signing in (ends their sessions)")
+    command("enable", "allow a disabled user to sign in again")
+    command("unlock", "lift the lock after too many wrong passwords")
+    command("list", "list users", user=False)
+    return parser
+
+
+def read_password(args: argparse.Namespace, username: str, role: str) -> str:
+    """The new password from stdin, $UNION_NEW_PASSWORD or the terminal, checked against the rules."""
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise Refused(say("signin.cli.no_password"))
+    elif os.environ.get("UNION_NEW_PASSWORD"):
+        password = os.environ["UNION_NEW_PASSWORD"]
+    else:
+        password = getpass.getpass("密码 / password: ")
+        if getpass.getpass("再输入一次 / again: ") != password:
+            raise Refused(say("signin.cli.mismatch"))
+    problems = password_problems(password, username, role)
+    if problems:
+        reasons_zh = "；".join(t(k, "zh", **v) for k, v in problems)
+        reasons_en = "; ".join(t(k, "en", **v) for k, v in problems)
+        raise Refused(f"{t('signin.cli.weak', 'zh', reasons=reasons_zh)} / {t('signin.cli.weak', 'en', reasons=reasons_en)}")
+    return password
+
+
+def run(args: argparse.Namespace) -> str:
+    """Do the command; returns the message to print. Raises :class:`Refused`."""
     store = open_store(args.db)
-    if args.command == "list":
-        print(store.users().to_string(index=False))
-        return 0
-    password = os.environ.get("UNION_NEW_PASSWORD") or getpass.getpass("password: ")
-    if len(password) < 8:
-        print("password must have at least 8 characters", file=sys.stderr)
+    try:
+        if args.command == "list":
+            return store.users().to_string(index=False)
+        name = args.username.strip()
+        record = store.user(name)
+        if args.command == "add":
+            if record is not None:
+                raise Refused(say("signin.cli.exists", username=name))
+            password = read_password(args, name, args.role)
+            store.add_user(name, (args.name or name).strip(), args.role, hash_password(password), actor="cli")
+            return say("signin.cli.added", username=name, role=args.role)
+        if record is None:
+            raise Refused(say("signin.cli.unknown", username=name))
+        if args.command == "set":
+            if args.role is None and args.name is None:
+                raise Refused(say("signin.cli.nothing"))
+            store.update_user(name, "cli", role=args.role, display_name=args.name)
+            return say("signin.cli.updated", username=name)
+        if args.command == "passwd":
+            store.update_user(name, "cli", password_hash=hash_password(read_password(args, name, record["role"])))
+            store.sign_in_succeeded(lock_key(name))
+            return say("signin.cli.password_set", username=name)
+        if args.command in ("disable", "enable"):
+            store.update_user(name, "cli", active=args.command == "enable")
+            return say(f"signin.cli.{args.command}d", username=name)
+        if args.command == "unlock":
+            store.sign_in_succeeded(lock_key(name))
+            return say("signin.cli.unlocked", username=name)
+        raise AssertionError(args.command)
+    except UserExists as exc:
+        raise Refused(say("signin.cli.exists", username=exc.username)) from None
+    except UnknownUser as exc:
+        raise Refused(say("signin.cli.unknown", username=exc.username)) from None
+    finally:
+        store.engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        print(run(args))
+    except Refused as refused:
+        print(refused, file=sys.stderr)
         return 1
-    store.set_user(args.username, args.name or args.username, args.role, hash_password(password), actor="cli")
-    print(f"user {args.username} ({args.role}) saved")
+    except sa.exc.SQLAlchemyError as exc:
+        print(f"数据库错误 / database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    except (KeyboardInterrupt, EOFError):
+        print(file=sys.stderr)
+        return 1
     return 0
 
 
