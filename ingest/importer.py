@@ -26,6 +26,7 @@ from ingest.report import Finding, ImportReport, UnreadableFile
 from ingest.validate import validate
 from metrics import rollup
 from metrics.catalog import Catalog
+from metrics.report_text import safe_filename
 
 
 VALUE_FRAME = ["unit", "indicator", "period", "value", "approximate", "unit_text", "where"]
@@ -67,7 +68,9 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
             period: str | None = None, allow_new_units: bool = False, duplicate_of: int | None = None) -> Prepared:
     """Read and validate ``raw``; nothing is stored. ``current``: the values that count now
     (unit, indicator, period, value, approximate). ``duplicate_of``: the id of an active
-    upload with the same bytes, if the caller found one."""
+    upload with the same bytes, if the caller found one. ``filename`` is stored as
+    :func:`metrics.report_text.safe_filename` gives it (no path, no formula-like start)."""
+    filename = safe_filename(filename)
     report = ImportReport(filename=filename, sha256=sha256(raw))
     empty = pd.DataFrame(columns=VALUE_FRAME)
     try:
@@ -94,6 +97,7 @@ def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allo
             catalog: Catalog | None = None) -> Prepared:
     """:func:`dry_run` with units, current values and duplicates taken from ``store``."""
     catalog = catalog or resources.catalog()
+    filename = safe_filename(filename)
     try:  # refuse a broken or hostile file before touching the database at all
         if guard.sniff(raw, filename) == guard.XLSX:
             guard.check_zip(raw, filename)
