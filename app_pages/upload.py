@@ -9,7 +9,7 @@ import streamlit as st
 import app_cache
 import resources
 from ingest import importer
-from ingest.report import changes_frame, findings_frame, preview_frame
+from ingest.report import changes_frame, findings_frame, kept_frame, preview_frame
 from metrics import periods
 from ui import dataframe, lang, period_label, plain, tr
 
@@ -76,6 +76,16 @@ if report.changes:
     st.markdown(f"**{tr('upload.report.changes')}**")
     dataframe(changes_frame(report.changes, catalog, lang()), hide_index=True, width="stretch",
                  key="upload_changes")
+if report.kept:
+    blank = sum(k["reason"] == "blank" for k in report.kept)
+    st.info(tr("kept.summary", n=len(report.kept), blank=blank, missing=len(report.kept) - blank),
+            icon=":material/info:")
+    with st.expander(tr("kept.heading", n=len(report.kept))):
+        units = app_cache.units()
+        unit_names = dict(zip(units["code"], units["name_zh"] if lang() == "zh" else
+                              units["name_en"].where(units["name_en"] != "", units["name_zh"])))
+        dataframe(kept_frame(report.kept, catalog, unit_names, lang()), hide_index=True, width="stretch",
+                  key="upload_kept")
 st.markdown(f"**{tr('upload.report.preview')}**")
 dataframe(preview_frame(prepared.values, catalog, lang()), hide_index=True, width="stretch", height=260,
              key="upload_preview")

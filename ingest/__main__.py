@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{t('upload.report.error', lang)}  {f.message(lang)}")
         for f in report.warnings:
             print(f"{t('upload.report.warning', lang)}  {f.message(lang)}")
+        if report.kept:
+            blank = sum(k["reason"] == "blank" for k in report.kept)
+            print(t("kept.cli_line", lang, n=len(report.kept), blank=blank, missing=len(report.kept) - blank))
         if upload_id is not None:
             print(t("upload.committed", lang, id=upload_id, n=len(prepared.values)))
         elif not args.commit:

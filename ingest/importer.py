@@ -21,6 +21,7 @@ import pandas as pd
 
 import resources
 from ingest import guard
+from ingest.kept import kept_values
 from ingest.reader import read_file
 from ingest.report import Finding, ImportReport, UnreadableFile
 from ingest.validate import validate
@@ -87,6 +88,7 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
     report.changes = checked.changes
     report.ignored_columns = read.ignored_columns
     report.sheets = read.sheets
+    report.kept = kept_values(checked.values, current, checked.period)
     if duplicate_of is not None:
         report.duplicate_of = duplicate_of
         report.findings.insert(0, Finding("duplicate_file", filename, {"upload": duplicate_of}))
