@@ -2,7 +2,8 @@
 [--commit] [--json] [--lang en] [--dump OUT.csv]``.
 
 A dry run unless ``--commit``. Prints the import report (``--json``: one JSON object with
-``ok``, ``period``, ``counts``, ``errors`` and ``warnings``, messages in Chinese unless
+``ok``, ``period``, ``counts``, ``errors``, ``warnings`` and ``kept`` (stored values of the
+quarter the file leaves blank, which keep counting), messages in Chinese unless
 ``--lang en``). ``--dump`` writes the parsed values (rates excluded) as CSV with the header
 ``unit,indicator,period,value,approximate``. Exit status: 0 no errors, 1 errors, 2 the file
 cannot be read at all.
