@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from metrics.report_text import plotly_safe
+
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 PRIMARY = "#C0392B"  # union red
 SECONDARY = "#2C3E50"
@@ -36,7 +38,7 @@ def base_layout(fig: go.Figure, *, title: str | None = None, height: int = 380) 
     """Apply the dashboard's look: CJK font, white background, light grid, legend on top."""
     fig.update_layout(
         template="plotly_white",
-        title={"text": title, "x": 0.0, "font": {"size": 16}} if title else None,
+        title={"text": plotly_safe(title), "x": 0.0, "font": {"size": 16}} if title else None,
         font={"family": FONT, "size": 13, "color": SECONDARY},
         height=height,
         margin={"l": 60, "r": 20, "t": 60 if title else 30, "b": 50},
@@ -208,7 +210,7 @@ def units_progress_chart(frame, *, names: list[str], value: str, unit: str, lang
     """One bar per unit (``frame`` rows, ``names`` beside them) of ``value`` (``progress`` as
     %, or ``current`` for goals without a number), coloured by pace status."""
     r = frame.iloc[::-1]
-    labels = list(names)[::-1]
+    labels = [plotly_safe(n) for n in names][::-1]  # unit names: shown as typed, never as HTML
     ys = [_pct(v) for v in r[value]] if value == "progress" else list(r[value])
     fig = go.Figure(go.Bar(
         x=ys, y=labels, orientation="h", meta=value,

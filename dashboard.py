@@ -14,6 +14,7 @@ import auth
 import signin
 from i18n import t
 from metrics import periods, rollup
+from metrics.report_text import markdown_safe
 from store.db import StoreBusy
 
 st.set_page_config(page_title="街道总工会五年规划指标看板", page_icon="📊", layout="wide")
@@ -84,7 +85,7 @@ with st.sidebar:
     if users.empty:
         st.caption(t("common.single_user", lang))
     else:
-        st.caption(t("common.signed_in_as", lang, name=st.session_state["user"], role=t(f"common.role.{role}", lang)))
+        st.caption(t("common.signed_in_as", lang, name=markdown_safe(st.session_state["user"]), role=t(f"common.role.{role}", lang)))
         if st.button(t("common.sign_out", lang), key="sign_out"):
             signin.sign_out(store, lang)
             st.rerun()

@@ -378,3 +378,67 @@ def audit_table(log: pd.DataFrame) -> pd.DataFrame:
         tr("data.audit.action"): log["action"].map(action),
         tr("data.audit.detail"): log["detail"].map(lambda d: json.dumps(json.loads(d), ensure_ascii=False)[:300]),
     })
+
+
+# ---- every table a page shows ---------------------------------------------------------------
+import re  # noqa: E402
+
+from pandas.io.formats.style import Styler  # noqa: E402
+
+from metrics.report_text import FORMULA_STARTS  # noqa: E402
+
+_SIGNED_FIGURE = re.compile(r"[+\-]\d[\d,]*(?:\.\d+)?")
+_RISKY = re.compile(r"[=+\-@*/^&|!:;\"'<>\t\r\n]|[A-Za-z_][\w.]*\(")
+
+
+def display_text(value):
+    """A cell as a page shows it, safe to download or copy into a spreadsheet: text starting
+    with a formula character gets a leading ``'`` (:func:`metrics.report_text.safe_text`), except
+    a figure we wrote ourselves, a signed number with its unit and an optional change in
+    brackets (``+12人（+3.1%）``, ``-3.0 pp (-10.0%)``): nothing after the number can call a
+    function, follow a link or reach another cell. Anything that is not text is returned as is.
+
+    >>> display_text("=HYPERLINK(1)"), display_text("-2+3"), display_text("+12人（+3.1%）"), display_text(5)
+    ("'=HYPERLINK(1)", "'-2+3", '+12人（+3.1%）', 5)
+    """
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    figure = _SIGNED_FIGURE.match(value)
+    if figure:
+        rest = re.sub(r"([(（])[+\-]", r"\1", value[figure.end():])
+        if not _RISKY.search(rest):
+            return value
+    return safe_text(value)
+
+
+def _safe_labels(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.MultiIndex):
+        return index.set_levels([_safe_labels(level) for level in index.levels])
+    return index.map(display_text).rename(display_text(index.name))
+
+
+def safe_frame(data):
+    """What a page hands to ``st.dataframe`` / ``st.data_editor``, with every text cell, column
+    label and index label passed through :func:`display_text`, so that the table toolbar's
+    "Download as CSV" and a copy to the clipboard never carry a live formula. Takes a frame, a
+    dict of columns or a pandas ``Styler`` (its frame is replaced; the styles stay). Does not
+    change ``data``."""
+    if isinstance(data, Styler):
+        safe = safe_frame(data.data)
+        data.data, data.index, data.columns = safe, safe.index, safe.columns
+        return data
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(display_text)
+    out.columns = _safe_labels(out.columns)
+    out.index = _safe_labels(out.index)
+    return out
+
+
+def unsafe_text(value):
+    """The text a user typed, from a cell :func:`display_text` neutralised (for the editors)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value

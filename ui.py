@@ -11,6 +11,7 @@ import streamlit as st
 import resources
 from i18n import t as _t
 from metrics import periods
+from metrics.report_text import markdown_safe as plain  # noqa: F401 - user text inside Markdown
 
 
 def lang() -> str:
@@ -83,3 +84,20 @@ def warn_if_partial(unit: str, quarter: str) -> None:
         st.warning(tr("common.partial_quarter", quarter=period_label(quarter), n=int(row["n_units"].iloc[0]),
                       m=int(row["expected"].iloc[0]), latest=period_label(latest) if latest else "—"),
                    icon=":material/warning:")
+
+
+def dataframe(data, **kwargs):
+    """``st.dataframe`` of ``data`` made safe to download or copy (:func:`tables.safe_frame`):
+    every page shows its tables through here."""
+    from tables import safe_frame
+
+    return st.dataframe(safe_frame(data), **kwargs)
+
+
+def data_editor(data, **kwargs) -> pd.DataFrame:
+    """``st.data_editor`` showing ``data`` as :func:`dataframe` does; returns the edited frame
+    with the text as the user typed it (the neutralising ``'`` taken off again)."""
+    from tables import safe_frame, unsafe_text
+
+    edited = st.data_editor(safe_frame(data), **kwargs)
+    return edited.apply(lambda col: col.map(unsafe_text) if col.dtype == object or pd.api.types.is_string_dtype(col.dtype) else col)

@@ -5,7 +5,7 @@ import streamlit as st
 import app_cache
 import signin
 from tables import audit_table
-from ui import tr
+from ui import dataframe, tr
 
 st.title(tr("data.title"))
 
@@ -27,4 +27,4 @@ log = app_cache.store().audit_log(limit=200)
 if log.empty:
     st.info(tr("common.no_data"))
 else:
-    st.dataframe(audit_table(log), hide_index=True, width="stretch")
+    dataframe(audit_table(log), hide_index=True, width="stretch")

@@ -10,7 +10,7 @@ import signin
 from metrics import periods
 from store import plans_io
 from tables import (edited_rows, editable_goals, plan_table, quota_frame, quota_rows, target_history_table)
-from ui import indicator_name, lang, tr
+from ui import data_editor, dataframe, indicator_name, lang, plain, tr
 
 plans = app_cache.plans()
 st.title(tr("goals.title"))
@@ -28,13 +28,13 @@ if msg := st.session_state.pop("goals_message", None):
 
 if plan:
     info = app_cache.plan_info(plan)
-    st.caption(tr("goals.caption", name=info["name_zh"] if lang() == "zh" else info["name_en"] or info["name_zh"],
+    st.caption(tr("goals.caption", name=plain(info["name_zh"] if lang() == "zh" else info["name_en"] or info["name_zh"]),
                   start=periods.label(info["start_period"], lang()), end=periods.label(info["end_period"], lang()),
                   base=periods.label(info["base_period"], lang())))
     goals = app_cache.plan_goals(plan)
     st.subheader(tr("goals.main_table"))
     years = periods.count(info["start_period"], info["end_period"]) / 4
-    st.dataframe(plan_table(goals, years), hide_index=True, width="stretch", height="content", key="goals_table")
+    dataframe(plan_table(goals, years), hide_index=True, width="stretch", height="content", key="goals_table")
     if (goals["base_source"] == "data").any():
         st.caption(tr("goals.from_data_note"))
     targets = app_cache.targets(plan)
@@ -42,7 +42,7 @@ if plan:
     if admin:
         with st.expander(tr("goals.edit")):
             st.caption(tr("goals.edit_help"))
-            edited = st.data_editor(editable_goals(targets), hide_index=True, width="stretch", key="goals_editor",
+            edited = data_editor(editable_goals(targets), hide_index=True, width="stretch", key="goals_editor",
                                     disabled=["indicator"], column_config={
                 "indicator": st.column_config.TextColumn(tr("goals.col.indicator")),
                 "target_type": st.column_config.SelectboxColumn(tr("goals.col.target_type"), options=["level", "cumulative", "direction"], required=True),
@@ -62,7 +62,7 @@ if plan:
             code = st.selectbox(tr("goals.quota_indicator"), list(goals["indicator"]), format_func=labels.get, key="goals_quota_indicator")
             units = app_cache.units()
             before = quota_frame(targets, code, [u for u in units["code"] if u != app_cache.root_unit()], units)
-            quota = st.data_editor(before, hide_index=True, width="stretch", key=f"goals_quota_{code}", disabled=["unit", "name"],
+            quota = data_editor(before, hide_index=True, width="stretch", key=f"goals_quota_{code}", disabled=["unit", "name"],
                                    column_config={"unit": tr("goals.quota_unit"), "name": tr("goals.quota_unit"),
                                                   "quota": st.column_config.NumberColumn(tr("goals.quota_col"), min_value=0)})
             if st.button(tr("goals.save"), key="goals_quota_save") and signin.recheck("admin"):
@@ -80,7 +80,7 @@ if plan:
             if upload is not None and st.button(tr("goals.import_button"), key="goals_import") and signin.recheck("admin"):
                 rows, errors = plans_io.read_targets(upload.getvalue(), resources.catalog(), set(app_cache.units()["code"]), lang())
                 if errors:
-                    st.error(tr("goals.import_errors") + "\n\n" + "\n".join(f"- {e}" for e in errors))
+                    st.error(tr("goals.import_errors") + "\n\n" + "\n".join(f"- {plain(e)}" for e in errors))
                 else:
                     n = app_cache.store().set_targets(plan, rows, actor)
                     st.session_state["goals_message"] = tr("goals.imported", n=n)
@@ -88,7 +88,7 @@ if plan:
 
     st.subheader(tr("goals.history"))
     history = app_cache.targets(plan, history=True)
-    st.dataframe(target_history_table(history), hide_index=True, width="stretch", key="goals_history")
+    dataframe(target_history_table(history), hide_index=True, width="stretch", key="goals_history")
 
 if admin:
     with st.expander(tr("goals.add_plan")), st.form("goals_add_plan"):
@@ -99,8 +99,8 @@ if admin:
         if st.form_submit_button(tr("goals.create")) and signin.recheck("admin"):
             problems = plans_io.check_new_plan(new_code, start.strip(), end.strip(), set(codes), lang())
             if problems:
-                st.error(tr("goals.bad_plan", reason="；".join(problems)))
+                st.error(tr("goals.bad_plan", reason=plain("；".join(problems))))
             else:
                 plans_io.copy_plan(app_cache.store(), source or None, new_code, name_zh or new_code, name_en, start.strip(), end.strip(), actor)
-                st.session_state["goals_message"] = tr("goals.created", code=new_code.strip())
+                st.session_state["goals_message"] = tr("goals.created", code=plain(new_code.strip()))
                 st.rerun()

@@ -5,9 +5,9 @@ import streamlit as st
 
 import app_cache
 import auth
-from store.db import SameFileActive, StoreBusy
 import signin
-from ui import period_label, tr
+from store.db import SameFileActive, StoreBusy
+from ui import dataframe, period_label, tr
 
 st.title(tr("history.title"))
 st.caption(tr("history.intro"))
@@ -29,7 +29,7 @@ table = {
     tr("history.col.status"): uploads["status"].map(status),
     tr("history.col.sha256"): uploads["sha256"].str[:12],
 }
-st.dataframe(table, hide_index=True, width="stretch", key="history_table")
+dataframe(table, hide_index=True, width="stretch", key="history_table")
 
 if not auth.allows(st.session_state.get("role"), "admin"):
     st.caption(tr("history.admin_only"))

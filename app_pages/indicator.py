@@ -9,7 +9,7 @@ from charts import indicator_progress_chart, outlook_label, status_label, units_
 from metrics import goals as goal_frames
 from metrics import periods
 from tables import attribute_label, breakdown_table, fmt_estimate, sources_table
-from ui import fmt_number, indicator_name, lang, period_label, tr, unit_name
+from ui import dataframe, fmt_number, indicator_name, lang, period_label, plain, tr, unit_name
 
 catalog = resources.catalog()
 unit, quarter = st.session_state.get("unit"), st.session_state.get("quarter")
@@ -31,7 +31,7 @@ code = st.selectbox(tr("indicator.pick"), options, index=options.index(wanted) i
 st.session_state["indicator"] = code
 ind = catalog[code]
 u = ind.unit_label(lang())
-st.caption(tr("indicator.caption", unit=unit_name(units, unit), quarter=period_label(quarter)))
+st.caption(tr("indicator.caption", unit=plain(unit_name(units, unit)), quarter=period_label(quarter)))
 
 row = ev[ev["indicator"] == code]
 if row.empty:
@@ -40,7 +40,7 @@ if row.empty:
 else:
     goal = row.iloc[0].to_dict()
     text = app_cache.plan_goals(plan).set_index("indicator").loc[code, "goal_text_zh" if lang() == "zh" else "goal_text_en"]
-    st.markdown(tr("indicator.goal", text=text or "—", attribute=attribute_label(goal["attribute"])))
+    st.markdown(tr("indicator.goal", text=plain(text) if text else "—", attribute=attribute_label(goal["attribute"])))
     cols = st.columns(4)
     in_label = lang() == "en" and u != "%"  # "1,640 enterprises" would be cut off in a metric
     mu = "" if in_label else u
@@ -71,7 +71,7 @@ else:
     names = [unit_name(units, c) for c in part["unit"]]
     st.plotly_chart(units_progress_chart(part, names=names, value=value, unit=u, lang=lang()),
                     key="indicator_units_chart", width="stretch")
-    st.dataframe(breakdown_table(part, units), hide_index=True, width="stretch", key="indicator_units_table")
+    dataframe(breakdown_table(part, units), hide_index=True, width="stretch", key="indicator_units_table")
     st.caption(tr("indicator.breakdown_note"))
 
 st.subheader(tr("indicator.definition"))
@@ -84,6 +84,6 @@ st.subheader(tr("indicator.sources"))
 ids = goal_frames.source_uploads(app_cache.observations(), units, catalog, unit, code,
                                  periods.previous(info["start_period"]), quarter)
 if ids:
-    st.dataframe(sources_table(app_cache.uploads(), ids), hide_index=True, width="stretch", key="indicator_sources")
+    dataframe(sources_table(app_cache.uploads(), ids), hide_index=True, width="stretch", key="indicator_sources")
 else:
     st.info(tr("indicator.no_sources"))

@@ -7,7 +7,7 @@ import resources
 from charts import trend_chart
 from metrics import rollup
 from tables import snapshot_table
-from ui import indicator_name, lang, period_label, tr, unit_name, warn_if_partial
+from ui import dataframe, indicator_name, lang, period_label, plain, tr, unit_name, warn_if_partial
 
 catalog = resources.catalog()
 unit, quarter = st.session_state.get("unit"), st.session_state.get("quarter")
@@ -16,7 +16,7 @@ st.title(tr("overview.title"))
 if not quarter:
     st.info(tr("common.no_data"))
     st.stop()
-st.caption(tr("overview.caption", unit=unit_name(app_cache.units(), unit), quarter=period_label(quarter)))
+st.caption(tr("overview.caption", unit=plain(unit_name(app_cache.units(), unit)), quarter=period_label(quarter)))
 warn_if_partial(unit, quarter)
 
 quarters = app_cache.quarterly(unit)
@@ -25,7 +25,7 @@ snap = rollup.snapshot(quarters, catalog, quarter)
 tabs = st.tabs([c.name(lang()) for c in catalog.categories])
 for tab, category in zip(tabs, catalog.categories):
     with tab:
-        st.dataframe(snapshot_table(snap, category.code), hide_index=True, width="stretch")
+        dataframe(snapshot_table(snap, category.code), hide_index=True, width="stretch")
 if snap["approximate"].any():
     st.caption(tr("common.approx_note"))
 

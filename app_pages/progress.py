@@ -8,7 +8,7 @@ import resources
 from charts import OUTLOOK_COLOURS, STATUS_COLOURS, progress_board_chart
 from metrics import goals as goal_frames
 from tables import count_labels, goals_of_category, progress_table
-from ui import fmt_number, indicator_name, lang, period_label, tr, unit_name, warn_if_partial
+from ui import dataframe, fmt_number, indicator_name, lang, period_label, plain, tr, unit_name, warn_if_partial
 
 catalog = resources.catalog()
 unit, quarter = st.session_state.get("unit"), st.session_state.get("quarter")
@@ -19,8 +19,8 @@ if not quarter or not plan:
     st.info(tr("progress.no_plan") if quarter else tr("common.no_data"))
     st.stop()
 info = app_cache.plan_info(plan)
-st.caption(tr("progress.caption", plan=info["name_zh"] if lang() == "zh" else info["name_en"] or info["name_zh"],
-              unit=unit_name(app_cache.units(), unit), quarter=period_label(quarter)))
+st.caption(tr("progress.caption", plan=plain(info["name_zh"] if lang() == "zh" else info["name_en"] or info["name_zh"]),
+              unit=plain(unit_name(app_cache.units(), unit)), quarter=period_label(quarter)))
 
 warn_if_partial(unit, quarter)
 ev = app_cache.evaluation(plan, unit, quarter)
@@ -57,7 +57,7 @@ for category in catalog.categories:
     st.plotly_chart(progress_board_chart(rows, names=names, lang=lang()), key=f"progress_board_{category.code}",
                     width="stretch", config={"displayModeBar": False})
     table = progress_table(rows, quarters, info["start_period"], quarter)
-    picked = st.dataframe(table, hide_index=True, width="stretch", column_config=column_config,
+    picked = dataframe(table, hide_index=True, width="stretch", column_config=column_config,
                           on_select="rerun", selection_mode="single-row", key=f"progress_table_{category.code}")
     if picked and picked.selection.rows:
         st.session_state["indicator"] = rows["indicator"].iloc[picked.selection.rows[0]]

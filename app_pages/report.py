@@ -8,7 +8,7 @@ import resources
 from metrics.wording import span_label
 from reports import preview
 from reports.build import area_figures, build
-from ui import lang, tr, unit_name
+from ui import dataframe, lang, tr, unit_name
 
 spans = app_cache.report_spans()
 units = app_cache.units()
@@ -64,17 +64,17 @@ for i, (section, figure) in enumerate(zip(report.sections, figures)):
         st.caption(tr("report.no_data"))
         continue
     st.markdown(preview.markdown_safe(("" if lang() == "zh" else " ").join(s.text for s in section.sentences)))
-    with st.expander(tr("report.trace", area=section.title), icon=":material/fact_check:"):
+    with st.expander(tr("report.trace", area=preview.markdown_safe(section.title)), icon=":material/fact_check:"):
         st.caption(tr("report.trace_caption"))
-        st.dataframe(preview.trace_table(report, i), hide_index=True, width="stretch")
+        dataframe(preview.trace_table(report, i), hide_index=True, width="stretch")
     if figure is not None:
         st.plotly_chart(figure, key=f"report_chart_{section.code}", width="stretch")
 
 st.subheader(tr("report.doc.main_table"))
 if report.main_note:
-    st.caption(report.main_note)
+    st.caption(preview.markdown_safe(report.main_note))
 st.caption(preview.markdown_safe(report.main_caption))
-st.dataframe(preview.main_table(report), hide_index=True, width="stretch")
+dataframe(preview.main_table(report), hide_index=True, width="stretch")
 
 st.subheader(tr("report.doc.next_plan"))
 if report.next_plan is None:
@@ -83,7 +83,7 @@ else:
     for sentence in report.next_sentences:
         st.markdown(preview.markdown_safe(sentence))
     st.caption(preview.markdown_safe(report.next_caption))
-    st.dataframe(preview.next_table(report), hide_index=True, width="stretch")
+    dataframe(preview.next_table(report), hide_index=True, width="stretch")
 
 st.subheader(tr("report.doc.note"))
 for note in report.notes:

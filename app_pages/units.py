@@ -6,7 +6,7 @@ import streamlit as st
 import app_cache
 from metrics import goals as goal_frames
 from tables import grid_cells, status_grid_table, status_grid_xlsx, styled_grid
-from ui import lang, period_label, tr
+from ui import dataframe, lang, period_label, plain, tr
 
 unit, quarter = st.session_state.get("unit"), st.session_state.get("quarter")
 units = app_cache.units()
@@ -18,7 +18,7 @@ if not quarter or not plan:
     st.stop()
 info = app_cache.plan_info(plan)
 plan_name = info["name_zh"] if lang() == "zh" else info["name_en"] or info["name_zh"]
-st.caption(tr("units.caption", plan=plan_name, quarter=period_label(quarter)))
+st.caption(tr("units.caption", plan=plain(plan_name), quarter=period_label(quarter)))
 
 # every unit by default while the tree is small enough to read at a glance
 st.session_state.setdefault("units_scope", "all" if len(units) <= goal_frames.ALL_UNITS_DEFAULT_MAX else "children")
@@ -32,7 +32,7 @@ if evaluated.empty:
     st.stop()
 grid = grid_cells(goal_frames.status_grid(evaluated), goal_frames.status_grid(evaluated, "outlook"))
 shown = status_grid_table(grid, units)
-st.dataframe(styled_grid(grid, shown), width="stretch", key="units_grid",
+dataframe(styled_grid(grid, shown), width="stretch", key="units_grid",
              height=min(40 + 35 * len(shown), 900))
 st.caption(tr("units.note"))
 st.caption(tr("units.legend"))

@@ -10,10 +10,10 @@ import app_cache
 import resources
 import signin
 from ingest import importer
-from ingest.report import changes_frame, findings_frame, preview_frame
+from ingest.report import changes_frame, findings_frame, kept_frame, preview_frame
 from metrics import periods
 from store.db import StoreBusy
-from ui import lang, period_label, tr
+from ui import dataframe, lang, period_label, plain, tr
 
 catalog = resources.catalog()
 st.title(tr("upload.title"))
@@ -60,7 +60,7 @@ report = prepared.report
 st.subheader(tr("upload.report.heading"))
 if not report.readable:
     st.error(tr("upload.unreadable"))
-    st.error(report.findings[0].message(lang()))
+    st.error(plain(report.findings[0].message(lang())))
     st.stop()
 for col, key in zip(st.columns(5), ("read", "new", "updated", "unchanged", "ignored")):
     col.metric(tr(f"upload.report.{key}"), report.counts[key])
@@ -68,18 +68,28 @@ st.caption(tr("upload.report.counts_line", period=period_label(report.period) if
               **report.counts))
 if report.errors:
     st.markdown(f"**{tr('upload.report.errors', n=len(report.errors))}**")
-    st.dataframe(findings_frame(report.errors, lang()), hide_index=True, width="stretch", key="upload_errors")
+    dataframe(findings_frame(report.errors, lang()), hide_index=True, width="stretch", key="upload_errors")
 if report.warnings:
     st.markdown(f"**{tr('upload.report.warnings', n=len(report.warnings))}**")
-    st.dataframe(findings_frame(report.warnings, lang()), hide_index=True, width="stretch", key="upload_warnings")
+    dataframe(findings_frame(report.warnings, lang()), hide_index=True, width="stretch", key="upload_warnings")
 if not report.findings:
     st.success(tr("upload.report.none"))
 if report.changes:
     st.markdown(f"**{tr('upload.report.changes')}**")
-    st.dataframe(changes_frame(report.changes, catalog, lang()), hide_index=True, width="stretch",
+    dataframe(changes_frame(report.changes, catalog, lang()), hide_index=True, width="stretch",
                  key="upload_changes")
+if report.kept:
+    blank = sum(k["reason"] == "blank" for k in report.kept)
+    st.info(tr("kept.summary", n=len(report.kept), blank=blank, missing=len(report.kept) - blank),
+            icon=":material/info:")
+    with st.expander(tr("kept.heading", n=len(report.kept))):
+        units = app_cache.units()
+        unit_names = dict(zip(units["code"], units["name_zh"] if lang() == "zh" else
+                              units["name_en"].where(units["name_en"] != "", units["name_zh"])))
+        dataframe(kept_frame(report.kept, catalog, unit_names, lang()), hide_index=True, width="stretch",
+                  key="upload_kept")
 st.markdown(f"**{tr('upload.report.preview')}**")
-st.dataframe(preview_frame(prepared.values, catalog, lang()), hide_index=True, width="stretch", height=260,
+dataframe(preview_frame(prepared.values, catalog, lang()), hide_index=True, width="stretch", height=260,
              key="upload_preview")
 
 if report.errors:

@@ -2,7 +2,8 @@
 [--commit] [--json] [--lang en] [--dump OUT.csv]``.
 
 A dry run unless ``--commit``. Prints the import report (``--json``: one JSON object with
-``ok``, ``period``, ``counts``, ``errors`` and ``warnings``, messages in Chinese unless
+``ok``, ``period``, ``counts``, ``errors``, ``warnings`` and ``kept`` (stored values of the
+quarter the file leaves blank, which keep counting), messages in Chinese unless
 ``--lang en``). ``--dump`` writes the parsed values (rates excluded) as CSV (UTF-8 with a BOM,
 so Excel opens it without garbling Chinese) with the header ``unit,indicator,period,value,approximate``.
 Exit status: 0 no errors, 1 errors, 2 the file cannot be read at all, 75 the database is busy
@@ -98,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
             print(printable(f"{t('upload.report.error', lang)}  {f.message(lang)}"))
         for f in report.warnings:
             print(printable(f"{t('upload.report.warning', lang)}  {f.message(lang)}"))
+        if report.kept:
+            blank = sum(k["reason"] == "blank" for k in report.kept)
+            print(t("kept.cli_line", lang, n=len(report.kept), blank=blank, missing=len(report.kept) - blank))
         if upload_id is not None:
             print(t("upload.committed", lang, id=upload_id, n=len(prepared.values)))
         elif not args.commit:

@@ -21,11 +21,13 @@ import pandas as pd
 
 import resources
 from ingest import guard
+from ingest.kept import kept_values
 from ingest.reader import read_file
 from ingest.report import Finding, ImportReport, UnreadableFile
 from ingest.validate import UnitResolver, validate
 from metrics import rollup
 from metrics.catalog import Catalog
+from metrics.report_text import safe_filename
 
 
 VALUE_FRAME = ["unit", "indicator", "period", "value", "approximate", "unit_text", "where"]
@@ -68,7 +70,10 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
             uploader: str | None = None) -> Prepared:
     """Read and validate ``raw``; nothing is stored. ``current``: the values that count now
     (unit, indicator, period, value, approximate). ``duplicate_of``: the id of an active
-    upload with the same bytes, if the caller found one. ``uploader``: who would commit."""
+    upload with the same bytes, if the caller found one. ``uploader``: who would commit.
+    ``filename`` is stored as :func:`metrics.report_text.safe_filename` gives it (no path, no
+    formula-like start)."""
+    filename = safe_filename(filename)
     report = ImportReport(filename=filename, sha256=sha256(raw))
     empty = pd.DataFrame(columns=VALUE_FRAME)
     try:
@@ -85,6 +90,7 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
     report.changes = checked.changes
     report.ignored_columns = read.ignored_columns
     report.sheets = read.sheets
+    report.kept = kept_values(checked.values, current, checked.period)
     if duplicate_of is not None:
         report.duplicate_of = duplicate_of
         report.findings.insert(0, Finding("duplicate_file", filename, {"upload": duplicate_of}))
@@ -95,6 +101,7 @@ def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allo
             catalog: Catalog | None = None, uploader: str | None = None) -> Prepared:
     """:func:`dry_run` with units, current values and duplicates taken from ``store``."""
     catalog = catalog or resources.catalog()
+    filename = safe_filename(filename)
     try:  # refuse a broken or hostile file before touching the database at all
         guard.check(raw, filename)
     except UnreadableFile as exc:

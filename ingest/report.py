@@ -120,6 +120,9 @@ class ImportReport:
     sheets: list[str] = field(default_factory=list)
     readable: bool = True
     duplicate_of: int | None = None
+    # stored values of this quarter the file leaves counting (a blank cell, a unit not in the file):
+    # unit, indicator, period, value, reason (blank | not_in_file), where; see ingest/kept.py
+    kept: list[dict] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Finding]:
@@ -149,12 +152,13 @@ class ImportReport:
             "ignored_columns": list(self.ignored_columns),
             "sheets": list(self.sheets),
             "duplicate_of": self.duplicate_of,
+            "kept": list(self.kept),
         }
 
     def summary(self) -> dict:
         """A compact form stored with the upload (no messages: they are rendered on demand)."""
         return {"period": self.period, "counts": dict(self.counts),
-                "findings": [asdict(f) for f in self.findings], "sheets": self.sheets}
+                "findings": [asdict(f) for f in self.findings], "sheets": self.sheets, "kept": len(self.kept)}
 
 
 # ---- display tables (pure; column labels from i18n/<lang>/upload.toml) ---------------------------
@@ -191,4 +195,18 @@ def changes_frame(changes: list[dict], catalog, lang: str = "zh"):
         t("upload.report.indicator", lang): [catalog[c["indicator"]].name(lang) for c in changes],
         t("upload.report.old", lang): [c["old"] for c in changes],
         t("upload.report.new_value", lang): [c["new"] for c in changes],
+    })
+
+
+def kept_frame(kept: list[dict], catalog, unit_names: dict, lang: str = "zh"):
+    """Earlier values a re-upload leaves counting: where (the blank cell, if there is one), unit,
+    indicator, the earlier value, and why (blank here / unit not in this file)."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        t("upload.report.where", lang): [k["where"] or "—" for k in kept],
+        t("upload.report.unit", lang): [unit_names.get(k["unit"], k["unit"]) for k in kept],
+        t("upload.report.indicator", lang): [catalog[k["indicator"]].name(lang) for k in kept],
+        t("kept.col.value", lang): [k["value"] for k in kept],
+        t("kept.col.reason", lang): [t(f"kept.reason.{k['reason']}", lang) for k in kept],
     })

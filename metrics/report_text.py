@@ -200,7 +200,7 @@ def clean_text(text: object) -> str:
     return _CONTROL.sub("", str(text))
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and full-width ＝＋－＠
 
 
 def safe_text(value: object) -> str:
@@ -212,3 +212,52 @@ def safe_text(value: object) -> str:
     """
     text = clean_text(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def safe_filename(name: object) -> str:
+    """The name an uploaded file is stored and shown under: the last path part only, control
+    characters and line breaks removed, at most 200 characters (the extension kept), and a
+    formula-like start neutralised as in :func:`safe_text`. The file's bytes are not touched.
+
+    >>> safe_filename("C:\\\\x\\\\..\\\\=HYPERLINK(1)2017Q4.xlsx"), safe_filename("../../2016Q1.xlsx")
+    ("'=HYPERLINK(1)2017Q4.xlsx", '2016Q1.xlsx')
+    """
+    text = re.sub(r"[\t\r\n]+", " ", clean_text(name)).replace("\\", "/").split("/")[-1].strip()
+    if len(text) > 200:
+        stem, dot, ext = text.rpartition(".")
+        text = stem[: 199 - len(ext)] + dot + ext if dot and len(ext) <= 10 else text[:200]
+    if not text.strip("."):
+        text = "upload"
+    return safe_text(text)
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>~$|:&@])|(?<=www)(\.)", re.IGNORECASE)  # special anywhere (@, www.: autolinks)
+_LINE_START = re.compile(r"^([ \t]*)([-+#=>]|\d+[.)])", re.MULTILINE)  # lists, headings, quotes
+
+
+def markdown_safe(text: object) -> str:
+    """Text that Streamlit's Markdown (``st.markdown``, ``st.caption``, widget labels, alerts)
+    shows literally: emphasis, links and images, code, HTML, KaTeX (``$``), tables,
+    strikethrough, Streamlit's ``:red[...]`` and ``:material/...:``, the ``www.``, ``http:`` and
+    ``a@b`` that GitHub-flavoured Markdown turns into links escaped with a backslash,
+    and a list, heading or quote marker at the start of a line; control characters removed.
+    Characters that only mean something after those (``(``, ``!``, ``.`` mid-line) stay as
+    they are, so "Sub-district (Beijing) Co., Ltd." reads unchanged.
+
+    >>> markdown_safe("<b>*工会*</b> $x$ [l](u)")
+    '\\\\<b\\\\>\\\\*工会\\\\*\\\\</b\\\\> \\\\$x\\\\$ \\\\[l\\\\](u)'
+    >>> markdown_safe("# 1. x"), markdown_safe("2017. Q4")
+    ('\\\\# 1. x', '2017\\\\. Q4')
+    """
+    text = _MARKDOWN.sub(lambda m: "\\" + m[0], clean_text(text))
+    return _LINE_START.sub(lambda m: m[1] + (m[2][:-1] + "\\" + m[2][-1] if m[2][0].isdigit() else "\\" + m[2]), text)
+
+
+def plotly_safe(text: object) -> str:
+    """Text that a Plotly title, tick label, annotation or hover label shows literally (Plotly
+    reads a subset of HTML there: ``<a href>``, ``<b>``, ``<br>``, entities).
+
+    >>> plotly_safe('<a href="http://e.x">x</a> & y')
+    '&lt;a href="http://e.x"&gt;x&lt;/a&gt; &amp; y'
+    """
+    return clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -3,22 +3,10 @@ labels in the report's language, and text made safe for Streamlit's Markdown."""
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
+from metrics.report_text import markdown_safe  # noqa: F401 - the one escaper, used by the page
 from reports.content import Report
-
-_MD = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def markdown_safe(text: str) -> str:
-    """Text shown literally by ``st.markdown`` (Markdown and HTML characters escaped).
-
-    >>> markdown_safe("<b>*工会*</b>")
-    '\\\\<b\\\\>\\\\*工会\\\\*\\\\</b\\\\>'
-    """
-    return _MD.sub(r"\\\1", str(text))
 
 
 def _fmt(value, unit: str = "") -> str:

@@ -1,0 +1,81 @@
+"""Earlier values that a re-upload leaves counting: cells blank in the new file, and units the
+new file does not list, for a quarter that is already stored.
+
+The import supersedes per cell (unit, indicator, quarter): a figure in the new file replaces
+the stored one; a cell left blank, or a unit row left out, replaces nothing, so the earlier
+figure keeps counting. That is deliberate (a blank means "not filled in", not "zero" or
+"delete": a correction file may carry only the rows it corrects, and nothing stored is lost
+by a half-filled form); this module makes it visible in the dry run, cell by cell.
+
+Pure: the values a file would store and the values that count now in, a list out.
+
+>>> import pandas as pd
+>>> new = pd.DataFrame({"unit": ["B01"], "indicator": ["members"], "period": ["2017Q4"], "value": [5.0],
+...                     "where": ["季度数据!F5"]})
+>>> old = pd.DataFrame({"unit": ["B01", "B01", "B02"], "indicator": ["members", "trainees", "members"],
+...                     "period": ["2017Q4"] * 3, "value": [4.0, 9.0, 7.0]})
+>>> [(k["unit"], k["indicator"], k["reason"], k["where"]) for k in kept_values(new, old, "2017Q4")]
+[('B01', 'trainees', 'blank', ''), ('B02', 'members', 'not_in_file', '')]
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+_REF = re.compile(r"^(?P<sheet>.*)!(?P<col>[A-Z]+)(?P<row>\d+)$")
+
+
+def _split(where: str) -> tuple[str, str, str] | None:
+    m = _REF.match(str(where or ""))
+    return (m["sheet"], m["col"], m["row"]) if m else None
+
+
+def kept_values(values: pd.DataFrame, current: pd.DataFrame, period: str | None) -> list[dict]:
+    """The stored values of the file's quarter(s) that the file does not replace.
+
+    ``values``: what the file would store (unit, indicator, period, value, where);
+    ``current``: what counts now (unit, indicator, period, value). Each item: unit, indicator,
+    period, value (the earlier one, which keeps counting), reason (``blank``: the unit's row is
+    in the file and this cell is empty; ``not_in_file``: the unit is not in the file for that
+    quarter) and where (the blank cell, ``季度数据!G9``, when the sheet has a column for the
+    indicator and a row for the unit; else ``""``). Sorted by unit, then indicator.
+    """
+    if current is None or not len(current):
+        return []
+    periods = set(values["period"].dropna()) | ({period} if period else set())
+    if not periods:
+        return []
+    cur = current[current["period"].isin(periods) & current["value"].notna()]
+    have = set(zip(values["unit"], values["indicator"], values["period"]))
+    left = [r for r in cur.itertuples(index=False) if (r.unit, r.indicator, r.period) not in have]
+    if not left:
+        return []
+    units_in_file = set(zip(values["unit"], values["period"]))
+    # where each unit's row is, and where each indicator's column is, in a wide sheet
+    row_of: dict[tuple, tuple[str, str]] = {}
+    col_of: dict[tuple[str, str], set[str]] = {}
+    for unit, indicator, p, where in zip(values["unit"], values["indicator"], values["period"], values["where"]):
+        ref = _split(where)
+        if ref is None:
+            continue
+        sheet, col, row = ref
+        row_of.setdefault((unit, p), (sheet, row))
+        col_of.setdefault((sheet, indicator), set()).add(col)
+    letters_per_sheet: dict[str, set[str]] = {}
+    for (sheet, _ind), cols in col_of.items():
+        letters_per_sheet.setdefault(sheet, set()).update(cols)
+    out = []
+    for r in left:
+        reason = "blank" if (r.unit, r.period) in units_in_file else "not_in_file"
+        where = ""
+        if reason == "blank" and (r.unit, r.period) in row_of:
+            sheet, row = row_of[(r.unit, r.period)]
+            cols = col_of.get((sheet, r.indicator), set())
+            # one column per indicator (a wide form); a long table puts every indicator in one column
+            if len(cols) == 1 and len(letters_per_sheet[sheet]) > 1:
+                where = f"{sheet}!{next(iter(cols))}{row}"
+        out.append({"unit": r.unit, "indicator": r.indicator, "period": r.period, "value": float(r.value),
+                    "reason": reason, "where": where})
+    return sorted(out, key=lambda k: (k["reason"] != "blank", k["unit"], k["indicator"], k["period"]))
