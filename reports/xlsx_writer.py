@@ -25,7 +25,7 @@ from metrics import periods
 from metrics.report_text import FORMULA_STARTS, clean_text, safe_text  # noqa: F401 - re-exported
 from reports.content import Report
 
-COUNT, RATE, MONEY, DECIMAL, PERCENT = "0", "0.0", "#,##0", "0.00", "0.0%"
+COUNT, RATE, MONEY, DECIMAL, PERCENT = "0", "0.00", "#,##0", "0.00", "0.0%"
 
 
 def _format_for(unit: str) -> str:
@@ -87,11 +87,22 @@ def write_xlsx(report: Report) -> bytes:
     lang, lab = report.lang, report.labels
     wb = Workbook(write_only=True)
 
-    main = _Sheet(wb, lab["sheet.main"], report.main_caption,
-                  [lab["indicator"], lab["unit"], lab["base"], lab["target"], lab["target_type"], lab["current"],
-                   lab["progress"], lab["status"], lab["attribute"], lab["approximate"]],
-                  [30, 8, 12, 12, 12, 12, 12, 14, 10, 8])
-    for _, r in report.main_table.iterrows():
+    if report.plan is None:  # no plan of its own: start, end and change
+        main = _Sheet(wb, lab["sheet.main"], report.main_caption,
+                      [lab["indicator"], lab["unit"], lab["start"], lab["end"], lab["change"], lab["approximate"]],
+                      [30, 8, 14, 14, 14, 8])
+        spans, goals = report.main_table, report.main_table.iloc[0:0]
+    else:
+        main = _Sheet(wb, lab["sheet.main"], report.main_caption,
+                      [lab["indicator"], lab["unit"], lab["base"], lab["target"], lab["target_type"], lab["current"],
+                       lab["progress"], lab["status"], lab["attribute"], lab["approximate"]],
+                      [30, 8, 12, 12, 12, 12, 12, 14, 10, 8])
+        spans, goals = report.main_table.iloc[0:0], report.main_table
+    for _, r in spans.iterrows():
+        fmt = _format_for(r["unit"])
+        main.row([r["name"], r["unit"], _num(r["start"]), _num(r["current"]), _num(r["change"]), bool(r["approximate"])],
+                 {2: fmt, 3: fmt, 4: fmt})
+    for _, r in goals.iterrows():
         fmt = _format_for(r["unit"])
         progress = _num(r["progress"])
         if progress is not None and math.isinf(progress):
