@@ -18,8 +18,10 @@ A *clause* template is text with placeholders in ``str.format`` syntax:
   have no data: ``五年来（缺2011年第三季度数据）``);
 * ``{base_end}`` -- the end of the year before the span (``2015年末``).
 
-A clause key may have a variant ``<clause>_change``: the report uses it when all its figures
-are there (a stock worded as its level and change), else the plain clause.
+A clause key may have variants ``<clause>_change`` (a stock worded as its level and change)
+and ``<clause>_detail`` (a figure told by its parts, as 先进工作者2名，五一劳动奖章获得者2名):
+the report uses the first variant whose figures are all there (for ``_detail``, none of them
+zero), else the plain clause.
 
 A clause whose figures are not all there is left out (a report leaves out what it has no
 data for rather than printing zeros); a sentence is its remaining clauses joined by the
@@ -59,7 +61,8 @@ _ZH_DIGITS = "零一二三四五六七八九十"
 @dataclass(frozen=True)
 class SentenceSpec:
     """One sentence of an area: its clause keys (under ``report.sentence.<area>.``), in order,
-    and the separator between clauses (``"comma"`` or ``"semicolon"``)."""
+    and the separator between clauses (``"comma"`` or ``"semicolon"``). A key ending in ``?``
+    is left out when all its figures are zero ("其中0篇…" is not written)."""
 
     clauses: tuple[str, ...]
     sep: str = "comma"
@@ -89,7 +92,8 @@ AREA_SENTENCES: dict[str, tuple[SentenceSpec, ...]] = {
         _s("libraries", "library_enterprises"),
     ),
     "services": (
-        _s("member_cards", "card_rate"),
+        _s("member_records", "member_cards", "records_rate", "accuracy_rate", "card_rate"),
+        _s("publicity"),
         _s("policies", "premiums", "claims", "payouts"),
         _s("offpeak", "tickets"),
     ),
@@ -99,7 +103,8 @@ AREA_SENTENCES: dict[str, tuple[SentenceSpec, ...]] = {
     ),
     "self_building": (
         _s("service_station"),
-        _s("research_reports"),
+        _s("cadre_training"),
+        _s("research_reports", "awarded_reports?"),
     ),
 }
 

@@ -246,16 +246,26 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
         for spec in specs:
             clauses, codes, opener = [], [], ""
             for i, clause in enumerate(spec.clauses):
-                key = f"report.sentence.{category.code}.{clause}"
+                optional = clause.endswith("?")
+                key = f"report.sentence.{category.code}.{clause.rstrip('?')}"
                 text, template = None, templates[key]
                 extras = {"since": since_first, "base_end": base_end}
-                # a stock with a base before the span: its level and the change, not an achievement
-                for candidate in ([templates[key + "_change"]] if key + "_change" in templates else []) + [template]:
+                # a stock with a base before the span: its level and the change, not an achievement;
+                # a figure with its parts: the parts
+                variants = [templates[key + v] for v in ("_change", "_detail") if key + v in templates]
+                for candidate in variants + [template]:
                     figs = {(f"{n}:{s}" if s else n): figure(n, s) for n, s in fields(candidate) if n not in SPECIAL}
+                    if candidate is templates.get(key + "_detail") and any(
+                            code in by_code.index and float(by_code.loc[code, "value"]) == 0
+                            for code in indicator_codes(candidate)):
+                        continue  # parts only when each part is there ("…获得者0名" is not written)
                     text = render_clause(candidate, figs, extras)
                     if text is not None:
                         template = candidate
                         break
+                if optional and text is not None and all(
+                        code in by_code.index and float(by_code.loc[code, "value"]) == 0 for code in indicator_codes(template)):
+                    text = None
                 if text is None and "since" in [n for n, _ in fields(template)] and since:
                     opener = since_first
                 if text is not None:
