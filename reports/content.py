@@ -435,8 +435,8 @@ def _trace_summary(trace: pd.DataFrame, used: list[str], catalog: Catalog, figur
             "indicator": clean_text(ind.name(lang)),
             "wording": figure(code),
             "n_units": int(part["unit"].nunique()),
-            "quarters": (f"{periods.label(ps[0], lang)}–{periods.label(ps[-1], lang)} ({len(ps)})" if len(ps) > 1
-                         else (periods.label(ps[0], lang) if ps else "")),
+            "quarters": (f"{quarter_label(ps[0], lang)}–{quarter_label(ps[-1], lang)} ({len(ps)})" if len(ps) > 1
+                         else (quarter_label(ps[0], lang) if ps else "")),
             "uploads": join_list(files, lang) if len(files) <= 6 else f"{join_list(files[:3], lang)} … ({len(files)})",
         })
     return pd.DataFrame(rows, columns=["indicator", "wording", "n_units", "quarters", "uploads"])
@@ -566,6 +566,8 @@ def _own_words(row, lang: str) -> str | None:
     if not isinstance(own, str) or not own.strip():
         return None
     own = clean_text(own.strip().rstrip("。.；;"))
+    if lang == "en" and own[:1].isupper() and not own[1:2].isupper():
+        own = own[:1].lower() + own[1:]  # it follows "By 2020, "
     target = row.get("target")
     if row["target_type"] != "direction" and not _nan(target):
         digits = format(float(target), "f").rstrip("0").rstrip(".")

@@ -35,7 +35,7 @@ def all_text(doc) -> str:
     return "\n".join([p.text for p in doc.paragraphs] + cells)
 
 
-def level(store, code, period, unit_prefix=None):
+def level(store, code, period):
     obs = rollup.current(store.observations())
     return obs[(obs["indicator"] == code) & (obs["period"] == period)]["value"].sum()
 
