@@ -237,6 +237,28 @@ def workbook_name(period: str) -> str:
     return f"{period}_example.xlsx"
 
 
+#: Bumped when the generator changes what it writes; with the catalog's codes it makes the stamp
+#: that tells workbooks in ``data/demo/`` written by an older generator (or catalog) apart.
+GENERATOR_VERSION = 2
+STAMP_FILE = ".generator"
+
+
+def stamp(catalog: Catalog) -> str:
+    """What the workbooks of this generator and catalog are stamped with."""
+    import hashlib
+
+    codes = ",".join(sorted(catalog.codes))
+    return f"{GENERATOR_VERSION}:" + hashlib.sha256(codes.encode("utf-8")).hexdigest()[:16]
+
+
+def workbooks_current(folder: Path, catalog: Catalog) -> bool:
+    """True when ``folder`` holds every example workbook, written by this generator for this
+    catalog (so a checkout with workbooks from before an indicator was added regenerates them)."""
+    paths = [folder / workbook_name(q) for q in periods.span(HISTORY[0], CONTINUATION[1])]
+    mark = folder / STAMP_FILE
+    return all(p.exists() for p in paths) and mark.exists() and mark.read_text(encoding="utf-8").strip() == stamp(catalog)
+
+
 def write_example_workbooks(units: pd.DataFrame, catalog: Catalog, folder: Path, federation: str) -> list[Path]:
     """Write one filled template per quarter into ``folder``; returns the paths in period order.
 
@@ -253,6 +275,7 @@ def write_example_workbooks(units: pd.DataFrame, catalog: Catalog, folder: Path,
         path = folder / workbook_name(period)
         path.write_bytes(write_template(catalog, rows, period, federation, part))
         paths.append(path)
+    (folder / STAMP_FILE).write_text(stamp(catalog) + "\n", encoding="utf-8")
     return paths
 
 

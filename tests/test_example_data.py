@@ -244,3 +244,13 @@ def test_the_awards_split_adds_up_to_the_model_workers_in_every_unit_and_quarter
     awards = wide[["model_workers", "advanced_workers", "may_day_medallists"]].dropna()
     assert len(awards) > 0
     assert (awards["advanced_workers"] + awards["may_day_medallists"] == awards["model_workers"]).all()
+
+
+def test_workbooks_from_an_older_catalog_are_written_again(tmp_path):
+    """A checkout whose data/demo/ predates an indicator gets fresh workbooks, not stale ones."""
+    cat = resources.catalog()
+    assert not example.workbooks_current(tmp_path, cat)
+    example.write_example_workbooks(resources.example_units(), cat, tmp_path, resources.FEDERATION_NAME)
+    assert example.workbooks_current(tmp_path, cat)
+    (tmp_path / example.STAMP_FILE).write_text("1:old\n", encoding="utf-8")
+    assert not example.workbooks_current(tmp_path, cat)
