@@ -151,7 +151,6 @@ def template(period: str, level: str | None = None) -> bytes:
 # ---- progress against the five-year goals --------------------------------------------------
 # (cached loaders for the progress, indicator, units and goals pages go here)
 from metrics import goals as _goals  # noqa: E402
-from metrics import progress as _progress  # noqa: E402
 
 
 def root_unit() -> str:
@@ -188,11 +187,8 @@ def plan_goals(plan: str) -> pd.DataFrame:
 def _evaluation(key: tuple, plan: str, unit: str, as_of: str) -> pd.DataFrame:
     info = plan_info(plan)
     q = quarterly(unit)
-    g = _goals.goals_for_unit(plan_goals(plan), q, resources.catalog(), info["start_period"], unit, root_unit(),
-                              _goals.quotas(targets(plan)).get(unit))
-    ev = _progress.evaluate(g, q, resources.catalog(), info["start_period"], info["end_period"], as_of)
-    ev["target_source"] = g["target_source"].to_numpy()
-    return ev
+    return _goals.evaluate_goals(plan_goals(plan), q, resources.catalog(), info["start_period"], info["end_period"],
+                                 as_of, unit, root_unit(), _goals.quotas(targets(plan)).get(unit))
 
 
 def evaluation(plan: str, unit: str, as_of: str) -> pd.DataFrame:

@@ -175,6 +175,22 @@ def goals_for_unit(goals: pd.DataFrame, unit_quarters: pd.DataFrame, catalog: Ca
     return progress.unit_goals(goals, unit_quarters, catalog, plan_start, quotas=unit_quotas)
 
 
+def evaluate_goals(goals: pd.DataFrame, quarters: pd.DataFrame, catalog: Catalog, plan_start: str, plan_end: str,
+                   as_of: str, unit: str, root: str, unit_quotas: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The one road from a plan's goals to the rows the progress page, the goals pages, the
+    congress report's main table and the command line show for ``unit`` at ``as_of``:
+    :func:`goals_for_unit` (the plan's own goals for ``root``, quotas or derived targets for
+    the others), then :func:`metrics.progress.evaluate`; with a ``target_source`` column.
+
+    ``goals`` is :func:`plan_goals` (bases from the plan, else from the federation's data);
+    ``quarters`` is ``unit``'s roll-up (:func:`metrics.rollup.quarterly`).
+    """
+    g = goals_for_unit(goals, quarters, catalog, plan_start, unit, root, unit_quotas)
+    ev = progress.evaluate(g, quarters, catalog, plan_start, plan_end, as_of)
+    ev["target_source"] = g["target_source"].to_numpy()
+    return ev
+
+
 def evaluate_units(goals: pd.DataFrame, quarters_all: pd.DataFrame, catalog: Catalog, plan_start: str,
                    plan_end: str, as_of: str, units: Iterable[str], root: str,
                    unit_quotas: Mapping[str, Mapping[str, float]] | None = None, *,
