@@ -155,10 +155,8 @@ from metrics import progress as _progress  # noqa: E402
 
 
 def root_unit() -> str:
-    """The federation whose plan it is (the top of the org tree)."""
-    u = units()
-    top = u.loc[u["level"] == "federation", "code"]
-    return str(top.iloc[0]) if len(top) else (str(u["code"].iloc[0]) if len(u) else "")
+    """The federation whose plan it is (:func:`metrics.rollup.root_unit`)."""
+    return rollup.root_unit(units())
 
 
 def plan_info(plan: str) -> dict:

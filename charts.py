@@ -88,8 +88,8 @@ def unit_note(fig: go.Figure, unit: str, lang: str) -> None:
 # (progress charts go here)
 import math  # noqa: E402
 
+from i18n import has as _has  # noqa: E402
 from i18n import t as _t  # noqa: E402
-from metrics import progress as _progress  # noqa: E402
 
 # Outlook colours (Open SDG's order: achieved, on track, acceleration needed, limited,
 # deterioration, unable to assess), the same palette as the statuses, with an icon each.
@@ -108,13 +108,13 @@ OUTLOOK_ICONS = {
 
 def status_label(code: str, lang: str = "zh") -> str:
     """Icon and words of a pace status, e.g. ``▼ 滞后``."""
-    words = (_progress.STATUS_ZH if lang == "zh" else _progress.STATUS_EN).get(code, code)
+    words = _t(f"signals.status.{code}", lang) if _has(f"signals.status.{code}", lang) else code
     return f"{STATUS_ICONS.get(code, '')} {words}".strip()
 
 
 def outlook_label(code: str, lang: str = "zh") -> str:
     """Icon and words of an outlook, e.g. ``⇡ 需加快进度``."""
-    words = (_progress.OUTLOOK_ZH if lang == "zh" else _progress.OUTLOOK_EN).get(code, code)
+    words = _t(f"signals.outlook.{code}", lang) if _has(f"signals.outlook.{code}", lang) else code
     return f"{OUTLOOK_ICONS.get(code, '')} {words}".strip()
 
 

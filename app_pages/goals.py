@@ -7,7 +7,7 @@ import app_cache
 import auth
 import resources
 from metrics import periods
-from store import plans_io
+from ingest import plans_io
 from tables import (edited_rows, editable_goals, plan_table, quota_frame, quota_rows, target_history_table)
 from ui import indicator_name, lang, tr
 

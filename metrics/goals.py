@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from metrics import periods, progress
+from metrics import grid, periods, progress
 from metrics.catalog import Catalog
 
 GOAL_COLUMNS = ["indicator", "target_type", "base", "target", "attribute", "goal_direction",
@@ -184,8 +184,8 @@ def evaluate_units(goals: pd.DataFrame, quarters_all: pd.DataFrame, catalog: Cat
     grid of the units page. ``quarters_all`` is an :func:`all_quarterly` frame.
 
     ``detail=False`` (default: pace and outlook, no projections or trends) computes all units
-    at once with :func:`metrics.progress.unit_goals_grid` and
-    :func:`metrics.progress.evaluate_grid` (one numpy pass per goal); ``detail=True`` runs
+    at once with :func:`metrics.grid.unit_goals_grid` and
+    :func:`metrics.grid.evaluate_grid` (one numpy pass per goal); ``detail=True`` runs
     :func:`evaluate_units_per_unit`. Both give the same values (tests/test_metrics_grid.py).
     A roll-up with two rows for one unit, indicator and quarter also goes unit by unit.
     """
@@ -196,15 +196,15 @@ def evaluate_units(goals: pd.DataFrame, quarters_all: pd.DataFrame, catalog: Cat
     if not units:
         return pd.DataFrame(columns=["unit", *progress.EVALUATE_COLUMNS, "target_source"])
     try:
-        g = progress.unit_goals_grid(goals, quarters_all, catalog, plan_start, units, unit_quotas)
+        g = grid.unit_goals_grid(goals, quarters_all, catalog, plan_start, units, unit_quotas)
         mine = (g["unit"] == root).to_numpy()
         if mine.any():  # the federation that set the plan: the plan's own bases and targets
             n = int(mine.sum() // max(len(goals), 1))
             g.loc[mine, "base"] = np.tile(goals["base"].to_numpy(dtype=float), n)
             g.loc[mine, "target"] = np.tile(goals["target"].to_numpy(dtype=float), n)
             g.loc[mine, "target_source"] = np.where(g.loc[mine, "target"].notna(), "plan", "")
-        ev = progress.evaluate_grid(g, quarters_all, catalog, plan_start, plan_end, as_of)
-    except progress.DuplicateQuarters:
+        ev = grid.evaluate_grid(g, quarters_all, catalog, plan_start, plan_end, as_of)
+    except grid.DuplicateQuarters:
         return evaluate_units_per_unit(goals, quarters_all, catalog, plan_start, plan_end, as_of, units, root,
                                        unit_quotas)
     ev["target_source"] = g["target_source"].to_numpy()

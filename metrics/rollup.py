@@ -47,6 +47,25 @@ def current(observations: pd.DataFrame, active_uploads: Iterable[int] | None = N
     return obs.reset_index(drop=True)
 
 
+def root_unit(units: pd.DataFrame) -> str:
+    """The federation whose plan it is: the top of the org tree.
+
+    The unit without a parent; among several, the first whose ``level`` is ``federation``,
+    else the first. ``""`` for an empty tree. The one rule for the pages, the report and the
+    command line.
+    """
+    if units.empty:
+        return ""
+    roots = units[units["parent"].fillna("").astype(str) == ""]
+    if roots.empty:
+        return str(units["code"].iloc[0])
+    if "level" in roots:
+        fed = roots[roots["level"] == "federation"]
+        if len(fed):
+            return str(fed["code"].iloc[0])
+    return str(roots["code"].iloc[0])
+
+
 def subtree(units: pd.DataFrame, code: str) -> list[str]:
     """``code`` and the codes of all its descendants, parents before children.
 

@@ -118,11 +118,7 @@ def load_inputs(store, catalog: Catalog) -> Inputs:
     )
 
 
-def root_unit(units: pd.DataFrame) -> str:
-    """The federation: the unit without a parent (the first one if several)."""
-    parent = units["parent"].fillna("").astype(str)
-    roots = units.loc[parent == "", "code"]
-    return str(roots.iloc[0]) if len(roots) else str(units["code"].iloc[0])
+root_unit = rollup.root_unit  # the federation: one rule, in metrics.rollup
 
 
 def available_spans(inputs: Inputs, length: int = 5) -> list[tuple[int, int]]:
@@ -409,7 +405,7 @@ def _plan_table(inputs: Inputs, plan_row, quarters, unit, as_of, lang) -> pd.Dat
         quotas = targets[targets["unit"] == unit].set_index("indicator")["target_value"].dropna().to_dict()
         goals = progress.unit_goals(goals, quarters, catalog, plan_row["start_period"], quotas)
     evaluated = progress.evaluate(goals, quarters, catalog, plan_row["start_period"], plan_row["end_period"], as_of)
-    labels = progress.STATUS_EN if lang == "en" else progress.STATUS_ZH
+    labels = {code: t(f"signals.status.{code}", lang) for code in progress.STATUS_URGENCY}
     rows = []
     for (_, goal), (_, ev) in zip(goals.iterrows(), evaluated.iterrows()):
         ind = catalog[ev["indicator"]]

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from metrics import periods
+from i18n import strings, t
 from metrics import progress as P
 from tests.metrics_fixtures import catalog_with_lower_is_better
 
@@ -110,7 +111,7 @@ def test_level_goal_pace_status(catalog, current, progress, status):
     assert row["progress"] == pytest.approx(progress)
     assert row["ratio"] == pytest.approx(progress / 0.5)
     assert row["status"] == status
-    assert P.STATUS_ZH[row["status"]]  # every code has a Chinese label
+    assert t(f"signals.status.{row['status']}", "zh")  # every code has a Chinese label
 
 
 CUMULATIVE_PACE = [
@@ -297,7 +298,7 @@ def test_level_outlook_compares_observed_with_required_growth(catalog, current, 
     assert row["outlook"] == outlook
     if not math.isnan(ratio):
         assert row["outlook_ratio"] == pytest.approx(ratio)
-    assert P.OUTLOOK_ZH[outlook] and P.OUTLOOK_EN[outlook]
+    assert t(f"signals.outlook.{outlook}", "zh") and t(f"signals.outlook.{outlook}", "en")
 
 
 def test_lower_is_better_outlook_counts_a_fall_as_progress(catalog):
@@ -604,8 +605,8 @@ def test_sort_by_urgency_puts_critical_and_regressing_first():
 
 
 def test_every_status_and_outlook_code_has_both_labels():
-    assert set(P.STATUS_ZH) == set(P.STATUS_EN) == set(P.STATUS_URGENCY)
-    assert set(P.OUTLOOK_ZH) == set(P.OUTLOOK_EN) == set(P.OUTLOOK_URGENCY)
+    assert {k.split(".")[2] for k in strings("zh") if k.startswith("signals.status.")} == set(P.STATUS_URGENCY)
+    assert {k.split(".")[2] for k in strings("en") if k.startswith("signals.outlook.")} == set(P.OUTLOOK_URGENCY)
 
 
 # --------------------------------------------------------------------------- a child unit's goals
