@@ -123,42 +123,46 @@ def ancestors(units: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit", "ancestor"])
 
 
-def all_quarterly(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+def all_quarterly(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog, *,
+                  carry: bool = True) -> pd.DataFrame:
     """:func:`metrics.rollup.quarterly` for every unit in one pass, with a ``unit`` column
     (the unit whose subtree was rolled up): ``unit, indicator, period, value, approximate,
-    n_units``. Rates from summed parts of the units that reported both, as in rollup."""
-    cols = ["unit", "indicator", "period", "value", "approximate", "n_units"]
+    n_units, carried_units``. Rates from the paired parts (:func:`metrics.rollup.paired_parts`),
+    stocks of a unit that missed a quarter carried (:func:`metrics.rollup.carry_forward`), as
+    in rollup."""
+    from metrics import rollup
+
+    cols = ["unit", "indicator", "period", "value", "approximate", "n_units", "carried_units"]
     obs = observations[observations["value"].notna()][["unit", "indicator", "period", "value", "approximate"]]
     if obs.empty:
         return pd.DataFrame(columns=cols)
-    wide = obs.merge(ancestors(units), on="unit")
+    obs = rollup.carry_forward(obs, units, catalog) if carry else obs.assign(carried=False)
+    up = ancestors(units)
+    wide = obs.merge(up, on="unit")
     summed = (wide.groupby(["ancestor", "indicator", "period"], sort=False)
-              .agg(value=("value", "sum"), approximate=("approximate", "any"), n_units=("unit", "nunique"))
+              .agg(value=("value", "sum"), approximate=("approximate", "any"), n_units=("unit", "nunique"),
+                   carried_units=("carried", "sum"))
               .reset_index())
     frames = [summed]
     for ind in catalog:
         if ind.kind != "rate":
             continue
-        parts = obs[obs["indicator"].isin([ind.numerator, ind.denominator])]
-        if parts.empty:
+        p = rollup.paired_parts(obs, ind.numerator, ind.denominator)
+        if p.empty:
             continue
-        p = parts.pivot_table(index=["unit", "period"], columns="indicator", values="value", aggfunc="sum")
-        if ind.numerator not in p or ind.denominator not in p:
-            continue
-        approx = parts.groupby(["unit", "period"])["approximate"].any()
-        p = p.dropna(subset=[ind.numerator, ind.denominator]).join(approx).reset_index()
-        p = p.merge(ancestors(units), on="unit")
+        p = p.merge(up, on="unit")
         g = p.groupby(["ancestor", "period"], sort=False).agg(
-            num=(ind.numerator, "sum"), den=(ind.denominator, "sum"), approximate=("approximate", "any"),
-            n_units=(ind.numerator, "size")).reset_index()
+            num=("num", "sum"), den=("den", "sum"), approximate=("approximate", "any"),
+            n_units=("unit", "size"), carried_units=("carried", "sum")).reset_index()
         value = np.where(g["den"] > 0, g["num"] / g["den"].where(g["den"] > 0) * 100, np.nan)
         frames.append(pd.DataFrame({"ancestor": g["ancestor"], "indicator": ind.code, "period": g["period"],
                                     "value": value, "approximate": g["approximate"].astype(bool),
-                                    "n_units": g["n_units"]}))
+                                    "n_units": g["n_units"], "carried_units": g["carried_units"]}))
     out = pd.concat(frames, ignore_index=True).rename(columns={"ancestor": "unit"})
     out = out[out["indicator"].isin(set(catalog.codes))]
     out["approximate"] = out["approximate"].astype(bool)
     out["n_units"] = out["n_units"].astype("int64")
+    out["carried_units"] = out["carried_units"].astype("int64")
     return out.sort_values(["unit", "indicator", "period"]).reset_index(drop=True)[cols]
 
 
