@@ -27,7 +27,15 @@ from metrics import grid, periods, progress
 from metrics.catalog import Catalog
 
 GOAL_COLUMNS = ["indicator", "target_type", "base", "target", "attribute", "goal_direction",
-                "goal_text_zh", "goal_text_en", "base_source"]
+                "goal_text_zh", "goal_text_en", "base_source", "base_incomplete"]
+
+#: The flags :func:`judge` adds to an evaluation, for every page, the report and the command
+#: line: ``reported``/``expected`` units in the as-of quarter (已报 n/m), ``incomplete`` (not
+#: all expected units reported it), ``carried_units`` (units whose stocks in ``current`` are
+#: carried from an earlier report), ``base_incomplete`` (a base taken from data of a quarter
+#: not every unit reported), ``held`` (the judgement is that of ``judged_at``, the latest
+#: complete quarter, because the incomplete quarter would have made it worse) and ``judged_at``.
+FLAG_COLUMNS = ["reported", "expected", "incomplete", "carried_units", "base_incomplete", "held", "judged_at"]
 
 # The units page shows every unit by default up to this many units (else the chosen unit's
 # children): the vectorised grid takes ~0.1 s for 500 units (benchmarks/RESULTS.md).
@@ -62,15 +70,42 @@ def current_plan(plans: pd.DataFrame, quarter: str | None) -> str | None:
     return str(plans["code"].iloc[0])
 
 
-def plan_goals(targets: pd.DataFrame, quarters: pd.DataFrame, catalog: Catalog, plan_start: str) -> pd.DataFrame:
+def base_incomplete(cover: pd.DataFrame | None, plan_start: str, kind: str) -> bool:
+    """True when a base taken from the data rests on a quarter not every unit reported.
+
+    The base quarter (the quarter before ``plan_start``; for a flow the four quarters of the
+    base year) must be complete in ``cover`` (:func:`metrics.rollup.coverage`), and must have
+    as many reporting units as are expected in the plan's first quarter: a base that counts 5
+    units against later totals of 10 is not the same measure.
+    """
+    if cover is None or cover.empty:
+        return False
+    base_q = periods.previous(plan_start)
+    quarters = periods.span(periods.shift(base_q, -3), base_q) if kind == "flow" else [base_q]
+    rows = cover.set_index("period")
+    for q in quarters:
+        if q not in rows.index:
+            return False if kind == "flow" and q != base_q else True
+        if not bool(rows.at[q, "complete"]):
+            return True
+    if plan_start in rows.index and int(rows.at[base_q, "n_units"]) < int(rows.at[plan_start, "expected"]):
+        return True
+    return False
+
+
+def plan_goals(targets: pd.DataFrame, quarters: pd.DataFrame, catalog: Catalog, plan_start: str,
+               cover: pd.DataFrame | None = None) -> pd.DataFrame:
     """The plan's goals (rows with an empty ``unit``) as :func:`metrics.progress.evaluate`
     wants them: ``base``/``target`` from ``base_value``/``target_value``.
 
     A goal with no base in the plan takes it from the data (``quarters``: the federation's
     roll-up) with :func:`metrics.progress.base_value`: the base-period value (the quarter
     before ``plan_start``) for stocks and rates, the base year's sum for flows (all four
-    quarters needed). ``base_source`` says ``"plan"``, ``"data"`` or ``""`` (none found).
-    Goals for indicators missing from the catalog are dropped. Catalog order.
+    quarters needed). ``base_source`` says ``"plan"``, ``"data"`` or ``""`` (none found);
+    ``base_incomplete`` flags a base from the data of an incomplete quarter
+    (:func:`base_incomplete`, with ``cover``, the federation's coverage), which an
+    administrator should enter by hand. Goals for indicators missing from the catalog are
+    dropped. Catalog order.
     """
     if targets.empty:
         return pd.DataFrame(columns=GOAL_COLUMNS)
@@ -89,6 +124,7 @@ def plan_goals(targets: pd.DataFrame, quarters: pd.DataFrame, catalog: Catalog, 
             "attribute": t.get("attribute") or "", "goal_direction": t.get("goal_direction") or "",
             "goal_text_zh": t.get("goal_text_zh") or "", "goal_text_en": t.get("goal_text_en") or "",
             "base_source": source,
+            "base_incomplete": bool(source == "data" and base_incomplete(cover, plan_start, ind.kind)),
         })
     order = {c: i for i, c in enumerate(catalog.codes)}
     out = pd.DataFrame(rows, columns=GOAL_COLUMNS)
@@ -182,10 +218,15 @@ def goals_for_unit(goals: pd.DataFrame, unit_quarters: pd.DataFrame, catalog: Ca
 def evaluate_units(goals: pd.DataFrame, quarters_all: pd.DataFrame, catalog: Catalog, plan_start: str,
                    plan_end: str, as_of: str, units: Iterable[str], root: str,
                    unit_quotas: Mapping[str, Mapping[str, float]] | None = None, *,
-                   detail: bool = False) -> pd.DataFrame:
+                   detail: bool = False, cover_all: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every goal for each of ``units`` against :func:`goals_for_unit`, stacked with ``unit``
     and ``target_source`` columns (unit by unit, goals in the order of ``goals``): the status
     grid of the units page. ``quarters_all`` is an :func:`all_quarterly` frame.
+
+    With ``cover_all`` (:func:`metrics.rollup.coverage_all`) each unit is judged as
+    :func:`judge` does (a unit whose as-of quarter is incomplete keeps its latest complete
+    quarter's judgement if the incomplete one would be worse) and the :data:`FLAG_COLUMNS`
+    are added.
 
     ``detail=False`` (default: pace and outlook, no projections or trends) computes all units
     at once with :func:`metrics.grid.unit_goals_grid` and
@@ -212,7 +253,69 @@ def evaluate_units(goals: pd.DataFrame, quarters_all: pd.DataFrame, catalog: Cat
         return evaluate_units_per_unit(goals, quarters_all, catalog, plan_start, plan_end, as_of, units, root,
                                        unit_quotas)
     ev["target_source"] = g["target_source"].to_numpy()
+    if cover_all is not None:
+        ev = _judge_units(ev, goals, quarters_all, cover_all, catalog, plan_start, plan_end, as_of, root, unit_quotas)
     return ev
+
+
+def _judge_units(ev: pd.DataFrame, goals: pd.DataFrame, quarters_all: pd.DataFrame, cover_all: pd.DataFrame,
+                 catalog: Catalog, plan_start: str, plan_end: str, as_of: str, root: str,
+                 unit_quotas) -> pd.DataFrame:
+    """:func:`judge` for the stacked evaluation of many units (see :func:`evaluate_units`)."""
+    from metrics import rollup
+
+    ev = ev.reset_index(drop=True)
+    covers = {u: part for u, part in cover_all.groupby("unit", sort=False)}
+    empty = cover_all.iloc[0:0]
+    flags = {c: [] for c in FLAG_COLUMNS}
+    redo: dict[str, list[str]] = {}
+    for u in dict.fromkeys(ev["unit"]):
+        cover = covers.get(u, empty)
+        row = cover[cover["period"] == as_of]
+        if len(row) and not bool(row["complete"].iloc[0]):
+            before = rollup.latest_complete(cover, upto=periods.previous(as_of))
+            if before is not None and periods.index(before) >= periods.index(periods.previous(plan_start)):
+                redo.setdefault(before, []).append(u)
+    held_at: dict[str, str] = {}
+    for before, codes in redo.items():
+        other = evaluate_units(goals, quarters_all, catalog, plan_start, plan_end, before, codes, root, unit_quotas)
+        for u, part in other.groupby("unit", sort=False):
+            mine = ev.index[ev["unit"] == u]
+            if _worse(ev.loc[mine], part).any():
+                for c in part.columns:
+                    ev.loc[mine, c] = part[c].to_numpy()
+                held_at[u] = before
+    look = quarters_all.set_index(["unit", "indicator", "period"])["carried_units"] \
+        if "carried_units" in quarters_all else pd.Series(dtype="int64")
+    look = look[~look.index.duplicated()]
+    for u, part in ev.groupby("unit", sort=False):
+        cover = covers.get(u, empty)
+        row = cover[cover["period"] == as_of]
+        n = len(part)
+        flags["reported"] += [int(row["n_units"].iloc[0]) if len(row) else 0] * n
+        flags["expected"] += [int(row["expected"].iloc[0]) if len(row) else 0] * n
+        flags["incomplete"] += [bool(len(row) and not bool(row["complete"].iloc[0]))] * n
+        flags["held"] += [u in held_at] * n
+        flags["judged_at"] += [held_at.get(u, as_of)] * n
+        kinds = {k: base_incomplete(cover, plan_start, k) for k in ("flow", "stock")}
+        for r in part.itertuples(index=False):
+            per = r.period if isinstance(r.period, str) else ""
+            flags["carried_units"].append(int(look.get((u, r.indicator, per), 0)) if r.target_type != "cumulative" else 0)
+            from_data = r.target_source in ("derived", "quota") or (u == root and _goal_base_source(goals, r.indicator) == "data")
+            kind = "flow" if catalog[r.indicator].kind == "flow" else "stock"
+            flags["base_incomplete"].append(bool(from_data and not _nan(r.base) and kinds[kind]))
+    order = ev.groupby("unit", sort=False).ngroup()  # the flags were built unit by unit in first-seen order
+    ev = ev.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o")
+    for c in FLAG_COLUMNS:
+        ev[c] = flags[c]
+    return ev.reset_index(drop=True)
+
+
+def _goal_base_source(goals: pd.DataFrame, indicator: str) -> str:
+    if "base_source" not in goals:
+        return ""
+    hit = goals.loc[goals["indicator"] == indicator, "base_source"]
+    return str(hit.iloc[0]) if len(hit) else ""
 
 
 def evaluate_units_per_unit(goals: pd.DataFrame, quarters_all: pd.DataFrame, catalog: Catalog, plan_start: str,
@@ -250,6 +353,108 @@ def counts(evaluated: pd.DataFrame, column: str, order: Iterable[str]) -> dict[s
     """How many goals have each code of ``column`` (every code of ``order``, zeros kept)."""
     found = evaluated[column].value_counts()
     return {code: int(found.get(code, 0)) for code in order}
+
+
+def judge(goals: pd.DataFrame, quarters: pd.DataFrame, cover: pd.DataFrame | None, catalog: Catalog,
+          plan_start: str, plan_end: str, as_of: str, thresholds: progress.Thresholds | None = None, *,
+          detail: bool = True) -> pd.DataFrame:
+    """:func:`metrics.progress.evaluate` of one unit's goals, with the :data:`FLAG_COLUMNS`,
+    so that a missing report never looks like a decline.
+
+    ``quarters``: the unit's roll-up (stocks of units that missed a quarter carried);
+    ``cover``: its :func:`metrics.rollup.coverage`. When ``as_of`` is incomplete (not every
+    expected unit reported it), the goals are also evaluated at the latest complete quarter
+    before it; if any goal's status or outlook would be more urgent at ``as_of`` than there,
+    every goal keeps the judgement of that complete quarter (``held``, ``judged_at``): absence
+    alone never makes a status worse, and one quarter's judgement is never mixed with
+    another's. Otherwise the judgement at ``as_of`` stands, marked ``incomplete``.
+    A goal's base from the data is flagged ``base_incomplete`` (:func:`base_incomplete`);
+    a plan base entered by hand is not.
+    """
+    ev = progress.evaluate(goals, quarters, catalog, plan_start, plan_end, as_of, thresholds, detail=detail)
+    row = cover[cover["period"] == as_of] if cover is not None and len(cover) else pd.DataFrame()
+    reported = int(row["n_units"].iloc[0]) if len(row) else 0
+    expected = int(row["expected"].iloc[0]) if len(row) else 0
+    incomplete = bool(len(row) and not bool(row["complete"].iloc[0]))
+    held, judged_at = False, as_of
+    if incomplete:
+        from metrics import rollup
+
+        before = rollup.latest_complete(cover, upto=periods.previous(as_of))
+        if before is not None and periods.index(before) >= periods.index(periods.previous(plan_start)):
+            ev_c = progress.evaluate(goals, quarters, catalog, plan_start, plan_end, before, thresholds,
+                                     detail=detail)
+            if _worse(ev, ev_c).any():
+                ev, held, judged_at = ev_c, True, before
+    ev = ev.copy()
+    ev["reported"], ev["expected"], ev["incomplete"] = reported, expected, incomplete
+    ev["carried_units"] = _carried(ev, quarters)
+    ev["base_incomplete"] = _base_flags(goals, cover, catalog, plan_start)
+    ev["held"], ev["judged_at"] = held, judged_at
+    return ev
+
+
+_STATUS_RANK = {c: i for i, c in enumerate(progress.STATUS_URGENCY)}
+_OUTLOOK_RANK = {c: i for i, c in enumerate(progress.OUTLOOK_URGENCY)}
+
+
+def _worse(now: pd.DataFrame, before: pd.DataFrame) -> np.ndarray:
+    """Per goal: is (status, outlook) more urgent in ``now`` than in ``before``?"""
+    a = list(zip(now["status"].map(_STATUS_RANK), now["outlook"].map(_OUTLOOK_RANK)))
+    b = list(zip(before["status"].map(_STATUS_RANK), before["outlook"].map(_OUTLOOK_RANK)))
+    return np.array([x < y for x, y in zip(a, b)], dtype=bool)
+
+
+def _carried(ev: pd.DataFrame, quarters: pd.DataFrame) -> np.ndarray:
+    """Per goal: units whose stocks in ``current`` were carried (0 for flows and cumulative goals)."""
+    if "carried_units" not in quarters or quarters.empty:
+        return np.zeros(len(ev), dtype=np.int64)
+    look = quarters.set_index(["indicator", "period"])["carried_units"]
+    look = look[~look.index.duplicated()]
+    out = []
+    for ind, period, kind in zip(ev["indicator"], ev["period"], ev["target_type"]):
+        out.append(int(look.get((ind, period), 0)) if isinstance(period, str) and kind != "cumulative" else 0)
+    return np.array(out, dtype=np.int64)
+
+
+def _base_flags(goals: pd.DataFrame, cover, catalog: Catalog, plan_start: str) -> np.ndarray:
+    """Per goal: a base from the data (``base_source`` "data", or a unit's own base) of an
+    incomplete quarter."""
+    out = []
+    for g in goals.to_dict("records"):
+        from_data = g.get("target_source") in ("derived", "quota") or g.get("base_source") == "data"
+        out.append(bool(from_data and not _nan(g.get("base"))
+                        and base_incomplete(cover, plan_start, catalog[g["indicator"]].kind)))
+    return np.array(out, dtype=bool)
+
+
+def evaluate_plan(observations: pd.DataFrame, units: pd.DataFrame, targets: pd.DataFrame, plan: Mapping,
+                  catalog: Catalog, unit: str, as_of: str, *, detail: bool = True) -> pd.DataFrame:
+    """Every goal of ``plan`` for ``unit`` as of ``as_of``, as the progress page shows it: the
+    one road from the stored state to a goal's row, for the pages, the report and
+    ``python -m reports status``.
+
+    ``observations``: the values that count (:func:`metrics.rollup.current`); ``units``: the
+    org tree; ``targets``: the plan's targets; ``plan``: its row (``start_period``,
+    ``end_period``). Returns :data:`metrics.progress.EVALUATE_COLUMNS`, ``target_source``
+    and :data:`FLAG_COLUMNS` (:func:`judge`), goals in catalog order.
+    """
+    from metrics import rollup
+
+    root = rollup.root_unit(units)
+    start, end = plan["start_period"], plan["end_period"]
+    fed_q = rollup.quarterly(observations, units, catalog, root)
+    fed_cover = rollup.coverage(observations, units, root)
+    goals = plan_goals(targets, fed_q, catalog, start, fed_cover)
+    q = fed_q if unit == root else rollup.quarterly(observations, units, catalog, unit)
+    cover = fed_cover if unit == root else rollup.coverage(observations, units, unit)
+    g = goals_for_unit(goals, q, catalog, start, unit, root, quotas(targets).get(unit))
+    ev = judge(g, q, cover, catalog, start, end, as_of, detail=detail)
+    ev.insert(EVALUATE_COLUMNS_END, "target_source", g["target_source"].to_numpy())
+    return ev
+
+
+EVALUATE_COLUMNS_END = len(progress.EVALUATE_COLUMNS)
 
 
 def overall(evaluated: pd.DataFrame) -> dict:

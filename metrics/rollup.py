@@ -103,6 +103,18 @@ def subtree(units: pd.DataFrame, code: str) -> list[str]:
     return out
 
 
+def _pindex(column: pd.Series) -> np.ndarray:
+    """``periods.index`` of every value of a period column, computed once per distinct value."""
+    codes, uniques = pd.factorize(column)
+    return np.array([periods.index(p) for p in uniques], dtype=np.int64)[codes]
+
+
+def _bounds(column: pd.Series) -> tuple[str, str]:
+    """The first and last quarter in a period column."""
+    uniques = sorted(pd.unique(column), key=periods.index)
+    return uniques[0], uniques[-1]
+
+
 def _span_of(units: pd.DataFrame, column: str) -> dict[str, str]:
     """``{code: quarter}`` of a units column that may be absent or empty."""
     if column not in units:
@@ -124,32 +136,28 @@ def expected_reporters(observations: pd.DataFrame, units: pd.DataFrame, first: s
     changes what a quarter's total is measured against, not earlier counts.
     """
     obs = observations[observations["value"].notna()] if "value" in observations else observations
-    idx = obs["period"].map(periods.index)
-    seen = pd.DataFrame({"unit": obs["unit"].astype(str), "i": idx}).groupby("unit")["i"].agg(["min", "max"])
-    start, until = _span_of(units, "active_from"), _span_of(units, "active_until")
-    merged = {}
-    if "merged_into" in units:
-        merged = {str(c): str(m) for c, m in zip(units["code"], units["merged_into"]) if isinstance(m, str) and m.strip()}
+    codes = units["code"].astype(str).to_numpy()
+    seen = pd.DataFrame({"unit": obs["unit"].astype(str), "i": _pindex(obs["period"])})
+    seen = seen.groupby("unit")["i"].agg(["min", "max"]).reindex(codes)
     lo_all, hi_all = periods.index(first), periods.index(last)
-    rows_u, rows_i = [], []
-    for code in units["code"].astype(str):
-        if code in start:
-            lo = periods.index(start[code])
-        elif code in seen.index:
-            lo = int(seen.at[code, "min"])
-        else:
-            continue
-        if code in until:
-            hi = periods.index(until[code])
-        elif code in merged and code in seen.index:
-            hi = int(seen.at[code, "max"])
-        else:
-            hi = hi_all
-        lo, hi = max(lo, lo_all), min(hi, hi_all)
-        if hi >= lo:
-            rows_u += [code] * (hi - lo + 1)
-            rows_i += list(range(lo, hi + 1))
-    return pd.DataFrame({"unit": rows_u, "period": [periods.from_index(i) for i in rows_i]})
+    start, until = _span_of(units, "active_from"), _span_of(units, "active_until")
+    merged = np.zeros(len(codes), dtype=bool)
+    if "merged_into" in units:
+        merged = units["merged_into"].map(lambda m: isinstance(m, str) and bool(m.strip())).to_numpy(dtype=bool)
+    lo = np.array([periods.index(start[c]) if c in start else np.nan for c in codes], dtype=float)
+    lo = np.where(np.isnan(lo), seen["min"].to_numpy(dtype=float), lo)
+    hi = np.array([periods.index(until[c]) if c in until else np.nan for c in codes], dtype=float)
+    hi = np.where(np.isnan(hi) & merged, seen["max"].to_numpy(dtype=float), hi)
+    hi = np.where(np.isnan(hi), hi_all, hi)
+    lo, hi = np.maximum(lo, lo_all), np.minimum(hi, hi_all)
+    ok = ~np.isnan(lo) & (hi >= lo)
+    lo, hi, codes = lo[ok].astype(np.int64), hi[ok].astype(np.int64), codes[ok]
+    n = hi - lo + 1
+    unit_col = np.repeat(codes, n)
+    offsets = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    idx = np.repeat(lo, n) + offsets
+    labels = {i: periods.from_index(int(i)) for i in np.unique(idx)}
+    return pd.DataFrame({"unit": unit_col.astype(object), "period": [labels[i] for i in idx]})
 
 
 def carried_pairs(observations: pd.DataFrame, units: pd.DataFrame, max_quarters: int = CARRY_QUARTERS,
@@ -161,8 +169,8 @@ def carried_pairs(observations: pd.DataFrame, units: pd.DataFrame, max_quarters:
     obs = observations[observations["value"].notna()]
     if obs.empty or max_quarters <= 0:
         return pd.DataFrame(columns=cols)
-    first = min(obs["period"], key=periods.index)
-    last = last or max(obs["period"], key=periods.index)
+    first, last_seen = _bounds(obs["period"])
+    last = last or last_seen
     expected = expected_reporters(obs, units, first, last)
     if expected.empty:
         return pd.DataFrame(columns=cols)
@@ -172,8 +180,8 @@ def carried_pairs(observations: pd.DataFrame, units: pd.DataFrame, max_quarters:
     if missing.empty:
         return pd.DataFrame(columns=cols)
     # the latest quarter each unit reported before each missing quarter (merge_asof on the index)
-    rep = reported.assign(_i=reported["period"].map(periods.index).astype("int64")).sort_values("_i")
-    miss = missing.assign(_i=missing["period"].map(periods.index).astype("int64")).sort_values("_i")
+    rep = reported.assign(_i=_pindex(reported["period"])).sort_values("_i")
+    miss = missing.assign(_i=_pindex(missing["period"])).sort_values("_i")
     found = pd.merge_asof(miss, rep.rename(columns={"period": "source"})[["unit", "source", "_i"]],
                           on="_i", by="unit", allow_exact_matches=False, direction="backward",
                           tolerance=max_quarters)
@@ -219,7 +227,7 @@ def quarterly(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog,
     members = set(subtree(units, unit))
     obs = observations[observations["value"].notna()]
     if carry and "carried" not in obs:
-        last = max(obs["period"], key=periods.index) if len(obs) else None
+        last = _bounds(obs["period"])[1] if len(obs) else None
         obs = carry_forward(obs[obs["unit"].isin(members)], units, catalog, last=last)
     if "carried" not in obs:
         obs = obs.assign(carried=False)
@@ -396,8 +404,7 @@ def coverage(observations: pd.DataFrame, units: pd.DataFrame, unit: str) -> pd.D
     obs = observations[observations["value"].notna()]
     if obs.empty:
         return pd.DataFrame(columns=cols)
-    first = min(obs["period"], key=periods.index)
-    last = max(obs["period"], key=periods.index)
+    first, last = _bounds(obs["period"])
     members = set(subtree(units, unit))
     mine = obs[obs["unit"].isin(members)]
     tree = units[units["code"].astype(str).isin(members)]
@@ -415,6 +422,31 @@ def coverage(observations: pd.DataFrame, units: pd.DataFrame, unit: str) -> pd.D
     out["carried"] = c.reindex(order).fillna(0).to_numpy(dtype="int64")
     out["complete"] = out["n_units"] >= out["expected"]
     return out[cols]
+
+
+def coverage_all(observations: pd.DataFrame, units: pd.DataFrame, ancestors: pd.DataFrame) -> pd.DataFrame:
+    """:func:`coverage` of every unit's subtree in one pass, with a ``unit`` column first.
+    ``ancestors``: ``unit, ancestor`` pairs (:func:`metrics.goals.ancestors`)."""
+    cols = ["unit", "period", "n_units", "expected", "carried", "complete"]
+    obs = observations[observations["value"].notna()]
+    if obs.empty:
+        return pd.DataFrame(columns=cols)
+    first, last = _bounds(obs["period"])
+    reported = obs[["unit", "period"]].drop_duplicates()
+    expected = pd.concat([expected_reporters(obs, units, first, last), reported]).drop_duplicates()
+    carried = carried_pairs(obs, units, CARRY_QUARTERS, last)[["unit", "period"]]
+
+    def per_ancestor(pairs: pd.DataFrame, name: str) -> pd.Series:
+        up = pairs.merge(ancestors, on="unit")
+        return up.groupby(["ancestor", "period"])["unit"].nunique().rename(name)
+
+    out = pd.concat([per_ancestor(expected, "expected"), per_ancestor(reported, "n_units"),
+                     per_ancestor(carried, "carried")], axis=1)
+    out = out.fillna(0).astype("int64").reset_index().rename(columns={"ancestor": "unit"})
+    out = out[out["expected"] > 0]
+    out["complete"] = out["n_units"] >= out["expected"]
+    out["_i"] = out["period"].map(periods.index)
+    return out.sort_values(["unit", "_i"]).reset_index(drop=True)[cols]
 
 
 def latest_complete(cover: pd.DataFrame, upto: str | None = None) -> str | None:
