@@ -48,12 +48,34 @@ def base_layout(fig: go.Figure, *, title: str | None = None, height: int = 380) 
     return fig
 
 
-def trend_chart(series, *, name: str, unit: str, title: str, lang: str = "zh") -> go.Figure:
-    """A quarterly line of one indicator (``series`` indexed by ``"2016Q1"`` periods)."""
+def trend_chart(series, *, name: str, unit: str, title: str, lang: str = "zh",
+                notes: dict[str, str] | None = None) -> go.Figure:
+    """A quarterly line of one indicator (``series`` indexed by ``"2016Q1"`` periods).
+
+    ``notes``: ``{period: text}`` for incomplete quarters (``"已报 1/84 · 含结转 83 个单位"``):
+    those points are drawn hollow, joined by a dotted line (trace ``meta="incomplete"``), with
+    the text in their hover, so a partial quarter never reads as a cliff in the solid line
+    (``meta="complete"``).
+    """
+    notes = notes or {}
     x = [p.replace("Q", " Q") for p in series.index]
-    fig = go.Figure(go.Scatter(x=x, y=series.to_numpy(), mode="lines+markers", name=name,
+    y = series.to_numpy(dtype=float)
+    partial = [p in notes for p in series.index]
+    hover = "%{x}: %{y:,.1f}" + (" " if lang == "en" else "") + unit
+    solid = [None if bad else v for v, bad in zip(y, partial)]
+    fig = go.Figure(go.Scatter(x=x, y=solid, mode="lines+markers", name=name, meta="complete",
                                line={"color": PRIMARY, "width": 2.5}, marker={"size": 6},
-                               hovertemplate="%{x}: %{y:,.1f}" + (" " if lang == "en" else "") + unit + "<extra></extra>"))
+                               hovertemplate=hover + "<extra></extra>"))
+    if any(partial):
+        # each incomplete point, joined by a dotted line to the point before it
+        keep = [i for i, bad in enumerate(partial) if bad or (i + 1 < len(partial) and partial[i + 1])]
+        fig.add_trace(go.Scatter(
+            x=[x[i] for i in keep], y=[y[i] for i in keep], mode="lines+markers", meta="incomplete",
+            name=name, showlegend=False, line={"color": PRIMARY, "width": 2, "dash": "dot"},
+            marker={"size": 10, "symbol": ["circle-open" if partial[i] else "circle" for i in keep],
+                    "line": {"width": 2, "color": PRIMARY}},
+            customdata=[notes.get(series.index[i], "") for i in keep],
+            hovertemplate=hover + " · %{customdata}<extra></extra>"))
     base_layout(fig, title=title)
     fig.update_yaxes(ticksuffix="%" if unit == "%" else "", tickformat=",")
     quarter_axis(fig, x)

@@ -36,6 +36,9 @@ if plan:
     st.dataframe(plan_table(goals, years), hide_index=True, width="stretch", height="content", key="goals_table")
     if (goals["base_source"] == "data").any():
         st.caption(tr("goals.from_data_note"))
+    if goals["base_incomplete"].any():
+        st.warning(tr("coverage.base_incomplete", goals="、".join(indicator_name(c) for c in goals.loc[goals["base_incomplete"], "indicator"])),
+                   icon=":material/warning:")
     targets = app_cache.targets(plan)
 
     if admin:

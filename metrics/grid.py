@@ -31,6 +31,7 @@ from metrics.progress import (
     _float,
     _nan,
     _text,
+    is_floor,
     sign_of,
 )
 
@@ -282,6 +283,10 @@ def evaluate_grid(
     gdir = np.array([GOAL_DIRECTION_WORDS.get(w, w) for w in gdir.tolist()], dtype=object)
     attribute = _text_column(g["attribute"]) if "attribute" in g else np.full(n, "", dtype=object)
     base = _float_column(g["base"]) if "base" in g else np.full(n, np.nan)
+    texts = [_text_column(g[c]) if c in g else np.full(n, "", dtype=object) for c in ("goal_text_zh", "goal_text_en")]
+    triples = list(zip(attribute.tolist(), texts[0].tolist(), texts[1].tolist()))
+    floors = {t: is_floor({"attribute": t[0], "goal_text_zh": t[1], "goal_text_en": t[2]}) for t in set(triples)}
+    floor = np.array([floors[t] for t in triples], dtype=bool)
     target = _float_column(g["target"]) if "target" in g else np.full(n, np.nan)
     for code, tt, gd in set(zip(indicator.tolist(), ttype.tolist(), gdir.tolist())):
         if tt not in TARGET_TYPES:
@@ -350,6 +355,7 @@ def evaluate_grid(
                 if way == "keep":  # direction_outlook, keep
                     change = sign_of(ind.direction) * (cur - b)
                     tol = th.keep_points if ind.is_percent else th.keep_share * np.abs(b)
+                    tol = np.where(floor[pos], 0.0, tol)  # is_floor: no tolerance below a floor
                     c = np.where(_round_near(change, [-tol], th.decimals) >= -tol, "on_track", "deteriorating")
                     value = change
                 else:  # direction_outlook, raise / lower

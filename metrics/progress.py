@@ -69,6 +69,8 @@ growth formula. Where this module differs from Open SDG, and why:
 * "keep" (保持) goals: on_track while the value stays at or better than
   ``base - tolerance`` in the indicator's direction (tolerance: 1 percentage point for rates,
   2 % of the base for counts), otherwise deteriorating. Open SDG has no such case.
+  A *floor* -- a binding (约束性) keep goal, or one written "以上" / "不低于" / "at least" /
+  "or above" (:func:`is_floor`) -- has no tolerance: below the base is deteriorating.
 * Open SDG's -5..5 score and its aggregation over series are not used.
 
 Projection (``projected``, ``projected_low``, ``projected_high``): see :func:`project`.
@@ -396,6 +398,19 @@ def target_outlook(
     return classify_outlook(ratio, th.outlook_high, th.outlook_med, th.outlook_low, th.decimals), ratio, observed, required
 
 
+#: Words that make a "keep" goal a floor (保持在98%以上): no tolerance below it.
+FLOOR_WORDS = ("以上", "不低于", "不少于", "at least", "or above", "or more", "no less than")
+
+
+def is_floor(goal: Mapping) -> bool:
+    """True for a "keep" goal that is a floor: binding (约束性), or worded "以上" / "不低于" /
+    "at least" / "or above" in either language."""
+    if _text(goal.get("attribute")) in BINDING:
+        return True
+    words = f"{_text(goal.get('goal_text_zh'))} {_text(goal.get('goal_text_en'))}".lower()
+    return any(w in words for w in FLOOR_WORDS)
+
+
 def direction_outlook(
     current: float,
     base: float,
@@ -405,6 +420,7 @@ def direction_outlook(
     indicator_direction: str = "up",
     is_percent: bool = False,
     thresholds: Thresholds | None = None,
+    floor: bool = False,
 ) -> tuple[str, float, float]:
     """Outlook of a goal written with a direction and no number (Open SDG method 1).
 
@@ -413,6 +429,7 @@ def direction_outlook(
     is :func:`limit_coefficient` of the *base* for percentages raised towards 100 (1 otherwise).
     ``keep``: on_track while ``d_ind * (current - base) >= -tolerance`` (1 point for rates, 2 %
     of the base for counts; ``d_ind`` from the indicator's direction), else deteriorating.
+    With ``floor`` (:func:`is_floor`) the tolerance is 0: below the base is deteriorating.
 
     Returns ``(code, value, C)``; for keep, ``value`` is the change ``d_ind * (current - base)``.
     """
@@ -421,7 +438,7 @@ def direction_outlook(
         return "no_data", math.nan, math.nan
     if goal_direction == "keep":
         change = sign_of(indicator_direction) * (current - base)
-        tol = th.keep_points if is_percent else th.keep_share * abs(base)
+        tol = 0.0 if floor else (th.keep_points if is_percent else th.keep_share * abs(base))
         code = "on_track" if round(change, th.decimals) >= -tol else "deteriorating"
         return code, change, 1.0
     d = sign_of(goal_direction)
@@ -742,7 +759,7 @@ def _evaluate_goal(goal, by_indicator, catalog, plan_start, plan_end, end, plan_
             code, value, _coeff = direction_outlook(
                 current, base, years, goal_dir or ("raise" if ind.direction == "up" else "lower"),
                 indicator_direction=ind.direction,
-                is_percent=ind.is_percent, thresholds=th,
+                is_percent=ind.is_percent, thresholds=th, floor=is_floor(goal),
             )
             row["outlook"], row["outlook_ratio"] = code, value
         row["observed_growth"] = growth_rate(current, base, years)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from i18n import strings, t
+from metrics import goals as goal_rows
 from metrics import periods, progress, rollup
 from metrics.catalog import Catalog
 from metrics.report_text import (
@@ -399,15 +400,13 @@ def _target_text(row, ind, lang: str) -> str:
 def _plan_table(inputs: Inputs, plan_row, quarters, unit, as_of, lang) -> pd.DataFrame:
     catalog = inputs.catalog
     targets = inputs.targets.get(plan_row["code"], pd.DataFrame())
-    goals = goals_frame(targets) if len(targets) else pd.DataFrame(columns=["indicator", "target_type", "base", "target", "attribute", "goal_direction"])
-    goals = goals[goals["indicator"].isin(set(catalog.codes))]
-    if unit != root_unit(inputs.units) and len(goals):
-        quotas = targets[targets["unit"] == unit].set_index("indicator")["target_value"].dropna().to_dict()
-        goals = progress.unit_goals(goals, quarters, catalog, plan_row["start_period"], quotas)
-    evaluated = progress.evaluate(goals, quarters, catalog, plan_row["start_period"], plan_row["end_period"], as_of)
+    if targets.empty:
+        return pd.DataFrame(columns=MAIN_COLUMNS)
+    # the goal rows of the progress page (one road: metrics.goals.evaluate_plan)
+    evaluated = goal_rows.evaluate_plan(inputs.observations, inputs.units, targets, plan_row, catalog, unit, as_of)
     labels = {code: t(f"signals.status.{code}", lang) for code in progress.STATUS_URGENCY}
     rows = []
-    for (_, goal), (_, ev) in zip(goals.iterrows(), evaluated.iterrows()):
+    for (_, goal), (_, ev) in zip(evaluated.iterrows(), evaluated.iterrows()):
         ind = catalog[ev["indicator"]]
         rows.append(dict(
             indicator=ind.code, name=clean_text(ind.name(lang)), unit=ind.unit_label(lang),
