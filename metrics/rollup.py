@@ -455,3 +455,12 @@ def latest_complete(cover: pd.DataFrame, upto: str | None = None) -> str | None:
     if upto is not None:
         part = part[part["period"].map(periods.index) <= periods.index(upto)]
     return None if part.empty else part["period"].iloc[-1]
+
+
+def default_quarter(cover: pd.DataFrame) -> str | None:
+    """The quarter the dashboard opens on (and ``python -m reports status`` uses without
+    ``--as-of``): the latest complete quarter of the federation's :func:`coverage`, else the
+    latest quarter with data, else None."""
+    if cover is None or cover.empty:
+        return None
+    return latest_complete(cover) or str(cover["period"].iloc[-1])
