@@ -233,3 +233,27 @@ def test_report_main_table_equals_the_progress_page_rows(example_store):
             a, b = mine.loc[code, col], page.loc[code, col]
             assert (pd.isna(a) and pd.isna(b)) or a == pytest.approx(b), (code, col, a, b)
         assert mine.loc[code, "status"] == page.loc[code, "status"], code
+
+
+def test_part_over_whole_is_checked_against_what_is_stored(sqlite_url):
+    """A clerk first uploads 建会企业数 and 集体合同签订企业数 for C01, then re-uploads only
+    建会企业数 = 0: after the upload the stored part would exceed its whole, so the import is
+    refused with the cell named, and nothing stored changes."""
+    from ingest.importer import commit, prepare
+    from store.db import open_store
+    from tests.ingest_fixtures import TITLE, xlsx
+
+    store = open_store(sqlite_url)
+    store.add_units(resources.example_units())
+    names = (CAT["union_enterprises"].zh, CAT["contract_enterprises"].zh)
+    first = xlsx({"季度数据": [[TITLE], ["单位名称", *names], ["卢沟桥社区联合工会", 40, 38]]})
+    commit(store, prepare(store, first, "2016Q1.xlsx"), "clerk")
+    again = prepare(store, xlsx({"季度数据": [[TITLE], ["单位名称", names[0]], ["卢沟桥社区联合工会", 0]]}),
+                    "2016Q1-fix.xlsx")
+    found = [f for f in again.report.findings if f.code == "part_over_stored_whole"]
+    assert found and found[0].severity == "error" and found[0].where.startswith("季度数据!")
+    assert "已入库" in found[0].message("zh") and "already stored" in found[0].message("en")
+    assert not again.report.ok
+    cur = rollup.current(store.observations())
+    assert float(cur[cur["indicator"] == "union_enterprises"]["value"].iloc[0]) == 40
+    store.engine.dispose()
