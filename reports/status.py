@@ -108,8 +108,9 @@ def main(argv: list[str] | None = None, store=None) -> int:
             flags.append("base_incomplete")
         if r["held"]:
             flags.append(f"held {r['judged_at']}")
-        rows.append([r["indicator"], f"{r['status']} {t(f"signals.status.{r['status']}", lang)}",
-                     f"{r['outlook']} {t(f"signals.outlook.{r['outlook']}", lang)}", _fmt(r["base"]),
+        status_words = t(f"signals.status.{r['status']}", lang)
+        outlook_words = t(f"signals.outlook.{r['outlook']}", lang)
+        rows.append([r["indicator"], f"{r['status']} {status_words}", f"{r['outlook']} {outlook_words}", _fmt(r["base"]),
                      _fmt(r["current"]), _fmt(r["target"]), _fmt(r["progress"], True),
                      _fmt(r["elapsed"], True), ", ".join(flags)])
     widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
