@@ -183,16 +183,32 @@ def progress_board_chart(rows, *, names: list[str], lang: str = "zh") -> go.Figu
     return fig
 
 
-def indicator_progress_chart(path, goal: dict, *, name: str, unit: str, plan_end: str, lang: str = "zh") -> go.Figure:
+def indicator_progress_chart(path, goal: dict, *, name: str, unit: str, plan_end: str, lang: str = "zh",
+                             notes: dict[str, str] | None = None) -> go.Figure:
     """The goal's line (:func:`metrics.goals.goal_path`): the value it is judged on per
     quarter, the target, the required path from base to target, and the projection at plan
-    end with its band (``goal``: one :func:`metrics.progress.evaluate` row)."""
+    end with its band (``goal``: one :func:`metrics.progress.evaluate` row). ``notes``
+    (``{period: "已报 n/m · 含结转 k 个单位"}``): incomplete quarters, drawn hollow and dotted
+    as in :func:`trend_chart` (trace ``meta="incomplete"``)."""
+    notes = notes or {}
     x = [p.replace("Q", " Q") for p in path["period"]]
     sep = "" if lang == "zh" or unit == "%" else " "
     hover = "%{x}: %{y:,.1f}" + sep + unit + "<extra>%{fullData.name}</extra>"
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=path["actual"].tolist(), mode="lines+markers", meta="actual", name=name,
-                             line={"color": PRIMARY, "width": 2.5}, marker={"size": 6}, hovertemplate=hover))
+    actual = path["actual"].tolist()
+    partial = [p in notes and v == v for p, v in zip(path["period"], actual)]
+    fig.add_trace(go.Scatter(x=x, y=[None if bad else v for v, bad in zip(actual, partial)], mode="lines+markers",
+                             meta="actual", name=name, line={"color": PRIMARY, "width": 2.5}, marker={"size": 6},
+                             hovertemplate=hover))
+    if any(partial):
+        keep = [i for i, bad in enumerate(partial) if bad or (i + 1 < len(partial) and partial[i + 1])]
+        fig.add_trace(go.Scatter(
+            x=[x[i] for i in keep], y=[actual[i] for i in keep], mode="lines+markers", meta="incomplete",
+            name=name, showlegend=False, line={"color": PRIMARY, "width": 2, "dash": "dot"},
+            marker={"size": 10, "symbol": ["circle-open" if partial[i] else "circle" for i in keep],
+                    "line": {"width": 2, "color": PRIMARY}},
+            customdata=[notes.get(path["period"].iloc[i], "") for i in keep],
+            hovertemplate="%{x}: %{y:,.1f}" + sep + unit + " · %{customdata}<extra></extra>"))
     if path["required"].notna().any():
         fig.add_trace(go.Scatter(x=x, y=path["required"].tolist(), mode="lines", meta="required",
                                  name=_t("indicator.trace.required", lang),

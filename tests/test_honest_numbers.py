@@ -257,3 +257,20 @@ def test_part_over_whole_is_checked_against_what_is_stored(sqlite_url):
     cur = rollup.current(store.observations())
     assert float(cur[cur["indicator"] == "union_enterprises"]["value"].iloc[0]) == 40
     store.engine.dispose()
+
+
+@pytest.mark.parametrize("page, key", [("overview", "overview_trend"), ("indicator", "indicator_chart")])
+def test_charts_draw_the_incomplete_quarter_hollow_and_dotted_with_its_note(example_store, page, key):
+    import json
+
+    upload_copy_of_2017q4(example_store, {"C01"}, "C01-2018Q1.xlsx")
+    at = open_page(page, "zh", quarter="2018Q1", indicator="members")
+    assert not at.exception, at.exception
+    chart = next(c for c in at.get("plotly_chart") if c.proto.id and key in c.proto.id)
+    traces = json.loads(chart.proto.spec)["data"]
+    partial = [t for t in traces if t.get("meta") == "incomplete"]
+    assert len(partial) == 1 and partial[0]["line"]["dash"] == "dot"
+    assert partial[0]["x"][-1] == "2018 Q1" and partial[0]["marker"]["symbol"][-1] == "circle-open"
+    assert partial[0]["customdata"][-1] == "已报 1/84 · 含结转 83 个单位"
+    solid = next(t for t in traces if t.get("meta") in ("complete", "actual"))
+    assert solid["y"][solid["x"].index("2018 Q1")] is None  # not part of the solid line
