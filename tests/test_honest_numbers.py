@@ -274,3 +274,12 @@ def test_charts_draw_the_incomplete_quarter_hollow_and_dotted_with_its_note(exam
     assert partial[0]["customdata"][-1] == "已报 1/84 · 含结转 83 个单位"
     solid = next(t for t in traces if t.get("meta") in ("complete", "actual"))
     assert solid["y"][solid["x"].index("2018 Q1")] is None  # not part of the solid line
+
+
+def test_units_page_names_the_unit_that_has_not_reported(example_store):
+    upload_copy_of_2017q4(example_store, None, "all-but-E001-2018Q1.xlsx", exclude={"E001"})
+    at = open_page("units", "zh", quarter="2018Q1", units_scope="all")
+    assert not at.exception, at.exception
+    labels = [str(i) for i in at.dataframe[0].value.index]
+    assert any(label.endswith("(已报 0/1)") for label in labels)
+    assert any("卢沟桥街道总工会 (已报 83/84)" == label for label in labels)
