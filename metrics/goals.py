@@ -81,16 +81,35 @@ def base_incomplete(cover: pd.DataFrame | None, plan_start: str, kind: str) -> b
     if cover is None or cover.empty:
         return False
     base_q = periods.previous(plan_start)
-    quarters = periods.span(periods.shift(base_q, -3), base_q) if kind == "flow" else [base_q]
     rows = cover.set_index("period")
-    for q in quarters:
-        if q not in rows.index:
-            return False if kind == "flow" and q != base_q else True
-        if not bool(rows.at[q, "complete"]):
-            return True
-    if plan_start in rows.index and int(rows.at[base_q, "n_units"]) < int(rows.at[plan_start, "expected"]):
+    if base_q not in rows.index:
         return True
-    return False
+    quarters = periods.span(periods.shift(base_q, -3), base_q) if kind == "flow" else [base_q]
+    if any(q in rows.index and not bool(rows.at[q, "complete"]) for q in quarters):
+        return True
+    return bool(plan_start in rows.index and int(rows.at[base_q, "n_units"]) < int(rows.at[plan_start, "expected"]))
+
+
+def base_incomplete_all(cover_all: pd.DataFrame, plan_start: str) -> pd.DataFrame:
+    """:func:`base_incomplete` for every unit of a :func:`metrics.rollup.coverage_all` frame at
+    once: a frame indexed by unit with bool columns ``flow`` and ``stock`` (stocks and rates)."""
+    base_q = periods.previous(plan_start)
+    year = periods.span(periods.shift(base_q, -3), base_q)
+    units = pd.Index(pd.unique(cover_all["unit"]))
+    part = cover_all[cover_all["period"].isin([*year, plan_start])]
+    done = part.pivot(index="unit", columns="period", values="complete").reindex(index=units)
+    n = part.pivot(index="unit", columns="period", values="n_units").reindex(index=units)
+    m = part.pivot(index="unit", columns="period", values="expected").reindex(index=units)
+
+    def col(frame: pd.DataFrame, q: str, fill) -> pd.Series:
+        return frame[q].astype(object).where(frame[q].notna(), fill) if q in frame else pd.Series(fill, index=units)
+
+    has_base = done[base_q].notna() if base_q in done else pd.Series(False, index=units)
+    fewer = col(n, base_q, 0).astype(float) < col(m, plan_start, 0).astype(float)
+    year_open = pd.concat([~col(done, q, True).astype(bool) for q in year], axis=1).any(axis=1)
+    stock = ~has_base | ~col(done, base_q, True).astype(bool) | fewer
+    flow = ~has_base | year_open | fewer
+    return pd.DataFrame({"flow": flow.astype(bool), "stock": stock.astype(bool)}, index=units)
 
 
 def plan_goals(targets: pd.DataFrame, quarters: pd.DataFrame, catalog: Catalog, plan_start: str,
@@ -267,7 +286,6 @@ def _judge_units(ev: pd.DataFrame, goals: pd.DataFrame, quarters_all: pd.DataFra
     ev = ev.reset_index(drop=True)
     covers = {u: part for u, part in cover_all.groupby("unit", sort=False)}
     empty = cover_all.iloc[0:0]
-    flags = {c: [] for c in FLAG_COLUMNS}
     redo: dict[str, list[str]] = {}
     for u in dict.fromkeys(ev["unit"]):
         cover = covers.get(u, empty)
@@ -285,37 +303,34 @@ def _judge_units(ev: pd.DataFrame, goals: pd.DataFrame, quarters_all: pd.DataFra
                 for c in part.columns:
                     ev.loc[mine, c] = part[c].to_numpy()
                 held_at[u] = before
-    look = quarters_all.set_index(["unit", "indicator", "period"])["carried_units"] \
-        if "carried_units" in quarters_all else pd.Series(dtype="int64")
-    look = look[~look.index.duplicated()]
-    for u, part in ev.groupby("unit", sort=False):
-        cover = covers.get(u, empty)
-        row = cover[cover["period"] == as_of]
-        n = len(part)
-        flags["reported"] += [int(row["n_units"].iloc[0]) if len(row) else 0] * n
-        flags["expected"] += [int(row["expected"].iloc[0]) if len(row) else 0] * n
-        flags["incomplete"] += [bool(len(row) and not bool(row["complete"].iloc[0]))] * n
-        flags["held"] += [u in held_at] * n
-        flags["judged_at"] += [held_at.get(u, as_of)] * n
-        kinds = {k: base_incomplete(cover, plan_start, k) for k in ("flow", "stock")}
-        for r in part.itertuples(index=False):
-            per = r.period if isinstance(r.period, str) else ""
-            flags["carried_units"].append(int(look.get((u, r.indicator, per), 0)) if r.target_type != "cumulative" else 0)
-            from_data = r.target_source in ("derived", "quota") or (u == root and _goal_base_source(goals, r.indicator) == "data")
-            kind = "flow" if catalog[r.indicator].kind == "flow" else "stock"
-            flags["base_incomplete"].append(bool(from_data and not _nan(r.base) and kinds[kind]))
-    order = ev.groupby("unit", sort=False).ngroup()  # the flags were built unit by unit in first-seen order
-    ev = ev.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o")
-    for c in FLAG_COLUMNS:
-        ev[c] = flags[c]
+    now = cover_all[cover_all["period"] == as_of].drop_duplicates("unit").set_index("unit")
+    units = ev["unit"]
+    ev["reported"] = units.map(now["n_units"]).fillna(0).astype("int64").to_numpy()
+    ev["expected"] = units.map(now["expected"]).fillna(0).astype("int64").to_numpy()
+    ev["incomplete"] = units.map(~now["complete"].astype(bool)).fillna(False).astype(bool).to_numpy()
+    if "carried_units" in quarters_all and len(quarters_all):
+        keys = ["unit", "indicator", "period"]
+        carried = ev[keys].merge(quarters_all[[*keys, "carried_units"]].drop_duplicates(keys), on=keys, how="left")
+        ev["carried_units"] = np.where(ev["target_type"].to_numpy() == "cumulative", 0,
+                                       carried["carried_units"].fillna(0).to_numpy()).astype("int64")
+    else:
+        ev["carried_units"] = 0
+    bases = base_incomplete_all(cover_all, plan_start) if len(cover_all) else pd.DataFrame(columns=["flow", "stock"])
+    kind = ["flow" if catalog[c].kind == "flow" else "stock" for c in ev["indicator"]]
+    flag = np.array([bool(bases.at[u, k]) if u in bases.index else False for u, k in zip(units, kind)], dtype=bool)
+    source = _goal_base_source_map(goals)
+    from_data = ev["target_source"].isin(["derived", "quota"]).to_numpy() | (
+        (units == root).to_numpy() & (ev["indicator"].map(source) == "data").to_numpy())
+    ev["base_incomplete"] = from_data & ev["base"].notna().to_numpy() & flag
+    ev["held"] = units.isin(list(held_at)).to_numpy()
+    ev["judged_at"] = np.array([held_at.get(u, as_of) for u in units], dtype=object)
     return ev.reset_index(drop=True)
 
 
-def _goal_base_source(goals: pd.DataFrame, indicator: str) -> str:
+def _goal_base_source_map(goals: pd.DataFrame) -> dict[str, str]:
     if "base_source" not in goals:
-        return ""
-    hit = goals.loc[goals["indicator"] == indicator, "base_source"]
-    return str(hit.iloc[0]) if len(hit) else ""
+        return {}
+    return {str(i): str(s) for i, s in zip(goals["indicator"], goals["base_source"])}
 
 
 def evaluate_units_per_unit(goals: pd.DataFrame, quarters_all: pd.DataFrame, catalog: Catalog, plan_start: str,

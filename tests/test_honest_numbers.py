@@ -283,3 +283,21 @@ def test_units_page_names_the_unit_that_has_not_reported(example_store):
     labels = [str(i) for i in at.dataframe[0].value.index]
     assert any(label.endswith("(已报 0/1)") for label in labels)
     assert any("卢沟桥街道总工会 (已报 83/84)" == label for label in labels)
+
+
+def test_units_grid_flags_equal_each_units_own_evaluation(example_store):
+    """The units page's judgement and flags are those of the progress page for each unit."""
+    upload_copy_of_2017q4(example_store, None, "most-2018Q1.xlsx", exclude={"E001", "C03"})
+    obs, units = rollup.current(example_store.observations()), example_store.units()
+    allq = G.all_quarterly(obs, units, CAT)
+    fed_cover = rollup.coverage(obs, units, "LGQ")
+    goals = G.plan_goals(example_store.targets(PLAN), allq[allq["unit"] == "LGQ"].drop(columns="unit"), CAT,
+                         "2016Q1", fed_cover)
+    codes = ["LGQ", "C03", "E001", "E002"]
+    grid = G.evaluate_units(goals, allq, CAT, "2016Q1", "2020Q4", "2018Q1", codes, "LGQ",
+                            G.quotas(example_store.targets(PLAN)), cover_all=rollup.coverage_all(obs, units, G.ancestors(units)))
+    for code in codes:
+        mine = grid[grid["unit"] == code].reset_index(drop=True)
+        own = evaluate(example_store, code, "2018Q1")
+        for col in ("status", "outlook", *G.FLAG_COLUMNS):
+            assert mine[col].tolist() == own[col].tolist(), (code, col)
