@@ -281,18 +281,18 @@ def _judge_units(ev: pd.DataFrame, goals: pd.DataFrame, quarters_all: pd.DataFra
                  catalog: Catalog, plan_start: str, plan_end: str, as_of: str, root: str,
                  unit_quotas) -> pd.DataFrame:
     """:func:`judge` for the stacked evaluation of many units (see :func:`evaluate_units`)."""
-    from metrics import rollup
-
     ev = ev.reset_index(drop=True)
-    covers = {u: part for u, part in cover_all.groupby("unit", sort=False)}
-    empty = cover_all.iloc[0:0]
+    now = cover_all[cover_all["period"] == as_of].drop_duplicates("unit").set_index("unit")
+    open_units = set(now.index[~now["complete"].astype(bool)]) & set(ev["unit"])
     redo: dict[str, list[str]] = {}
-    for u in dict.fromkeys(ev["unit"]):
-        cover = covers.get(u, empty)
-        row = cover[cover["period"] == as_of]
-        if len(row) and not bool(row["complete"].iloc[0]):
-            before = rollup.latest_complete(cover, upto=periods.previous(as_of))
-            if before is not None and periods.index(before) >= periods.index(periods.previous(plan_start)):
+    if open_units:  # each unit whose quarter is incomplete: its latest complete quarter before
+        part = cover_all[cover_all["unit"].isin(open_units) & cover_all["complete"].astype(bool)]
+        part = part[part["period"].map(periods.index) < periods.index(as_of)]
+        last = part.groupby("unit")["period"].agg(lambda ps: max(ps, key=periods.index))
+        floor = periods.index(periods.previous(plan_start))
+        for u in dict.fromkeys(ev["unit"]):
+            before = last.get(u)
+            if u in open_units and before is not None and periods.index(before) >= floor:
                 redo.setdefault(before, []).append(u)
     held_at: dict[str, str] = {}
     for before, codes in redo.items():
@@ -303,7 +303,6 @@ def _judge_units(ev: pd.DataFrame, goals: pd.DataFrame, quarters_all: pd.DataFra
                 for c in part.columns:
                     ev.loc[mine, c] = part[c].to_numpy()
                 held_at[u] = before
-    now = cover_all[cover_all["period"] == as_of].drop_duplicates("unit").set_index("unit")
     units = ev["unit"]
     ev["reported"] = units.map(now["n_units"]).fillna(0).astype("int64").to_numpy()
     ev["expected"] = units.map(now["expected"]).fillna(0).astype("int64").to_numpy()
@@ -317,7 +316,8 @@ def _judge_units(ev: pd.DataFrame, goals: pd.DataFrame, quarters_all: pd.DataFra
         ev["carried_units"] = 0
     bases = base_incomplete_all(cover_all, plan_start) if len(cover_all) else pd.DataFrame(columns=["flow", "stock"])
     kind = ["flow" if catalog[c].kind == "flow" else "stock" for c in ev["indicator"]]
-    flag = np.array([bool(bases.at[u, k]) if u in bases.index else False for u, k in zip(units, kind)], dtype=bool)
+    lookup = {(u, k): bool(v) for k in ("flow", "stock") for u, v in bases[k].items()} if len(bases) else {}
+    flag = np.array([lookup.get((u, k), False) for u, k in zip(units.tolist(), kind)], dtype=bool)
     source = _goal_base_source_map(goals)
     from_data = ev["target_source"].isin(["derived", "quota"]).to_numpy() | (
         (units == root).to_numpy() & (ev["indicator"].map(source) == "data").to_numpy())
