@@ -379,13 +379,17 @@ def test_limit_coefficient_follows_open_sdg(base, limit, coefficient):
     ],
 )
 def test_direction_only_goal_has_no_pace_but_an_outlook(catalog, indicator, goal_direction, base, current, outlook):
+    # a binding keep goal is a floor (no tolerance, see test_honest_numbers): the tolerance
+    # cases are expected (预期性) goals, whose alert is a warning
+    attribute = "预期性" if goal_direction == "keep" else "约束性"
     q = frame((indicator, flat("2016Q1", "2017Q4", base, **{"2017Q4": current})))
-    g = goal(indicator, "direction", base=base, goal_direction=goal_direction, attribute="约束性")
+    g = goal(indicator, "direction", base=base, goal_direction=goal_direction, attribute=attribute)
     row = one(catalog, g, q, "2017Q4")
     assert row["status"] == "direction_only"
     assert math.isnan(row["progress"])
     assert row["outlook"] == outlook
-    assert row["alert"] == ("critical" if outlook == "deteriorating" else "")
+    alert = "critical" if attribute == "约束性" else "warning"
+    assert row["alert"] == (alert if outlook == "deteriorating" else "")
 
 
 @pytest.mark.parametrize(
