@@ -154,10 +154,8 @@ from metrics import goals as _goals  # noqa: E402
 
 
 def root_unit() -> str:
-    """The federation whose plan it is (the top of the org tree)."""
-    u = units()
-    top = u.loc[u["level"] == "federation", "code"]
-    return str(top.iloc[0]) if len(top) else (str(u["code"].iloc[0]) if len(u) else "")
+    """The federation whose plan it is (:func:`metrics.rollup.root_unit`)."""
+    return rollup.root_unit(units())
 
 
 def plan_info(plan: str) -> dict:
@@ -175,7 +173,8 @@ def current_plan(quarter: str | None) -> str | None:
 @st.cache_data(show_spinner=False)
 def _plan_goals(key: tuple, plan: str) -> pd.DataFrame:
     info = plan_info(plan)
-    return _goals.plan_goals(targets(plan), quarterly(root_unit()), resources.catalog(), info["start_period"])
+    return _goals.plan_goals(targets(plan), quarterly(root_unit()), resources.catalog(), info["start_period"],
+                             coverage(root_unit()))
 
 
 def plan_goals(plan: str) -> pd.DataFrame:
@@ -187,18 +186,32 @@ def plan_goals(plan: str) -> pd.DataFrame:
 def _evaluation(key: tuple, plan: str, unit: str, as_of: str) -> pd.DataFrame:
     info = plan_info(plan)
     q = quarterly(unit)
-    return _goals.evaluate_goals(plan_goals(plan), q, resources.catalog(), info["start_period"], info["end_period"],
-                                 as_of, unit, root_unit(), _goals.quotas(targets(plan)).get(unit))
+    g = _goals.goals_for_unit(plan_goals(plan), q, resources.catalog(), info["start_period"], unit, root_unit(),
+                              _goals.quotas(targets(plan)).get(unit))
+    ev = _goals.judge(g, q, coverage(unit), resources.catalog(), info["start_period"], info["end_period"], as_of)
+    ev.insert(len(_progress.EVALUATE_COLUMNS), "target_source", g["target_source"].to_numpy())
+    return ev
 
 
 def evaluation(plan: str, unit: str, as_of: str) -> pd.DataFrame:
-    """metrics.progress.evaluate for ``unit`` as of ``as_of``, against its own goals."""
+    """metrics.goals.judge for ``unit`` as of ``as_of``, against its own goals (the same rows as
+    metrics.goals.evaluate_plan), with the flags of metrics.goals.FLAG_COLUMNS."""
     return _evaluation(version(), plan, unit, as_of)
 
 
 @st.cache_data(show_spinner=False)
 def _all_quarterly(key: tuple) -> pd.DataFrame:
     return _goals.all_quarterly(observations(), units(), resources.catalog())
+
+
+@st.cache_data(show_spinner=False)
+def _coverage_all(key: tuple) -> pd.DataFrame:
+    return rollup.coverage_all(observations(), units(), _goals.ancestors(units()))
+
+
+def coverage_all() -> pd.DataFrame:
+    """Every unit's coverage (metrics.rollup.coverage_all): 已报 n/m per unit and quarter."""
+    return _coverage_all(version())
 
 
 def all_quarterly() -> pd.DataFrame:
@@ -214,7 +227,7 @@ def _unit_evaluations(key: tuple, plan: str, as_of: str, unit_codes: tuple, indi
         g = g[g["indicator"].isin(indicators)].reset_index(drop=True)
     return _goals.evaluate_units(g, all_quarterly(), resources.catalog(), info["start_period"],
                                  info["end_period"], as_of, list(unit_codes), root_unit(),
-                                 _goals.quotas(targets(plan)))
+                                 _goals.quotas(targets(plan)), cover_all=coverage_all())
 
 
 def unit_evaluations(plan: str, as_of: str, unit_codes: list[str], indicators: list[str] | None = None) -> pd.DataFrame:

@@ -50,12 +50,34 @@ def base_layout(fig: go.Figure, *, title: str | None = None, height: int = 380) 
     return fig
 
 
-def trend_chart(series, *, name: str, unit: str, title: str, lang: str = "zh") -> go.Figure:
-    """A quarterly line of one indicator (``series`` indexed by ``"2016Q1"`` periods)."""
+def trend_chart(series, *, name: str, unit: str, title: str, lang: str = "zh",
+                notes: dict[str, str] | None = None) -> go.Figure:
+    """A quarterly line of one indicator (``series`` indexed by ``"2016Q1"`` periods).
+
+    ``notes``: ``{period: text}`` for incomplete quarters (``"已报 1/84 · 含结转 83 个单位"``):
+    those points are drawn hollow, joined by a dotted line (trace ``meta="incomplete"``), with
+    the text in their hover, so a partial quarter never reads as a cliff in the solid line
+    (``meta="complete"``).
+    """
+    notes = notes or {}
     x = [p.replace("Q", " Q") for p in series.index]
-    fig = go.Figure(go.Scatter(x=x, y=series.to_numpy(), mode="lines+markers", name=name,
+    y = series.to_numpy(dtype=float)
+    partial = [p in notes for p in series.index]
+    hover = "%{x}: %{y:,.1f}" + (" " if lang == "en" else "") + unit
+    solid = [None if bad else v for v, bad in zip(y, partial)]
+    fig = go.Figure(go.Scatter(x=x, y=solid, mode="lines+markers", name=name, meta="complete",
                                line={"color": PRIMARY, "width": 2.5}, marker={"size": 6},
-                               hovertemplate="%{x}: %{y:,.1f}" + (" " if lang == "en" else "") + unit + "<extra></extra>"))
+                               hovertemplate=hover + "<extra></extra>"))
+    if any(partial):
+        # each incomplete point, joined by a dotted line to the point before it
+        keep = [i for i, bad in enumerate(partial) if bad or (i + 1 < len(partial) and partial[i + 1])]
+        fig.add_trace(go.Scatter(
+            x=[x[i] for i in keep], y=[y[i] for i in keep], mode="lines+markers", meta="incomplete",
+            name=name, showlegend=False, line={"color": PRIMARY, "width": 2, "dash": "dot"},
+            marker={"size": 10, "symbol": ["circle-open" if partial[i] else "circle" for i in keep],
+                    "line": {"width": 2, "color": PRIMARY}},
+            customdata=[notes.get(series.index[i], "") for i in keep],
+            hovertemplate=hover + " · %{customdata}<extra></extra>"))
     base_layout(fig, title=title)
     fig.update_yaxes(ticksuffix="%" if unit == "%" else "", tickformat=",")
     quarter_axis(fig, x)
@@ -90,8 +112,8 @@ def unit_note(fig: go.Figure, unit: str, lang: str) -> None:
 # (progress charts go here)
 import math  # noqa: E402
 
+from i18n import has as _has  # noqa: E402
 from i18n import t as _t  # noqa: E402
-from metrics import progress as _progress  # noqa: E402
 
 # Outlook colours (Open SDG's order: achieved, on track, acceleration needed, limited,
 # deterioration, unable to assess), the same palette as the statuses, with an icon each.
@@ -110,13 +132,13 @@ OUTLOOK_ICONS = {
 
 def status_label(code: str, lang: str = "zh") -> str:
     """Icon and words of a pace status, e.g. ``▼ 滞后``."""
-    words = (_progress.STATUS_ZH if lang == "zh" else _progress.STATUS_EN).get(code, code)
+    words = _t(f"signals.status.{code}", lang) if _has(f"signals.status.{code}", lang) else code
     return f"{STATUS_ICONS.get(code, '')} {words}".strip()
 
 
 def outlook_label(code: str, lang: str = "zh") -> str:
     """Icon and words of an outlook, e.g. ``⇡ 需加快进度``."""
-    words = (_progress.OUTLOOK_ZH if lang == "zh" else _progress.OUTLOOK_EN).get(code, code)
+    words = _t(f"signals.outlook.{code}", lang) if _has(f"signals.outlook.{code}", lang) else code
     return f"{OUTLOOK_ICONS.get(code, '')} {words}".strip()
 
 
@@ -163,16 +185,32 @@ def progress_board_chart(rows, *, names: list[str], lang: str = "zh") -> go.Figu
     return fig
 
 
-def indicator_progress_chart(path, goal: dict, *, name: str, unit: str, plan_end: str, lang: str = "zh") -> go.Figure:
+def indicator_progress_chart(path, goal: dict, *, name: str, unit: str, plan_end: str, lang: str = "zh",
+                             notes: dict[str, str] | None = None) -> go.Figure:
     """The goal's line (:func:`metrics.goals.goal_path`): the value it is judged on per
     quarter, the target, the required path from base to target, and the projection at plan
-    end with its band (``goal``: one :func:`metrics.progress.evaluate` row)."""
+    end with its band (``goal``: one :func:`metrics.progress.evaluate` row). ``notes``
+    (``{period: "已报 n/m · 含结转 k 个单位"}``): incomplete quarters, drawn hollow and dotted
+    as in :func:`trend_chart` (trace ``meta="incomplete"``)."""
+    notes = notes or {}
     x = [p.replace("Q", " Q") for p in path["period"]]
     sep = "" if lang == "zh" or unit == "%" else " "
     hover = "%{x}: %{y:,.1f}" + sep + unit + "<extra>%{fullData.name}</extra>"
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=path["actual"].tolist(), mode="lines+markers", meta="actual", name=name,
-                             line={"color": PRIMARY, "width": 2.5}, marker={"size": 6}, hovertemplate=hover))
+    actual = path["actual"].tolist()
+    partial = [p in notes and v == v for p, v in zip(path["period"], actual)]
+    fig.add_trace(go.Scatter(x=x, y=[None if bad else v for v, bad in zip(actual, partial)], mode="lines+markers",
+                             meta="actual", name=name, line={"color": PRIMARY, "width": 2.5}, marker={"size": 6},
+                             hovertemplate=hover))
+    if any(partial):
+        keep = [i for i, bad in enumerate(partial) if bad or (i + 1 < len(partial) and partial[i + 1])]
+        fig.add_trace(go.Scatter(
+            x=[x[i] for i in keep], y=[actual[i] for i in keep], mode="lines+markers", meta="incomplete",
+            name=name, showlegend=False, line={"color": PRIMARY, "width": 2, "dash": "dot"},
+            marker={"size": 10, "symbol": ["circle-open" if partial[i] else "circle" for i in keep],
+                    "line": {"width": 2, "color": PRIMARY}},
+            customdata=[notes.get(path["period"].iloc[i], "") for i in keep],
+            hovertemplate="%{x}: %{y:,.1f}" + sep + unit + " · %{customdata}<extra></extra>"))
     if path["required"].notna().any():
         fig.add_trace(go.Scatter(x=x, y=path["required"].tolist(), mode="lines", meta="required",
                                  name=_t("indicator.trace.required", lang),

@@ -64,7 +64,7 @@ cover = app_cache.coverage(federation.iloc[0]) if len(federation) and observed e
 if observed:
     # Follow the newest complete quarter (one that (nearly) every unit has reported): a session
     # looking at it moves on when a newer one is complete; one looking back stays where it is.
-    latest = rollup.latest_complete(cover) or observed[-1]
+    latest = rollup.default_quarter(cover) or observed[-1]
     latest_before = st.session_state.get("quarter_latest")
     if st.session_state.get("quarter") not in observed or st.session_state.get("quarter") == latest_before:
         st.session_state["quarter"] = latest

@@ -80,9 +80,10 @@ def progress_table(rows: pd.DataFrame, quarters: pd.DataFrame, plan_start: str, 
             tr("progress.col.indicator"): alert + ind.name(lang()),
             tr("progress.col.status"): status_label(r.status, lang()),
             tr("progress.col.outlook"): outlook_label(r.outlook, lang()),
-            tr("progress.col.base"): fmt_number(r.base, unit),
+            tr("progress.col.base"): fmt_number(r.base, unit) + (" ⚠" if getattr(r, "base_incomplete", False) else ""),
             tr("progress.col.target"): _target_text(r, unit),
-            tr("progress.col.current"): fmt_number(r.current, unit, approximate=bool(r.approximate)),
+            tr("progress.col.current"): fmt_number(r.current, unit, approximate=bool(r.approximate))
+            + (" ↻" if getattr(r, "carried_units", 0) else ""),
             tr("progress.col.progress"): None if _nan(r.progress) else float(r.progress) * 100,
             tr("progress.col.elapsed"): "" if r.target_type == "direction" else fmt_number(float(r.elapsed) * 100, "%"),
             tr("progress.col.trend"): line,
@@ -109,6 +110,15 @@ def count_labels(counts: dict, kind: str) -> list[tuple[str, int, str]]:
     label = status_label if kind == "status" else outlook_label
     colours = STATUS_COLOURS if kind == "status" else OUTLOOK_COLOURS
     return [(label(code, lang()), n, colours.get(code, "#999999")) for code, n in counts.items()]
+
+
+def partial_units(evaluated: pd.DataFrame) -> dict:
+    """``{unit: (reported, expected)}`` for the units of an evaluate_units frame (with flags)
+    whose as-of quarter is incomplete."""
+    if "incomplete" not in evaluated:
+        return {}
+    rows = evaluated[evaluated["incomplete"].astype(bool)].drop_duplicates("unit")
+    return {r.unit: (int(r.reported), int(r.expected)) for r in rows.itertuples(index=False)}
 
 
 def breakdown_table(ev: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -235,11 +245,14 @@ def _cell_colour(code) -> str | None:
 _DARK = {"#009E73", "#0072B2", "#D55E00", "#CC0000"}
 
 
-def status_grid_table(grid: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+def status_grid_table(grid: pd.DataFrame, units: pd.DataFrame, partial: dict | None = None) -> pd.DataFrame:
     """A units × goals grid of cell codes (:func:`grid_cells`) for display: unit names down,
-    indicator names across, each cell icon and words."""
+    indicator names across, each cell icon and words. ``partial``: ``{unit: (n, m)}`` for
+    units whose quarter is incomplete, named with “（已报 n/m）”."""
     cat = resources.catalog()
     names = dict(zip(units["code"], units["name_zh"] if lang() == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])))
+    for code, (n, m) in (partial or {}).items():
+        names[code] = f"{names.get(code, code)} ({tr('coverage.reported', n=n, m=m)})"
     shown = grid.map(_cell_label)
     shown.index = [names.get(u, u) for u in grid.index]
     shown.columns = [cat[c].name(lang()) for c in grid.columns]

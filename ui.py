@@ -81,7 +81,7 @@ def warn_if_partial(unit: str, quarter: str) -> None:
     row = cover[cover["period"] == quarter]
     if len(row) and not bool(row["complete"].iloc[0]):
         latest = rollup.latest_complete(cover, upto=quarter)
-        st.warning(tr("common.partial_quarter", quarter=period_label(quarter), n=int(row["n_units"].iloc[0]),
+        st.warning(tr("coverage.partial_quarter", quarter=period_label(quarter), n=int(row["n_units"].iloc[0]),
                       m=int(row["expected"].iloc[0]), latest=period_label(latest) if latest else "—"),
                    icon=":material/warning:")
 
@@ -101,3 +101,17 @@ def data_editor(data, **kwargs) -> pd.DataFrame:
 
     edited = st.data_editor(safe_frame(data), **kwargs)
     return edited.apply(lambda col: col.map(unsafe_text) if col.dtype == object or pd.api.types.is_string_dtype(col.dtype) else col)
+
+
+def chart_notes(unit: str) -> dict[str, str]:
+    """Hover notes for the incomplete quarters of ``unit``'s charts: ``{period: "已报 n/m · 含结转 k 个单位"}``."""
+    import app_cache
+
+    cover = app_cache.coverage(unit)
+    notes = {}
+    for r in cover[~cover["complete"].astype(bool)].itertuples(index=False):
+        text = tr("coverage.reported", n=int(r.n_units), m=int(r.expected))
+        if int(r.carried):
+            text += " · " + tr("coverage.carried", k=int(r.carried))
+        notes[r.period] = text
+    return notes

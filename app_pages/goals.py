@@ -8,7 +8,7 @@ import auth
 import resources
 import signin
 from metrics import periods
-from store import plans_io
+from ingest import plans_io
 from tables import (edited_rows, editable_goals, plan_table, quota_frame, quota_rows, target_history_table)
 from ui import data_editor, dataframe, indicator_name, lang, plain, tr
 
@@ -37,6 +37,9 @@ if plan:
     dataframe(plan_table(goals, years), hide_index=True, width="stretch", height="content", key="goals_table")
     if (goals["base_source"] == "data").any():
         st.caption(tr("goals.from_data_note"))
+    if goals["base_incomplete"].any():
+        st.warning(tr("coverage.base_incomplete", goals="、".join(indicator_name(c) for c in goals.loc[goals["base_incomplete"], "indicator"])),
+                   icon=":material/warning:")
     targets = app_cache.targets(plan)
 
     if admin:

@@ -7,7 +7,7 @@ import resources
 from charts import trend_chart
 from metrics import rollup
 from tables import snapshot_table
-from ui import dataframe, indicator_name, lang, period_label, plain, tr, unit_name, warn_if_partial
+from ui import chart_notes, dataframe, indicator_name, lang, period_label, plain, tr, unit_name, warn_if_partial
 
 catalog = resources.catalog()
 unit, quarter = st.session_state.get("unit"), st.session_state.get("quarter")
@@ -39,6 +39,9 @@ series = rollup.series(quarters, code)
 if series.empty:
     st.info(tr("common.no_data"))
 else:
+    notes = chart_notes(unit)
     fig = trend_chart(series, name=ind.name(lang()), unit=ind.unit_label(lang()),
-                      title=tr("overview.trend_title", indicator=ind.name(lang())), lang=lang())
+                      title=tr("overview.trend_title", indicator=ind.name(lang())), lang=lang(), notes=notes)
     st.plotly_chart(fig, key="overview_trend", width="stretch")
+    if any(p in notes for p in series.index):
+        st.caption(tr("coverage.chart_legend"))

@@ -27,6 +27,16 @@ ev = app_cache.evaluation(plan, unit, quarter)
 if ev.empty:
     st.info(tr("progress.no_goals"))
     st.stop()
+first = ev.iloc[0]
+if bool(first["held"]):
+    st.info(tr("coverage.held", judged=period_label(first["judged_at"]), quarter=period_label(quarter),
+               n=int(first["reported"]), m=int(first["expected"])), icon=":material/history:")
+elif bool(first["incomplete"]):
+    st.caption(tr("coverage.incomplete_judged", quarter=period_label(quarter), n=int(first["reported"]),
+                  m=int(first["expected"])))
+if ev["base_incomplete"].any():
+    st.warning(tr("coverage.base_incomplete", goals="、".join(indicator_name(c) for c in ev.loc[ev["base_incomplete"], "indicator"])),
+               icon=":material/warning:")
 head = goal_frames.overall(ev)
 st.subheader(tr("progress.header", elapsed=fmt_number(head["elapsed"] * 100, "%"),
                 progress=fmt_number(head["progress"] * 100, "%"), n=head["goals"]))
@@ -66,6 +76,8 @@ for category in catalog.categories:
 
 if ev["approximate"].any():
     st.caption(tr("common.approx_note"))
+if ev["base_incomplete"].any() or (ev["carried_units"] > 0).any():
+    st.caption(tr("coverage.table_legend"))
 st.caption(tr("progress.legend"))
 
 st.divider()

@@ -45,6 +45,7 @@ CODES = {
     "negative_count": ERROR,
     "percent_over_100": ERROR,
     "part_over_whole": ERROR,
+    "part_over_stored_whole": ERROR,
     "subset_over_parent": ERROR,
     "duplicate_unit": ERROR,
     "period_conflict": ERROR,

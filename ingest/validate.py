@@ -314,6 +314,7 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
             findings.append(Finding("far_from_last_quarter", row.where, {
                 "value": _num(row.value), "last": _num(row.last), "unit": row.unit_text,
                 **_names(catalog, row.indicator)}))
+    findings += _parts_against_stored(values, cur, catalog)
     cur_map = {(u, i, p): (v, a) for u, i, p, v, a in zip(cur["unit"], cur["indicator"], cur["period"],
                                                           cur["value"], cur["approximate"])} \
         if (cells["col_role"] == "ytd").any() else {}
@@ -375,6 +376,40 @@ def too_long(new_units: pd.DataFrame, uploader: str | None) -> list[Finding]:
                 "what_zh": zh, "what_en": en, "n": len(text), "limit": limits[what],
                 "text": text if len(text) <= 24 else text[:24] + "…"}))
     return findings
+
+
+def _parts_against_stored(values: pd.DataFrame, cur: pd.DataFrame, catalog: Catalog) -> list[Finding]:
+    """Part <= whole of every catalog rate in the state *after* the upload: where the file
+    brings one part of a unit's quarter and the other part is already stored (a re-upload of
+    建会企业数 alone), the two are compared as they will stand. A part over its whole is an
+    error at the file's cell, naming the stored value."""
+    out: list[Finding] = []
+    if values.empty or cur.empty:
+        return out
+    keys3 = ["unit", "indicator", "period"]
+    new = values[keys3 + ["value", "where"]]
+    stored = cur[cur["unit"].isin(set(new["unit"])) & cur["period"].isin(set(new["period"]))][keys3 + ["value"]]
+    after = pd.concat([stored.assign(where=None, from_file=False), new.assign(from_file=True)], ignore_index=True)
+    after = after.drop_duplicates(keys3, keep="last").set_index(keys3)
+    for ind in catalog:
+        if ind.kind != "rate":
+            continue
+        for (unit, period), part in new[new["indicator"].isin([ind.numerator, ind.denominator])].groupby(["unit", "period"]):
+            num_key, den_key = (unit, ind.numerator, period), (unit, ind.denominator, period)
+            if num_key not in after.index or den_key not in after.index:
+                continue
+            num, den = after.loc[num_key], after.loc[den_key]
+            if bool(num["from_file"]) and bool(den["from_file"]):
+                continue  # both in the file: the file's own part_over_whole rule
+            if float(num["value"]) > float(den["value"]):
+                in_file, other = (num, ind.denominator) if bool(num["from_file"]) else (den, ind.numerator)
+                out.append(Finding("part_over_stored_whole", str(in_file["where"]), {
+                    "part_value": _num(float(num["value"])), "whole_value": _num(float(den["value"])),
+                    "stored_zh": catalog[other].zh, "stored_en": catalog[other].en, "period": P.label(period),
+                    "period_en": P.label(period, "en"),
+                    **{f"part_{k[-2:]}": v for k, v in _names(catalog, ind.numerator).items()},
+                    **{f"whole_{k[-2:]}": v for k, v in _names(catalog, ind.denominator).items()}}))
+    return out
 
 
 def _order(where: str) -> tuple:

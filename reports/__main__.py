@@ -1,11 +1,14 @@
 """``python -m reports --span 2011-2015 --out FILE.docx [--xlsx FILE.xlsx] [--db URL] [--unit CODE] [--lang zh|en]``
+``python -m reports status [--plan CODE] [--as-of QUARTER] [--unit CODE] [--db URL] [--json] [--lang en]``
+(see :mod:`reports.status`)
 
 Builds the congress work report (and, with ``--xlsx``, its tables) from the database
 (``--db``, else ``$UNION_DB_URL``, else var/union.sqlite). Charts are drawn with a
 Chrome-type browser when one is found, else with matplotlib (``--charts`` chooses); a chart
 that cannot be drawn is left out with a one-line warning on stderr, and the files are still
 written (exit 0). Exits 2 on a bad argument (unknown unit, malformed span) with the reason on
-stderr, 1 when the report cannot be built at all (the reason on stderr, no traceback).
+stderr, 1 when the report cannot be built at all (the reason on stderr, no traceback). On an empty database every
+command first loads the example data, as the dashboard does, and says so on stderr.
 """
 
 from __future__ import annotations
@@ -22,7 +25,24 @@ from reports.content import load_inputs, parse_span, root_unit
 from store.db import open_store
 
 
+def open_with_example_data(url: str | None, lang: str = "zh"):
+    """The store at ``url``; an empty database first gets the example data, as the dashboard
+    does on first start, with a note on stderr."""
+    import bootstrap
+    from i18n import t
+
+    store = open_store(url)
+    if bootstrap.ensure_example_data(store):
+        print(t("cli.example_loaded", lang), file=sys.stderr)
+    return store
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "status":
+        from reports import status
+
+        return status.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m reports", description="Build the congress work report (.docx) and its tables (.xlsx).")
     parser.add_argument("--span", required=True, help="five-year span, e.g. 2011-2015")
     parser.add_argument("--out", required=True, type=Path, help="the .docx to write")
@@ -39,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     started = time.perf_counter()
-    store = open_store(args.db)
+    store = open_with_example_data(args.db, args.lang)
     inputs = load_inputs(store, resources.catalog())
     if inputs.units.empty:
         parser.error("the database has no units (load data first)")

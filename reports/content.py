@@ -20,7 +20,7 @@ data, its sentence states the level and the change since then ("建会企业达�
 it keeps the plain clause.
 
 Plan goals are prepared and evaluated by :mod:`metrics.goals` (``plan_goals`` and
-``evaluate_goals``), the same road as the progress and goals pages, so the main table shows
+``evaluate_plan``), the same road as the progress and goals pages, so the main table shows
 what those pages show. A span without a plan of its own gets a table of start value, end value
 and change instead.
 
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from i18n import strings, t
-from metrics import goals as plan_goals_
+from metrics import goals as goal_rows
 from metrics import periods, progress, rollup
 from metrics.catalog import Catalog
 from metrics.report_text import (
@@ -136,11 +136,7 @@ def load_inputs(store, catalog: Catalog) -> Inputs:
     )
 
 
-def root_unit(units: pd.DataFrame) -> str:
-    """The federation: the unit without a parent (the first one if several)."""
-    parent = units["parent"].fillna("").astype(str)
-    roots = units.loc[parent == "", "code"]
-    return str(roots.iloc[0]) if len(roots) else str(units["code"].iloc[0])
+root_unit = rollup.root_unit  # the federation: one rule, in metrics.rollup
 
 
 def available_spans(inputs: Inputs, length: int = 5) -> list[tuple[int, int]]:
@@ -471,27 +467,26 @@ def plan_goals(inputs: Inputs, plan_code: str) -> pd.DataFrame:
     targets = inputs.targets.get(plan_code, pd.DataFrame())
     root = root_unit(inputs.units)
     root_quarters = rollup.quarterly(inputs.observations, inputs.units, catalog, root)
-    return plan_goals_.plan_goals(targets, root_quarters, catalog, plan_row["start_period"])
+    cover = rollup.coverage(inputs.observations, inputs.units, root)
+    return goal_rows.plan_goals(targets, root_quarters, catalog, plan_row["start_period"], cover)
 
 
-def plan_evaluation(inputs: Inputs, plan_code: str, unit: str, as_of: str,
-                    quarters: pd.DataFrame | None = None) -> pd.DataFrame:
+def plan_evaluation(inputs: Inputs, plan_code: str, unit: str, as_of: str) -> pd.DataFrame:
     """The evaluated goals of ``plan_code`` for ``unit`` at ``as_of``: the rows of the progress
-    page (:func:`metrics.goals.evaluate_goals` on :func:`plan_goals`)."""
-    catalog = inputs.catalog
+    page, by the same road (:func:`metrics.goals.evaluate_plan`)."""
     plan_row = inputs.plans[inputs.plans["code"] == plan_code].iloc[0]
     targets = inputs.targets.get(plan_code, pd.DataFrame())
-    if quarters is None:
-        quarters = rollup.quarterly(inputs.observations, inputs.units, catalog, unit)
-    return plan_goals_.evaluate_goals(plan_goals(inputs, plan_code), quarters, catalog, plan_row["start_period"],
-                                      plan_row["end_period"], as_of, unit, root_unit(inputs.units),
-                                      plan_goals_.quotas(targets).get(unit))
+    return goal_rows.evaluate_plan(inputs.observations, inputs.units, targets, plan_row, inputs.catalog, unit, as_of)
 
 
 def _plan_table(inputs: Inputs, plan_row, quarters, unit, as_of, lang) -> pd.DataFrame:
     catalog = inputs.catalog
-    evaluated = plan_evaluation(inputs, plan_row["code"], unit, as_of, quarters)
-    labels = progress.STATUS_EN if lang == "en" else progress.STATUS_ZH
+    targets = inputs.targets.get(plan_row["code"], pd.DataFrame())
+    if targets.empty:
+        return pd.DataFrame(columns=MAIN_COLUMNS)
+    # the goal rows of the progress page (one road: metrics.goals.evaluate_plan)
+    evaluated = plan_evaluation(inputs, plan_row["code"], unit, as_of)
+    labels = {code: t(f"signals.status.{code}", lang) for code in progress.STATUS_URGENCY}
     rows = []
     for _, ev in evaluated.iterrows():
         goal = ev

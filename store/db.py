@@ -247,26 +247,53 @@ class Store:
 
     # ---- schema -------------------------------------------------------------------------
     def create_schema(self) -> None:
-        """Create missing tables (idempotent). Only reads when nothing is missing, so opening a
-        store never waits for a running import."""
+        """Create missing tables (idempotent) and add later columns to older tables. Only reads
+        when nothing is missing, so opening a store never waits for a running import."""
         with self.read() as conn:
             inspector = sa.inspect(conn)
             missing = [t.name for t in s.metadata.sorted_tables if not inspector.has_table(t.name)]
-        if not missing:
-            self._upgrade_users()
-            return
-        with self.write() as conn:  # several processes creating one new database: one at a time
-            self._lock(conn, _LOCK_SCHEMA)
-            s.metadata.create_all(conn, checkfirst=True)
+        if missing:
+            with self.write() as conn:  # several processes creating one new database: one at a time
+                self._lock(conn, _LOCK_SCHEMA)
+                s.metadata.create_all(conn, checkfirst=True)
+        self._upgrade_units()
         self._upgrade_users()
+
+    def _upgrade_units(self) -> None:
+        """Add the units' span columns to an older table."""
+        have = {c["name"] for c in sa.inspect(self.engine).get_columns("units")}
+        missing = [c for c in s.UNIT_SPAN_COLUMNS if c not in have]
+        if missing:
+            with self.write() as conn:
+                for name in missing:
+                    col = s.units.c[name]
+                    conn.exec_driver_sql(f"ALTER TABLE units ADD COLUMN {name} {col.type.compile(self.engine.dialect)}")
 
     # ---- units --------------------------------------------------------------------------
     def units(self) -> pd.DataFrame:
-        """The org tree: code, name_zh, name_en, parent, level, is_example."""
+        """The org tree: code, name_zh, name_en, parent, level, is_example, and each unit's
+        reporting span: active_from, active_until (quarters, "" when open), merged_into."""
         with self.read() as conn:
             frame = pd.read_sql(sa.select(s.units).order_by(s.units.c.created_at, s.units.c.code), conn)
         frame["parent"] = frame["parent"].fillna("")
+        for col in s.UNIT_SPAN_COLUMNS:
+            frame[col] = frame[col].fillna("").astype(str)
         return frame.drop(columns=["created_at"])
+
+    def set_unit_span(self, code: str, active_from: str = "", active_until: str = "", merged_into: str = "",
+                      actor: str = "system") -> None:
+        """Set when ``code`` is expected to report (quarters like ``2018Q1``; "" for open) and
+        the unit it merged into; audited with the old and new values. Raises KeyError for an
+        unknown unit."""
+        new = {"active_from": active_from or None, "active_until": active_until or None,
+               "merged_into": merged_into or None}
+        with self.write() as conn:
+            old = conn.execute(sa.select(*[s.units.c[c] for c in s.UNIT_SPAN_COLUMNS])
+                               .where(s.units.c.code == code)).mappings().first()
+            if old is None:
+                raise KeyError(code)
+            conn.execute(sa.update(s.units).where(s.units.c.code == code).values(**new))
+            self._audit(conn, actor, "units.span", {"code": code, "old": dict(old), "new": new})
 
     def add_units(self, frame: pd.DataFrame, actor: str = "system") -> int:
         """Insert units that are not there yet (by code); returns how many were added."""
@@ -289,6 +316,7 @@ class Store:
                 "level": str(r.level),
                 "is_example": bool(getattr(r, "is_example", False)),
                 "created_at": now(),
+                **{c: _span_text(getattr(r, c, "")) for c in s.UNIT_SPAN_COLUMNS},
             }
             for r in new.itertuples(index=False)
         ]
@@ -696,6 +724,11 @@ class Store:
 
 _TARGET_DEFAULTS = {"unit": "", "base_value": None, "target_value": None, "attribute": "预期性",
                     "goal_direction": "", "goal_text_zh": "", "goal_text_en": "", "active": True}
+
+
+def _span_text(value) -> str | None:
+    """A unit's span cell as stored: stripped text, None when blank or missing."""
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def _same(a, b) -> bool:

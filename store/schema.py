@@ -1,5 +1,5 @@
 """Table definitions (SQLAlchemy Core). Nothing is ever deleted or updated in place except
-``units`` names: superseding, withdrawing and editing are new rows, so history stays whole.
+``units`` names and reporting spans (audited): superseding, withdrawing and editing are new rows, so history stays whole.
 
 * ``uploads``        one row per committed file, with the raw bytes and their SHA-256.
 * ``upload_events``  withdraw / restore of an upload; the latest event decides.
@@ -28,7 +28,15 @@ units = sa.Table(
     sa.Column("level", sa.String(20), nullable=False),  # federation | community | enterprise
     sa.Column("is_example", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # the quarters the unit is expected to report (empty: from its first report, open-ended),
+    # and the unit it merged into; see metrics.rollup.expected_reporters
+    sa.Column("active_from", sa.String(10), nullable=True),
+    sa.Column("active_until", sa.String(10), nullable=True),
+    sa.Column("merged_into", sa.String(64), nullable=True),
 )
+
+#: Columns added to ``units`` after its first release: added to an existing table on start.
+UNIT_SPAN_COLUMNS = ("active_from", "active_until", "merged_into")
 
 uploads = sa.Table(
     "uploads",

@@ -163,12 +163,12 @@ def test_a_newly_uploaded_quarter_becomes_the_selected_one_once_complete(example
     quarter_box = on_latest.selectbox(key="quarter")
     assert "2018年第1季度（已报 1/84 个单位）" in quarter_box.options
     on_latest.selectbox(key="quarter").select("2018Q1").run()
-    assert "合计数还不完整" in on_latest.warning[-1].value and "2017年第4季度" in on_latest.warning[-1].value
+    assert "已报 1/84 个单位，合计数为初步数" in on_latest.warning[-1].value and "2017年第4季度" in on_latest.warning[-1].value
     on_latest.selectbox(key="quarter").select("2017Q4").run()
 
     example_store.add_upload(NewUpload("all-2018Q1.xlsx", b"everyone", "clerk", last[last["unit"] != "C01"], "2018Q1"))
     on_latest.run()
     looking_back.run()
     assert on_latest.session_state["quarter"] == "2018Q1"
-    assert not any("合计数还不完整" in w.value for w in on_latest.warning)
+    assert not any("合计数为初步数" in w.value for w in on_latest.warning)
     assert looking_back.session_state["quarter"] == "2016Q2"
