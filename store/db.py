@@ -707,6 +707,27 @@ class Store:
         with self.write() as conn:
             conn.execute(sa.delete(s.sign_in_failures).where(s.sign_in_failures.c.key == key))
 
+    def user_units(self, username: str | None = None) -> pd.DataFrame:
+        """Units assigned to users (``username``, ``unit``), all users or one; a community
+        assigned to a clerk includes its enterprises (expanded by the caller over the tree)."""
+        q = sa.select(s.user_units.c.username, s.user_units.c.unit).order_by(s.user_units.c.username,
+                                                                            s.user_units.c.unit)
+        if username is not None:
+            q = q.where(s.user_units.c.username == username)
+        with self.read() as conn:
+            return pd.read_sql(q, conn)
+
+    def set_user_units(self, username: str, units: Iterable[str], actor: str) -> None:
+        """Replace the units assigned to ``username`` (audited with old and new)."""
+        new = sorted(set(units))
+        with self.write() as conn:
+            old = sorted(conn.execute(sa.select(s.user_units.c.unit)
+                                      .where(s.user_units.c.username == username)).scalars())
+            conn.execute(sa.delete(s.user_units).where(s.user_units.c.username == username))
+            if new:
+                conn.execute(sa.insert(s.user_units), [{"username": username, "unit": u} for u in new])
+            self._audit(conn, actor, "user.units", {"username": username, "old": old, "new": new})
+
     # ---- audit -------------------------------------------------------------------------------
     def audit_log(self, limit: int = 500) -> pd.DataFrame:
         with self.read() as conn:

@@ -145,3 +145,12 @@ sign_in_failures = sa.Table(
     sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
 )
+
+# A clerk's units (issue 10): the communities and enterprises assigned to a user; a community
+# includes its enterprises. Written by Store.set_user_units, read by Store.user_units.
+user_units = sa.Table(
+    "user_units",
+    metadata,
+    sa.Column("username", sa.String(100), sa.ForeignKey("users.username"), primary_key=True),
+    sa.Column("unit", sa.String(64), sa.ForeignKey("units.code"), primary_key=True),
+)
