@@ -411,8 +411,8 @@ def brief_pdf(brief: Brief) -> bytes:
     return out.getvalue()
 
 
-def areas_png(brief: Brief, dpi: int = 200) -> bytes:
-    """The six small area charts as one PNG (for the .docx)."""
+def areas_png(brief: Brief, dpi: int = 200, columns: int = 3) -> bytes:
+    """The small area charts as one PNG in ``columns`` columns (for the .docx)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -420,15 +420,15 @@ def areas_png(brief: Brief, dpi: int = 200) -> bytes:
 
     font = cjk_font()
     family = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
-    rows_n = math.ceil(len(brief.areas) / 2) or 1
-    fig = Figure(figsize=(7.0, 1.55 * rows_n), dpi=dpi)
+    rows_n = math.ceil(len(brief.areas) / columns) or 1
+    fig = Figure(figsize=(7.0, 1.35 * rows_n), dpi=dpi)
     FigureCanvasAgg(fig)
-    axes = fig.subplots(rows_n, 2, squeeze=False)
+    axes = fig.subplots(rows_n, columns, squeeze=False)
     for k, (name, rows) in enumerate(brief.areas):
-        _area_axes(axes[k // 2][k % 2], name, rows, brief, family)
-    for k in range(len(brief.areas), rows_n * 2):
-        axes[k // 2][k % 2].set_visible(False)
-    fig.subplots_adjust(left=0.2, right=0.97, wspace=0.95, hspace=0.9, top=0.93, bottom=0.1)
+        _area_axes(axes[k // columns][k % columns], name, rows, brief, family)
+    for k in range(len(brief.areas), rows_n * columns):
+        axes[k // columns][k % columns].set_visible(False)
+    fig.subplots_adjust(left=0.13, right=0.98, wspace=1.25, hspace=0.95, top=0.9, bottom=0.14)
     out = io.BytesIO()
     fig.savefig(out, format="png")
     return out.getvalue()
@@ -442,8 +442,7 @@ def brief_docx(brief: Brief, template=None) -> bytes:
 
     doc = w._open_template(template, brief.lang)
     w._para(doc, brief.title(), "Title")
-    w._para(doc, brief.subtitle(), "Subtitle")
-    w._para(doc, brief.coverage_line(), "Table Text")
+    w._para(doc, f"{brief.subtitle()} · {brief.coverage_line()}", "Table Text")
     w._para(doc, t("brief.section.headline", brief.lang), "Heading 1")
     w._para(doc, brief.headline(), "Table Text")
     w._para(doc, t("brief.section.attention", brief.lang), "Heading 1")
@@ -459,7 +458,7 @@ def brief_docx(brief: Brief, template=None) -> bytes:
             w._para(doc, extra, "Table Text")
     w._para(doc, t("brief.section.areas", brief.lang), "Heading 1")
     doc.add_picture(io.BytesIO(areas_png(brief)), width=Cm(min(15.6, w._text_width_cm(doc))))
-    w._para(doc, brief.note(), "Caption")
+    w._para(doc, brief.note(), "Table Text")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

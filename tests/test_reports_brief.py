@@ -76,9 +76,24 @@ def check_figures(text: str, ev, inputs) -> None:
             assert f"完成进度{cut(r['progress'])}" in body
     first_expected = min(v for k, v in positions.items() if k not in set(binding["indicator"]))
     assert all(positions[c] < first_expected for c in binding["indicator"])
-    # the worst three lagging units of a goal are named (by the units grid of evaluate_units)
+    # the worst three lagging units of each goal are named: the units grid of evaluate_units
+    # (the federation's communities), units below pace, largest gap first
+    plan = inputs.plans.iloc[0].to_dict()
+    root = rollup.root_unit(inputs.units)
+    goals = goal_rows.plan_goals(inputs.targets[plan["code"]], rollup.quarterly(inputs.observations, inputs.units, catalog, root),
+                                 catalog, plan["start_period"], rollup.coverage(inputs.observations, inputs.units, root))
+    grid = goal_rows.evaluate_units(goals, goal_rows.all_quarterly(inputs.observations, inputs.units, catalog), catalog,
+                                    plan["start_period"], plan["end_period"], ev["judged_at"].iloc[0],
+                                    goal_rows.children(inputs.units, root), root, goal_rows.quotas(inputs.targets[plan["code"]]))
     names = dict(zip(inputs.units["code"], inputs.units["name_zh"]))
-    assert "滞后单位" in body and names["C01"] not in ("",)
+    for code in below["indicator"]:
+        part = grid[(grid["indicator"] == code) & (grid["alert"] != "")]
+        part = part.assign(gap=part["elapsed"] - part["progress"]).sort_values("gap", ascending=False, kind="stable")
+        if part["gap"].notna().all() and len(part):
+            worst = [names[u] for u in part["unit"].head(3)]
+            listed = body[body.index(catalog[code].name("zh") + "〔"):]
+            assert flat(f"滞后单位{len(part)}个，最差的：{worst[0]}") in listed
+            assert all(w in listed for w in worst)
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext) missing")
