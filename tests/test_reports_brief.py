@@ -134,6 +134,9 @@ def test_brief_for_an_earlier_quarter_in_english_by_docx_extension(example_url, 
 
 
 def test_brief_refuses_bad_arguments(example_url, tmp_path):
-    assert run("--db", example_url, "--out", str(tmp_path / "x.txt")).returncode == 2
-    assert run("--db", example_url, "--as-of", "2017-4", "--out", str(tmp_path / "x.pdf")).returncode == 2
-    assert run("--db", example_url, "--unit", "NOPE", "--out", str(tmp_path / "x.pdf")).returncode == 2
+    for args, reason in [(["--out", str(tmp_path / "x.txt")], "must end in .pdf or .docx"),
+                         (["--as-of", "2017-4", "--out", str(tmp_path / "x.pdf")], "written like 2017Q4"),
+                         (["--unit", "NOPE", "--out", str(tmp_path / "x.pdf")], "unknown unit 'NOPE'")]:
+        done = run("--db", example_url, *args)
+        assert done.returncode == 2 and reason in done.stderr, done.stderr
+    assert not list(tmp_path.glob("x.*"))  # nothing written
