@@ -11,7 +11,8 @@ import resources
 from metrics import goals as goal_frames
 from metrics import periods
 from reports import brief as brief_mod
-from ui import lang, plain as markdown_safe, tr
+from ui import lang, tr
+from ui import plain as markdown_safe
 
 
 def _brief(plan: str, unit: str, quarter: str) -> brief_mod.Brief:

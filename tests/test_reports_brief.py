@@ -25,7 +25,7 @@ SHOTS = ROOT / "test-output" / "screenshots"
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "reports", "brief", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "reports", "brief", *args], cwd=ROOT, check=False, capture_output=True,
                           text=True, timeout=600)
 
 
@@ -101,10 +101,10 @@ def test_brief_pdf_is_one_page_whose_figures_match_the_progress_rows(example_url
     out = tmp_path / "brief.pdf"
     done = run("--db", example_url, "--as-of", "2017Q4", "--out", str(out), "--docx", str(tmp_path / "brief.docx"))
     assert done.returncode == 0, done.stderr
-    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
+    info = subprocess.run(["pdfinfo", str(out)], check=True, capture_output=True, text=True).stdout
     assert re.search(r"Pages:\s+1\b", info)
     assert re.search(r"Page size:\s+595\.\d* x 841\.\d* pts", info), info  # A4
-    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True, text=True).stdout
     ev, inputs = expected_rows(example_url, "2017Q4")
     check_figures(text, ev, inputs)
     assert "数据截至2017年第四季度" in text
