@@ -75,9 +75,7 @@ def figure_text(value: float, indicator, lang: str = "zh") -> str:
 
 def explain(row, catalog: Catalog, lang: str = "zh") -> str:
     """The one-line reason a status is shown (``attention.reason.*``), with the quarter's
-    coverage when it was not complete (已报 n/m).
-
-    >>> # 完成进度29%，时间进度40%，落后11个百分点
+    coverage when it was not complete (已报 n/m): e.g. 完成进度29%，时间进度40%，落后11个百分点.
     """
     ind = catalog[row["indicator"]]
     progress, elapsed = percent_cut(row["progress"]), percent_cut(row["elapsed"])
