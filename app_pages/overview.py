@@ -3,6 +3,7 @@
 import streamlit as st
 
 import app_cache
+import attention_view
 import resources
 from charts import trend_chart
 from metrics import rollup
@@ -16,6 +17,7 @@ st.title(tr("overview.title"))
 if not quarter:
     st.info(tr("common.no_data"))
     st.stop()
+attention_view.show(unit, quarter)  # 需关注 first: goals below pace, their lagging units, the meeting brief
 st.caption(tr("overview.caption", unit=plain(unit_name(app_cache.units(), unit)), quarter=period_label(quarter)))
 warn_if_partial(unit, quarter)
 
