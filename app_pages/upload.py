@@ -105,6 +105,7 @@ if st.button(tr("upload.commit"), type="primary", disabled=not ack, key="upload_
         upload_id = importer.commit(app_cache.store(), prepared, st.session_state["user"], acknowledged=ack)
     except importer.ImportRefused as refused:  # e.g. the same file committed meanwhile in another session
         st.error(tr("ingest.duplicate_file", upload=refused.upload_id) if refused.reason == "duplicate"
+                 else tr("reporting.locked") if refused.reason == "locked"
                  else tr("upload.blocked", n=len(report.errors)))
         st.stop()
     except StoreBusy as busy:  # another import held the database too long: nothing stored, try again

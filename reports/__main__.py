@@ -1,6 +1,7 @@
 """``python -m reports --span 2011-2015 --out FILE.docx [--xlsx FILE.xlsx] [--db URL] [--unit CODE] [--lang zh|en]``
 ``python -m reports status [--plan CODE] [--as-of QUARTER] [--unit CODE] [--db URL] [--json] [--lang en]``
 (see :mod:`reports.status`)
+``python -m reports reporting --period QUARTER [--db URL] [--json] [--lang en]`` (see :mod:`reports.reporting`)
 
 Builds the congress work report (and, with ``--xlsx``, its tables) from the database
 (``--db``, else ``$UNION_DB_URL``, else var/union.sqlite). Charts are drawn with a
@@ -43,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         from reports import status
 
         return status.main(argv[1:])
+    if argv and argv[0] == "reporting":
+        from reports import reporting
+
+        return reporting.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m reports", description="Build the congress work report (.docx) and its tables (.xlsx).")
     parser.add_argument("--span", required=True, help="five-year span, e.g. 2011-2015")
     parser.add_argument("--out", required=True, type=Path, help="the .docx to write")
