@@ -4,6 +4,7 @@ import streamlit as st
 
 import app_cache
 import resources
+import season_view
 from charts import trend_chart
 from metrics import rollup
 from tables import snapshot_table
@@ -16,6 +17,7 @@ st.title(tr("overview.title"))
 if not quarter:
     st.info(tr("common.no_data"))
     st.stop()
+season_view.overview_line(unit, quarter)
 st.caption(tr("overview.caption", unit=plain(unit_name(app_cache.units(), unit)), quarter=period_label(quarter)))
 warn_if_partial(unit, quarter)
 

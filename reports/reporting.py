@@ -178,3 +178,40 @@ def main(argv: list[str] | None = None, store=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def status_table(s: Season, lang: str = "zh") -> pd.DataFrame:
+    """The units table of the 报送情况 page: name, community, state, on time, when, by whom,
+    which file, indicators filled, review comment, with headers in ``lang``."""
+    chase_names = reporting.chase_list(s.status.assign(state="missing"), s.units, pd.DataFrame(columns=["unit", "clerk"]))
+    names = dict(zip(chase_names["unit"], chase_names["name"]))
+    community = dict(zip(chase_names["unit"], chase_names["community"]))
+    frame = pd.DataFrame({
+        "unit": s.status["unit"], "name": s.status["unit"].map(names), "community": s.status["unit"].map(community),
+        "state": [t(f"reporting.state.{v}", lang) for v in s.status["state"]],
+        "on_time": ["✓" if v else ("✗" if r else "") for v, r in zip(s.status["on_time"], s.status["reported"])],
+        "uploaded_at": [_moment(v)[:16].replace("T", " ") if _moment(v) else "" for v in s.status["uploaded_at"]],
+        "uploader": s.status["uploader"], "filename": s.status["filename"], "filled": s.status["filled"],
+        "comment": s.status["comment"],
+    })
+    return frame.rename(columns={c: t(f"reporting.col.{c}", lang) for c in frame.columns})
+
+
+def rates_table(rates: pd.DataFrame, units: pd.DataFrame, lang: str = "zh", by: str = "unit") -> pd.DataFrame:
+    """DHIS2's reporting metrics as the page shows them: one row per unit (``by="unit"``) or per
+    quarter (``by="period"``), rates rounded to one decimal, headers in ``lang``."""
+    names = dict(zip(units["code"].astype(str), units["name_zh"] if lang == "zh" else
+                     units["name_en"].where(units["name_en"].fillna("") != "", units["name_zh"])))
+    cols = ["EXPECTED_REPORTS", "ACTUAL_REPORTS", "ACTUAL_REPORTS_ON_TIME", "REPORTING_RATE",
+            "REPORTING_RATE_ON_TIME", "approved", "returned"]
+    first = rates["unit"].map(names) if by == "unit" else rates["period"].map(lambda p: periods.label(p, lang))
+    frame = pd.concat([first.rename(by), rates[cols].round(1)], axis=1)
+    return frame.rename(columns={by: t("reporting.col.name" if by == "unit" else "reporting.col.period", lang),
+                                 **{c: t(f"reporting.col.{c}", lang) for c in cols}})
+
+
+def reported_under(s: Season, unit: str) -> list[str]:
+    """The units in ``unit``'s subtree that reported the quarter (what 整个社区/本季度审核通过 approves)."""
+    members = set(rollup.subtree(s.units, unit))
+    rows = s.status[s.status["reported"] & s.status["unit"].isin(members)]
+    return rows["unit"].tolist()
