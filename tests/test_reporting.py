@@ -186,3 +186,18 @@ def test_reporting_command_prints_the_same_numbers(season_store, capsys):
     assert "已报 4/6" in text and "催报名单：3 个单位" in text
     with pytest.raises(SystemExit):
         main(["reporting", "--period", "2017-1", "--db", url])
+
+
+def test_reporting_command_options_are_in_the_readme():
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-m", "reports", "reporting", "--help"], cwd=root, capture_output=True,
+                         text=True, check=True).stdout
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "python -m reports reporting --period QUARTER [--db URL] [--json] [--lang en]" in readme
+    options = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", out)) - {"--help"}
+    assert options == {"--period", "--db", "--json", "--lang"}
