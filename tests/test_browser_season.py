@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -104,7 +105,7 @@ def test_clerk_reports_leader_sees_reported_move_admin_approves_and_the_quarter_
         page.get_by_role("button", name="下载模板").first.click()
     template = info.value
     form = tmp_path / "卢沟桥社区2018年第1季度.xlsx"
-    raw = open(template.path(), "rb").read()
+    raw = Path(template.path()).read_bytes()
     assert template.suggested_filename.endswith(".xlsx")
     form.write_bytes(fill_her_row(raw, db_url))
     upload(page, form)
