@@ -17,8 +17,8 @@ st.title(tr("overview.title"))
 if not quarter:
     st.info(tr("common.no_data"))
     st.stop()
-season_view.overview_line(unit, quarter)
 st.caption(tr("overview.caption", unit=plain(unit_name(app_cache.units(), unit)), quarter=period_label(quarter)))
+season_view.overview_line(unit, quarter)
 warn_if_partial(unit, quarter)
 
 quarters = app_cache.quarterly(unit)

@@ -63,5 +63,5 @@ def test_clerk_sees_her_returned_unit_on_the_upload_page_and_has_no_reporting_pa
 def test_overview_says_data_as_of_reported_and_last_update(example_url):
     at = run_app()
     assert not at.exception
-    line = at.caption[0].value
+    line = next(c.value for c in at.caption if c.value.startswith("数据截至 "))
     assert line.startswith("数据截至 ") and "已报 84/84" in line and "最近更新 20" in line
