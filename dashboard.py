@@ -102,6 +102,8 @@ pages = [
     st.Page("app_pages/goals.py", title=t("common.nav.goals", lang), icon=":material/target:"),
     st.Page("app_pages/report.py", title=t("common.nav.report", lang), icon=":material/description:"),
 ]
+if role in ("leader", "admin"):  # clerks see their own units' state on the upload page
+    pages.append(st.Page("app_pages/reporting.py", title=t("reporting.nav", lang), icon=":material/fact_check:"))
 if auth.allows(role, "clerk"):
     pages += [
         st.Page("app_pages/upload.py", title=t("common.nav.upload", lang), icon=":material/upload_file:"),

@@ -5,6 +5,7 @@ import streamlit as st
 import app_cache
 import attention_view
 import resources
+import season_view
 from charts import trend_chart
 from metrics import rollup
 from tables import snapshot_table
@@ -19,6 +20,7 @@ if not quarter:
     st.stop()
 attention_view.show(unit, quarter)  # 需关注 first: goals below pace, their lagging units, the meeting brief
 st.caption(tr("overview.caption", unit=plain(unit_name(app_cache.units(), unit)), quarter=period_label(quarter)))
+season_view.overview_line(unit, quarter)
 warn_if_partial(unit, quarter)
 
 quarters = app_cache.quarterly(unit)

@@ -8,6 +8,7 @@ import streamlit as st
 
 import app_cache
 import resources
+import season_view
 import signin
 from ingest import importer
 from ingest.report import changes_frame, findings_frame, kept_frame, preview_frame
@@ -18,6 +19,7 @@ from ui import dataframe, lang, period_label, plain, tr
 catalog = resources.catalog()
 st.title(tr("upload.title"))
 st.caption(tr("upload.intro"))
+season_view.my_units(st.session_state.get("user"), st.session_state.get("quarter"))
 
 observed = sorted(app_cache.observations()["period"].unique(), key=periods.index)
 latest = observed[-1] if observed else st.session_state.get("quarter") or "2016Q1"
@@ -105,6 +107,7 @@ if st.button(tr("upload.commit"), type="primary", disabled=not ack, key="upload_
         upload_id = importer.commit(app_cache.store(), prepared, st.session_state["user"], acknowledged=ack)
     except importer.ImportRefused as refused:  # e.g. the same file committed meanwhile in another session
         st.error(tr("ingest.duplicate_file", upload=refused.upload_id) if refused.reason == "duplicate"
+                 else tr("reporting.locked") if refused.reason == "locked"
                  else tr("upload.blocked", n=len(report.errors)))
         st.stop()
     except StoreBusy as busy:  # another import held the database too long: nothing stored, try again

@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
                 if refused.reason == "duplicate":
                     report.duplicate_of = refused.upload_id
                     report.findings.insert(0, Finding("duplicate_file", args.file.name, {"upload": refused.upload_id}))
+                for unit, quarter in refused.pairs:  # approved (locked) meanwhile
+                    report.findings.insert(0, Finding("period_locked", args.file.name, {"unit": unit, "quarter": quarter}))
     except StoreBusy as busy:
         message = t(f"store.busy.{busy.reason}", args.lang)
         if args.json:

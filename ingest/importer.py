@@ -53,12 +53,14 @@ class Prepared:
 
 
 class ImportRefused(Exception):
-    """commit() said no: ``reason`` is has_errors, needs_ack or duplicate."""
+    """commit() said no: ``reason`` is has_errors, needs_ack, duplicate or locked (a unit's
+    quarter in the file was approved meanwhile; ``pairs`` names them)."""
 
     def __init__(self, reason: str, upload_id: int | None = None):
         super().__init__(reason)
         self.reason = reason
         self.upload_id = upload_id
+        self.pairs: list[tuple[str, str]] = []
 
 
 def sha256(raw: bytes) -> str:
@@ -67,10 +69,12 @@ def sha256(raw: bytes) -> str:
 
 def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame, current: pd.DataFrame,
             period: str | None = None, allow_new_units: bool = False, duplicate_of: int | None = None,
-            uploader: str | None = None) -> Prepared:
+            uploader: str | None = None, locked: list[tuple[str, str]] | None = None) -> Prepared:
     """Read and validate ``raw``; nothing is stored. ``current``: the values that count now
     (unit, indicator, period, value, approximate). ``duplicate_of``: the id of an active
     upload with the same bytes, if the caller found one. ``uploader``: who would commit.
+    ``locked``: the approved (so locked) ``(unit, period)`` pairs; values of the file for one of
+    them are an error (``period_locked``, one finding per unit and quarter).
     ``filename`` is stored as :func:`metrics.report_text.safe_filename` gives it (no path, no
     formula-like start)."""
     filename = safe_filename(filename)
@@ -91,6 +95,13 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
     report.ignored_columns = read.ignored_columns
     report.sheets = read.sheets
     report.kept = kept_values(checked.values, current, checked.period)
+    if locked and len(checked.values):
+        hits = set(locked)
+        touched = checked.values[["unit", "period", "unit_text", "where"]].drop_duplicates(["unit", "period"])
+        for row in touched.itertuples():
+            if (str(row.unit), str(row.period)) in hits:
+                report.findings.insert(0, Finding("period_locked", str(row.where or filename),
+                                                  {"unit": str(row.unit_text or row.unit), "quarter": str(row.period)}))
     if duplicate_of is not None:
         report.duplicate_of = duplicate_of
         report.findings.insert(0, Finding("duplicate_file", filename, {"upload": duplicate_of}))
@@ -108,9 +119,14 @@ def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allo
         report = ImportReport(filename=filename, sha256=sha256(raw), readable=False, findings=[exc.finding])
         return Prepared(report, pd.DataFrame(columns=VALUE_FRAME), pd.DataFrame(), raw, filename)
     current = rollup.current(store.observations())
+    reviews = store.reviews()
+    locked = []
+    if len(reviews):  # approved quarters: the latest review action of the unit's quarter is approve
+        last = reviews.groupby(["unit", "period"])["action"].last()
+        locked = [pair for pair, action in last.items() if action == "approve"]
     return dry_run(raw, filename, catalog=catalog, units=store.units(), current=current, period=period,
                    allow_new_units=allow_new_units, duplicate_of=store.find_upload_by_hash(sha256(raw)),
-                   uploader=uploader)
+                   uploader=uploader, locked=locked)
 
 
 def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = False, source: str = "upload") -> int:
@@ -121,7 +137,7 @@ def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = Fal
     dry run's own rule (:class:`ingest.validate.UnitResolver`: code, then name, width and
     spaces folded): one created meanwhile by another import is used, the others are created
     with codes free at that moment, and the values are stored under those codes."""
-    from store.db import DuplicateUpload, NewUpload
+    from store.db import DuplicateUpload, NewUpload, PeriodLocked
 
     report = prepared.report
     if not prepared.can_commit:
@@ -140,3 +156,7 @@ def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = Fal
                                           unit_matcher=UnitResolver))
     except DuplicateUpload as exc:
         raise ImportRefused("duplicate", exc.upload_id) from None
+    except PeriodLocked as exc:  # approved between the dry run and the commit: nothing stored
+        refused = ImportRefused("locked")
+        refused.pairs = exc.pairs
+        raise refused from None

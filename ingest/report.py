@@ -36,6 +36,7 @@ CODES = {
     # what the file holds
     "no_table": ERROR,
     "duplicate_file": ERROR,
+    "period_locked": ERROR,
     "unknown_unit": ERROR,
     "missing_unit": ERROR,
     "not_a_number": ERROR,

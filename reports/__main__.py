@@ -3,6 +3,7 @@
 (see :mod:`reports.status`)
 ``python -m reports brief [--as-of QUARTER] --out FILE.pdf [--docx FILE.docx] [--unit CODE] [--db URL] [--lang en]``
 (the one-page meeting brief, see :mod:`reports.brief`)
+``python -m reports reporting --period QUARTER [--db URL] [--json] [--lang en]`` (see :mod:`reports.reporting`)
 
 Builds the congress work report (and, with ``--xlsx``, its tables) from the database
 (``--db``, else ``$UNION_DB_URL``, else var/union.sqlite). Charts are drawn with a
@@ -49,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         from reports import brief
 
         return brief.main(argv[1:])
+    if argv and argv[0] == "reporting":
+        from reports import reporting
+
+        return reporting.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m reports", description="Build the congress work report (.docx) and its tables (.xlsx).")
     parser.add_argument("--span", required=True, help="five-year span, e.g. 2011-2015")
     parser.add_argument("--out", required=True, type=Path, help="the .docx to write")

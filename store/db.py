@@ -32,7 +32,10 @@ ENV_BUSY_TIMEOUT = "UNION_DB_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a write waits for the write lock before StoreBusy
 WRITE_ATTEMPTS = 3  # an import whose new units conflict with a concurrent one is tried this often
 # PostgreSQL advisory transaction locks (two-key form): (class, key)
-_LOCK_FILE, _LOCK_UNITS, _LOCK_SCHEMA = 1, 2, 3
+_LOCK_FILE, _LOCK_UNITS, _LOCK_SCHEMA, _LOCK_REVIEW = 1, 2, 3, 4
+
+#: Review actions (issue 10): approve locks a unit's quarter, return sends it back, unlock lifts the lock.
+REVIEW_ACTIONS = ("approve", "return", "unlock")
 
 
 class StoreBusy(RuntimeError):
@@ -174,6 +177,15 @@ class UnknownUser(LookupError):
     def __init__(self, username: str):
         super().__init__(f"no user {username}")
         self.username = username
+
+
+class PeriodLocked(ValueError):
+    """A write would change a unit's quarter that has been approved (审核通过) and so locked;
+    nothing was changed. ``pairs``: the locked ``(unit, period)`` pairs it touched."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]):
+        self.pairs = sorted(set(pairs))
+        super().__init__("locked: " + ", ".join(f"{u} {p}" for u, p in self.pairs))
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -404,6 +416,7 @@ class Store:
             mapping = self._bind_new_units(conn, upload)
             if len(values) and any(k != v for k, v in mapping.items()):
                 values = values.assign(unit=[mapping.get(u, u) for u in values["unit"]])
+        self._refuse_locked(conn, values)
         upload_id = conn.execute(
             sa.insert(s.uploads).values(
                 filename=upload.filename[:300],
@@ -456,20 +469,29 @@ class Store:
             last[upload_id] = action
         return {i for i in ids if last.get(i) != "withdraw"}
 
-    def withdraw(self, upload_ids: Iterable[int], actor: str, reason: str = "") -> None:
-        """Stop counting these uploads' values (the previous values come back). Undo: :meth:`restore`."""
-        self._upload_event(upload_ids, "withdraw", actor, reason)
+    def withdraw(self, upload_ids: Iterable[int], actor: str, reason: str = "", *, check_lock: bool = True) -> None:
+        """Stop counting these uploads' values (the previous values come back). Undo: :meth:`restore`.
+        Refused with :class:`PeriodLocked` (nothing changes) when an upload holds values of a
+        unit's approved quarter (``check_lock=False``: only for removing the example data)."""
+        self._upload_event(upload_ids, "withdraw", actor, reason, check_lock)
 
     def restore(self, upload_ids: Iterable[int], actor: str, reason: str = "") -> None:
         """Undo a withdrawal. Refused with :class:`SameFileActive` (nothing changes) when another
-        upload of the same bytes counts now: one file counts once; withdraw that one first."""
+        upload of the same bytes counts now: one file counts once; withdraw that one first.
+        Refused with :class:`PeriodLocked` like :meth:`withdraw`."""
         self._upload_event(upload_ids, "restore", actor, reason)
 
-    def _upload_event(self, upload_ids: Iterable[int], action: str, actor: str, reason: str) -> None:
+    def _upload_event(self, upload_ids: Iterable[int], action: str, actor: str, reason: str,
+                      check_lock: bool = True) -> None:
         ids = [int(i) for i in upload_ids]
         if not ids:
             return
         with self.write() as conn:
+            if check_lock:
+                touched = pd.DataFrame(conn.execute(
+                    sa.select(s.observations.c.unit, s.observations.c.period).distinct()
+                    .where(s.observations.c.upload_id.in_(ids))).all(), columns=["unit", "period"])
+                self._refuse_locked(conn, touched)
             if action == "restore":
                 hashes = dict(conn.execute(sa.select(s.uploads.c.id, s.uploads.c.sha256)
                                            .where(s.uploads.c.id.in_(ids))).all())
@@ -529,7 +551,7 @@ class Store:
         """Withdraw every example upload (nothing is deleted); returns how many."""
         frame = self.uploads()
         ids = frame.loc[frame["is_example"] & (frame["status"] == "active"), "id"].tolist()
-        self.withdraw(ids, actor, reason="remove example data")
+        self.withdraw(ids, actor, reason="remove example data", check_lock=False)
         return len(ids)
 
     def is_empty(self) -> bool:
@@ -727,6 +749,95 @@ class Store:
             if new:
                 conn.execute(sa.insert(s.user_units), [{"username": username, "unit": u} for u in new])
             self._audit(conn, actor, "user.units", {"username": username, "old": old, "new": new})
+
+    # ---- review and deadlines (issue 10) ---------------------------------------------------
+    def reviews(self, period: str | None = None) -> pd.DataFrame:
+        """Every review action (``id, unit, period, action, comment, actor, at``), oldest first;
+        all quarters or one. The latest action per (unit, period) decides
+        (:func:`metrics.reporting.review_state`)."""
+        q = sa.select(s.reviews).order_by(s.reviews.c.id)
+        if period is not None:
+            q = q.where(s.reviews.c.period == period)
+        with self.read() as conn:
+            return pd.read_sql(q, conn)
+
+    def review(self, units: Iterable[str], period: str, action: str, actor: str, comment: str = "") -> int:
+        """Record ``action`` (approve / return / unlock) for each unit's ``period`` in one
+        transaction, audited; returns how many rows were written. ``return`` and ``unlock`` need
+        a comment (the reason); ``unlock`` of a unit that is not locked is skipped, and so is
+        ``approve`` of one already approved."""
+        if action not in REVIEW_ACTIONS:
+            raise ValueError(f"unknown review action {action!r}")
+        comment = (comment or "").strip()
+        if action in ("return", "unlock") and not comment:
+            raise ValueError("a reason is needed")
+        codes = sorted({str(u) for u in units})
+        if not codes:
+            return 0
+        with self.write() as conn:
+            self._lock(conn, _LOCK_REVIEW, period)
+            latest = self._latest_reviews(conn, codes, [period])
+            rows = []
+            for code in codes:
+                last = latest.get((code, period))
+                if action == "unlock" and last != "approve":
+                    continue
+                if action == "approve" and last == "approve":
+                    continue
+                rows.append({"unit": code, "period": period, "action": action, "comment": comment,
+                             "actor": actor, "at": now()})
+            if rows:
+                conn.execute(sa.insert(s.reviews), rows)
+                self._audit(conn, actor, f"review.{action}",
+                            {"period": period, "units": [r["unit"] for r in rows], "comment": comment})
+            return len(rows)
+
+    @staticmethod
+    def _latest_reviews(conn: sa.Connection, units: list[str], periods_: list[str]) -> dict[tuple[str, str], str]:
+        rows = conn.execute(sa.select(s.reviews.c.unit, s.reviews.c.period, s.reviews.c.action)
+                            .where(s.reviews.c.period.in_(periods_)).where(s.reviews.c.unit.in_(units))
+                            .order_by(s.reviews.c.id)).all()
+        return {(u, p): a for u, p, a in rows}
+
+    def locked(self, pairs: pd.DataFrame) -> list[tuple[str, str]]:
+        """The ``(unit, period)`` pairs of ``pairs`` (columns unit, period) approved and so locked."""
+        with self.read() as conn:
+            return self._locked_pairs(conn, pairs)
+
+    def _locked_pairs(self, conn: sa.Connection, pairs: pd.DataFrame) -> list[tuple[str, str]]:
+        if pairs is None or not len(pairs):
+            return []
+        pairs = pairs[["unit", "period"]].astype(str).drop_duplicates()
+        latest = self._latest_reviews(conn, sorted(set(pairs["unit"])), sorted(set(pairs["period"])))
+        return sorted((u, p) for u, p in zip(pairs["unit"], pairs["period"]) if latest.get((u, p)) == "approve")
+
+    def _refuse_locked(self, conn: sa.Connection, pairs: pd.DataFrame) -> None:
+        """Inside a write: raise :class:`PeriodLocked` if any pair is locked (PostgreSQL: after
+        taking each quarter's review lock, so an approval and an upload do not cross)."""
+        if pairs is None or not len(pairs):
+            return
+        for period in sorted(set(pairs["period"].astype(str))):
+            self._lock(conn, _LOCK_REVIEW, period)
+        hits = self._locked_pairs(conn, pairs)
+        if hits:
+            raise PeriodLocked(hits)
+
+    def deadlines(self) -> dict:
+        """``{period: date}`` of the quarters whose deadline was set (others: the default,
+        :func:`metrics.reporting.deadline`)."""
+        with self.read() as conn:
+            return dict(conn.execute(sa.select(s.deadlines.c.period, s.deadlines.c.deadline)).all())
+
+    def set_deadline(self, period: str, deadline, actor: str) -> None:
+        """Set (or change) a quarter's reporting deadline, audited with the old and new date."""
+        with self.write() as conn:
+            old = conn.execute(sa.select(s.deadlines.c.deadline).where(s.deadlines.c.period == period)).scalar()
+            values = {"deadline": deadline, "changed_by": actor, "changed_at": now()}
+            if old is None:
+                conn.execute(sa.insert(s.deadlines).values(period=period, **values))
+            else:
+                conn.execute(sa.update(s.deadlines).where(s.deadlines.c.period == period).values(**values))
+            self._audit(conn, actor, "deadline.set", {"period": period, "old": old, "new": deadline})
 
     # ---- audit -------------------------------------------------------------------------------
     def audit_log(self, limit: int = 500) -> pd.DataFrame:

@@ -154,3 +154,29 @@ user_units = sa.Table(
     sa.Column("username", sa.String(100), sa.ForeignKey("users.username"), primary_key=True),
     sa.Column("unit", sa.String(64), sa.ForeignKey("units.code"), primary_key=True),
 )
+
+# The reporting season (issue 10): every review action on a unit's quarter, append-only (the
+# latest decides: approve locks the quarter, return sends it back with a comment, unlock lifts
+# a lock with a reason); and each quarter's reporting deadline (a setting; see
+# metrics.reporting.deadline for the default).
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("period", sa.String(10), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),  # approve | return | unlock
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_reviews_cell", "unit", "period"),
+)
+
+deadlines = sa.Table(
+    "deadlines",
+    metadata,
+    sa.Column("period", sa.String(10), primary_key=True),
+    sa.Column("deadline", sa.Date, nullable=False),
+    sa.Column("changed_by", sa.String(100), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
