@@ -18,9 +18,9 @@ st.title(tr("overview.title"))
 if not quarter:
     st.info(tr("common.no_data"))
     st.stop()
-attention_view.show(unit, quarter)  # 需关注 first: goals below pace, their lagging units, the meeting brief
 st.caption(tr("overview.caption", unit=plain(unit_name(app_cache.units(), unit)), quarter=period_label(quarter)))
-season_view.overview_line(unit, quarter)
+season_view.overview_line(unit, quarter)  # 数据截至 … · 已报 n/m · 最近更新 …
+attention_view.show(unit, quarter)  # 需关注 first: goals below pace, their lagging units, the meeting brief
 warn_if_partial(unit, quarter)
 
 quarters = app_cache.quarterly(unit)
