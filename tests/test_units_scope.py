@@ -183,8 +183,8 @@ def test_the_history_page_lists_no_upload_of_another_unit(clerk_db):
     at = as_clerk("history", epoch)
     assert not at.exception, at.exception
     # the example uploads each hold every unit, so they are hers to see; a new upload of C01 only is not
-    admin_upload = commit(store, prepare(store, workbook(C01), "c01-only.xlsx", period="2018Q1", uploader="boss"),
-                          "boss")
+    raw = xlsx({"季度数据": [[TITLE], ["单位名称", "培训职工"], [C01, 12]]})
+    admin_upload = commit(store, prepare(store, raw, "c01-only.xlsx", uploader="boss"), "boss", acknowledged=True)
     at.run()
     ids = {int(i) for i in at.dataframe[0].value.iloc[:, 0]}
     assert admin_upload not in ids
@@ -230,7 +230,7 @@ def test_a_clerks_web_upload_of_another_unit_is_refused_and_stores_nothing(clerk
     before = snapshot(store)
     at = as_clerk("upload", epoch)
     assert not at.exception, at.exception
-    at = at.file_uploader(key="upload_file").upload("2018Q1.xlsx", workbook(C02, C01)).run()
+    at = at.file_uploader(key="upload_file").upload("2016Q1.xlsx", workbook(C02, C01)).run()
     assert not at.exception, at.exception
     assert any(C01 in str(e.value) for e in at.error) or C01 in text_of(at)
     assert not [b for b in at.button if b.key == "upload_commit"]
