@@ -129,6 +129,9 @@ def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allo
         return Prepared(report, pd.DataFrame(columns=VALUE_FRAME), pd.DataFrame(), raw, filename)
     current = rollup.current(store.observations())
     units = store.units()
+    aliases = store.unit_aliases().groupby("unit")["name"].agg(list)
+    if len(aliases):  # a renamed unit's old names still find it (ingest.validate.UnitResolver)
+        units = units.assign(aliases=units["code"].map(aliases))
     return dry_run(raw, filename, catalog=catalog, units=units, current=current, period=period,
                    allow_new_units=allow_new_units, duplicate_of=store.find_upload_by_hash(sha256(raw)),
                    uploader=uploader, scope=upload_scope(store, uploader, units))

@@ -154,3 +154,13 @@ user_units = sa.Table(
     sa.Column("username", sa.String(100), sa.ForeignKey("users.username"), primary_key=True),
     sa.Column("unit", sa.String(64), sa.ForeignKey("units.code"), primary_key=True),
 )
+
+
+# A renamed unit's earlier names (issue 10): the reader still finds the unit by them.
+unit_aliases = sa.Table(
+    "unit_aliases",
+    metadata,
+    sa.Column("unit", sa.String(64), sa.ForeignKey("units.code"), primary_key=True),
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("until", sa.DateTime(timezone=True), nullable=False),  # when the name was replaced
+)
