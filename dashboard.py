@@ -111,6 +111,7 @@ if auth.allows(role, "clerk"):
     ]
 if auth.allows(role, "admin"):
     pages.append(st.Page("app_pages/data.py", title=t("common.nav.data", lang), icon=":material/database:"))
+    pages.append(st.Page("app_pages/admin_units.py", title=t("admin.title", lang), icon=":material/group:"))
 try:
     st.navigation(pages).run()
 except StoreBusy as busy:  # any page: a database locked too long is a message, not a traceback
