@@ -13,7 +13,7 @@ import streamlit as st
 import bootstrap
 import resources
 from metrics import rollup
-from store import scope as _store_scope
+from ingest import scope as _store_scope
 from store.db import Store, database_url, open_store
 
 

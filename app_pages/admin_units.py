@@ -1,7 +1,7 @@
 """单位与用户: the org tree and the sign-in users, managed by an administrator (issue 10).
 
 Units: add under a parent, rename (old name kept for the reader), close from a quarter,
-merge into a unit of the same level, reopen (store/units_admin.py). Users: add, change role and
+merge into a unit of the same level, reopen (ingest/units_admin.py). Users: add, change role and
 units, disable / re-enable, reset the password (store.db.Store). Every write re-checks the
 session's user as the database has it now (signin.recheck) and is audited.
 """
@@ -12,7 +12,7 @@ import app_cache
 import auth
 import signin
 from i18n import t
-from store import units_admin
+from ingest import units_admin
 from store.db import UserExists
 from ui import dataframe, lang, plain, tr
 

@@ -117,8 +117,8 @@ def scope_finding(values: pd.DataFrame, scope: frozenset[str] | None, filename: 
 def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allow_new_units: bool = False,
             catalog: Catalog | None = None, uploader: str | None = None) -> Prepared:
     """:func:`dry_run` with units, current values and duplicates taken from ``store``; a
-    clerk ``uploader`` is limited to her units (:func:`store.scope.upload_scope`)."""
-    from store.scope import upload_scope
+    clerk ``uploader`` is limited to her units (:func:`ingest.scope.upload_scope`)."""
+    from ingest.scope import upload_scope
 
     catalog = catalog or resources.catalog()
     filename = safe_filename(filename)
@@ -152,7 +152,7 @@ def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = Fal
         raise ImportRefused("duplicate" if report.duplicate_of else "has_errors", report.duplicate_of)
     if prepared.needs_ack and not acknowledged:
         raise ImportRefused("needs_ack")
-    from store.scope import upload_scope  # again at commit: her units may have changed since the dry run
+    from ingest.scope import upload_scope  # again at commit: her units may have changed since the dry run
     if scope_finding(prepared.values, upload_scope(store, uploader), prepared.filename) is not None:
         raise ImportRefused("out_of_scope")
     values = prepared.values[["unit", "indicator", "period", "value", "approximate"]]

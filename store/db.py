@@ -295,7 +295,7 @@ class Store:
             conn.execute(sa.update(s.units).where(s.units.c.code == code).values(**new))
             self._audit(conn, actor, "units.span", {"code": code, "old": dict(old), "new": new})
 
-    # ---- the org tree managed in the app (issue 10; store/units_admin.py checks the input) ----
+    # ---- the org tree managed in the app (issue 10; ingest/units_admin.py checks the input) ----
     def unit_aliases(self) -> pd.DataFrame:
         """Earlier names of renamed units: unit, name, until."""
         with self.read() as conn:

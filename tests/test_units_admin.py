@@ -12,7 +12,7 @@ import resources
 from ingest.importer import commit, prepare
 from ingest.units_match import distinctive, likely_parent, suggest
 from metrics import rollup
-from store import units_admin as ua
+from ingest import units_admin as ua
 from store.db import open_store
 from tests.ingest_fixtures import xlsx
 
