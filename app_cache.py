@@ -58,9 +58,10 @@ class OutOfScope(PermissionError):
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _scopes(key: tuple, username: str) -> tuple[frozenset | None, frozenset | None]:
+def _scopes(key: tuple, username: str, role: str | None) -> tuple[frozenset | None, frozenset | None]:
     full = _units(key)
-    return _store_scope.upload_scope(store(), username, full), _store_scope.view_scope(store(), username, full)
+    return (_store_scope.upload_scope(store(), username, full, role),
+            _store_scope.view_scope(store(), username, full, role))
 
 
 def _user() -> str | None:
@@ -68,16 +69,23 @@ def _user() -> str | None:
     return None if state.get("single_user") else state.get("user")
 
 
+def _role() -> str | None:
+    """The role signin.current read from the database on this rerun (a leader or an
+    administrator is not limited; anything else unknown counts as a clerk)."""
+    role = st.session_state.get("role")
+    return role if role in ("leader", "admin") else "clerk"
+
+
 def scope() -> frozenset | None:
     """The units whose figures this session's user may see; None: every unit."""
     user = _user()
-    return None if not user else _scopes(version(), user)[1]
+    return None if not user else _scopes(version(), user, _role())[1]
 
 
 def upload_scope() -> frozenset | None:
     """The units this session's user may upload for; None: any."""
     user = _user()
-    return None if not user else _scopes(version(), user)[0]
+    return None if not user else _scopes(version(), user, _role())[0]
 
 
 def check_unit(unit: str) -> str:

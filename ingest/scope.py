@@ -18,18 +18,21 @@ def clerk_sees() -> str:
     return value if value in _scope.SEES else "own"
 
 
-def upload_scope(store, username: str | None, units=None) -> frozenset[str] | None:
-    """The units ``username`` may upload for: None (any) unless she is a known clerk."""
-    record = store.user(username) if username else None
-    if record is None or record["role"] != "clerk":
+def upload_scope(store, username: str | None, units=None, role: str | None = None) -> frozenset[str] | None:
+    """The units ``username`` may upload for: None (any) unless she is a known clerk. ``role``:
+    her role as just read from the database (the dashboard's rerun has it); else it is read."""
+    if role is None:
+        record = store.user(username) if username else None
+        role = record["role"] if record else None
+    if role != "clerk":
         return None
     units = store.units() if units is None else units
     return _scope.expand(units, store.user_units(username)["unit"])
 
 
-def view_scope(store, username: str | None, units=None) -> frozenset[str] | None:
+def view_scope(store, username: str | None, units=None, role: str | None = None) -> frozenset[str] | None:
     """The units whose figures ``username`` may see (None: all)."""
-    own = upload_scope(store, username, units)
+    own = upload_scope(store, username, units, role)
     if own is None:
         return None
     units = store.units() if units is None else units
