@@ -60,6 +60,8 @@ units = app_cache.units()
 observed = sorted(app_cache.observations()["period"].unique(), key=periods.index)
 federation = units.loc[units["level"] == "federation", "code"]
 st.session_state.setdefault("unit", federation.iloc[0] if len(federation) else (units["code"].iloc[0] if len(units) else ""))
+if st.session_state["unit"] not in set(units["code"]):  # another user's choice, or set from outside: not hers
+    st.session_state["unit"] = federation.iloc[0] if len(federation) else (units["code"].iloc[0] if len(units) else "")
 cover = app_cache.coverage(federation.iloc[0]) if len(federation) and observed else None
 if observed:
     # Follow the newest complete quarter (one that (nearly) every unit has reported): a session
@@ -111,7 +113,10 @@ if auth.allows(role, "clerk"):
     ]
 if auth.allows(role, "admin"):
     pages.append(st.Page("app_pages/data.py", title=t("common.nav.data", lang), icon=":material/database:"))
+    pages.append(st.Page("app_pages/admin_units.py", title=t("admin.title", lang), icon=":material/group:"))
 try:
     st.navigation(pages).run()
 except StoreBusy as busy:  # any page: a database locked too long is a message, not a traceback
     st.error(t(f"store.busy.{busy.reason}", lang))
+except app_cache.OutOfScope:  # a unit outside the clerk's scope asked for by any road: nothing shown
+    st.error(t("scope.not_yours", lang))

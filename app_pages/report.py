@@ -20,7 +20,10 @@ if not spans:
 
 left, right = st.columns(2)
 span = left.selectbox(tr("report.span"), spans, key="report_span", format_func=lambda s: span_label(*s, lang()))
-codes = units["code"].tolist()
+codes = [c for c in units["code"].tolist() if app_cache.report_allowed(c)]  # a clerk: her own units
+if not codes:
+    st.info(tr("scope.no_report"))
+    st.stop()
 default = codes.index(st.session_state["unit"]) if st.session_state.get("unit") in codes else 0
 unit = right.selectbox(tr("report.unit"), codes, index=default, key="report_unit",
                        format_func=lambda c: unit_name(units, c))

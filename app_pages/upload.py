@@ -46,6 +46,10 @@ with st.expander(tr("upload.template.heading")):
 
 period = st.selectbox(tr("upload.period"), list(period_labels), key="upload_period",
                       format_func=period_labels.get)
+own = app_cache.upload_scope()
+if own is not None and not own:  # a clerk with no units assigned
+    st.warning(tr("scope.no_units"))
+    st.stop()
 file = st.file_uploader(tr("upload.file"), type=["xlsx", "xls", "csv"], key="upload_file")
 done = st.session_state.setdefault("upload_done", {})
 if file is None:
@@ -108,6 +112,7 @@ if st.button(tr("upload.commit"), type="primary", disabled=not ack, key="upload_
     except importer.ImportRefused as refused:  # e.g. the same file committed meanwhile in another session
         st.error(tr("ingest.duplicate_file", upload=refused.upload_id) if refused.reason == "duplicate"
                  else tr("reporting.locked") if refused.reason == "locked"
+                 else tr("scope.refused_commit") if refused.reason == "out_of_scope"
                  else tr("upload.blocked", n=len(report.errors)))
         st.stop()
     except StoreBusy as busy:  # another import held the database too long: nothing stored, try again

@@ -53,8 +53,8 @@ class Prepared:
 
 
 class ImportRefused(Exception):
-    """commit() said no: ``reason`` is has_errors, needs_ack, duplicate or locked (a unit's
-    quarter in the file was approved meanwhile; ``pairs`` names them)."""
+    """commit() said no: ``reason`` is has_errors, needs_ack, duplicate, out_of_scope or locked
+    (a unit's quarter in the file was approved meanwhile; ``pairs`` names them)."""
 
     def __init__(self, reason: str, upload_id: int | None = None):
         super().__init__(reason)
@@ -69,14 +69,16 @@ def sha256(raw: bytes) -> str:
 
 def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame, current: pd.DataFrame,
             period: str | None = None, allow_new_units: bool = False, duplicate_of: int | None = None,
-            uploader: str | None = None, locked: list[tuple[str, str]] | None = None) -> Prepared:
+            uploader: str | None = None, locked: list[tuple[str, str]] | None = None,
+            scope: frozenset[str] | None = None) -> Prepared:
     """Read and validate ``raw``; nothing is stored. ``current``: the values that count now
     (unit, indicator, period, value, approximate). ``duplicate_of``: the id of an active
     upload with the same bytes, if the caller found one. ``uploader``: who would commit.
     ``locked``: the approved (so locked) ``(unit, period)`` pairs; values of the file for one of
     them are an error (``period_locked``, one finding per unit and quarter).
     ``filename`` is stored as :func:`metrics.report_text.safe_filename` gives it (no path, no
-    formula-like start)."""
+    formula-like start). ``scope``: the units the uploader may upload for (None: any); rows of
+    other units are an ``out_of_scope`` error naming them (:func:`scope_finding`)."""
     filename = safe_filename(filename)
     report = ImportReport(filename=filename, sha256=sha256(raw))
     empty = pd.DataFrame(columns=VALUE_FRAME)
@@ -102,15 +104,34 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
             if (str(row.unit), str(row.period)) in hits:
                 report.findings.insert(0, Finding("period_locked", str(row.where or filename),
                                                   {"unit": str(row.unit_text or row.unit), "quarter": str(row.period)}))
+    if (refused := scope_finding(checked.values, scope, filename)) is not None:
+        report.findings.insert(0, refused)
     if duplicate_of is not None:
         report.duplicate_of = duplicate_of
         report.findings.insert(0, Finding("duplicate_file", filename, {"upload": duplicate_of}))
     return Prepared(report, checked.values, checked.new_units, raw, filename)
 
 
+def scope_finding(values: pd.DataFrame, scope: frozenset[str] | None, filename: str) -> Finding | None:
+    """An ``out_of_scope`` error naming the units of ``values`` outside ``scope`` (as the
+    file writes them), or None when every row is within it."""
+    if scope is None or values.empty:
+        return None
+    outside = values[~values["unit"].isin(scope)]
+    if outside.empty:
+        return None
+    names = list(dict.fromkeys(str(t) if isinstance(t, str) and t else str(u)
+                               for u, t in zip(outside["unit"], outside.get("unit_text", outside["unit"]))))
+    shown = "、".join(names[:10]) + ("……" if len(names) > 10 else "")
+    return Finding("out_of_scope", filename, {"units": shown, "n": len(names)})
+
+
 def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allow_new_units: bool = False,
             catalog: Catalog | None = None, uploader: str | None = None) -> Prepared:
-    """:func:`dry_run` with units, current values and duplicates taken from ``store``."""
+    """:func:`dry_run` with units, current values and duplicates taken from ``store``; a
+    clerk ``uploader`` is limited to her units (:func:`ingest.scope.upload_scope`)."""
+    from ingest.scope import upload_scope
+
     catalog = catalog or resources.catalog()
     filename = safe_filename(filename)
     try:  # refuse a broken or hostile file before touching the database at all
@@ -124,9 +145,13 @@ def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allo
     if len(reviews):  # approved quarters: the latest review action of the unit's quarter is approve
         last = reviews.groupby(["unit", "period"])["action"].last()
         locked = [pair for pair, action in last.items() if action == "approve"]
-    return dry_run(raw, filename, catalog=catalog, units=store.units(), current=current, period=period,
+    units = store.units()
+    aliases = store.unit_aliases().groupby("unit")["name"].agg(list)
+    if len(aliases):  # a renamed unit's old names still find it (ingest.validate.UnitResolver)
+        units = units.assign(aliases=units["code"].map(aliases))
+    return dry_run(raw, filename, catalog=catalog, units=units, current=current, period=period,
                    allow_new_units=allow_new_units, duplicate_of=store.find_upload_by_hash(sha256(raw)),
-                   uploader=uploader, locked=locked)
+                   uploader=uploader, locked=locked, scope=upload_scope(store, uploader, units))
 
 
 def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = False, source: str = "upload") -> int:
@@ -144,6 +169,9 @@ def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = Fal
         raise ImportRefused("duplicate" if report.duplicate_of else "has_errors", report.duplicate_of)
     if prepared.needs_ack and not acknowledged:
         raise ImportRefused("needs_ack")
+    from ingest.scope import upload_scope  # again at commit: her units may have changed since the dry run
+    if scope_finding(prepared.values, upload_scope(store, uploader), prepared.filename) is not None:
+        raise ImportRefused("out_of_scope")
     values = prepared.values[["unit", "indicator", "period", "value", "approximate"]]
     new_units = None
     if len(prepared.new_units):

@@ -53,6 +53,7 @@ CODES = {
     "period_missing": ERROR,
     "period_not_quarter": ERROR,
     "too_long": ERROR,
+    "out_of_scope": ERROR,  # a clerk's file with rows of units not hers (i18n/*/scope.toml)
     "total_mismatch": WARNING,
     "far_from_last_quarter": WARNING,
     "rate_mismatch": WARNING,
@@ -92,7 +93,8 @@ class Finding:
                     values[key[:-3]] = value
             else:
                 values[key] = value
-        key = f"ingest.{self.code}" if has(f"ingest.{self.code}", lang) else f"guard.{self.code}"  # guard.toml
+        key = next((k for k in (f"ingest.{self.code}", f"scope.{self.code}") if has(k, lang)),
+                   f"guard.{self.code}")  # scope.toml, guard.toml
         return t(key, lang, where=self.where, **values)
 
     def to_dict(self, lang: str = "zh") -> dict:

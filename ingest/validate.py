@@ -96,6 +96,9 @@ class UnitResolver:
                 if name:
                     self.by_name.setdefault(fold_name(name), str(code))
         self.names = [str(n) for n in units["name_zh"]]
+        for code, names in zip(units["code"], units["aliases"]) if "aliases" in units else ():
+            for name in names if isinstance(names, list) else ():  # a renamed unit's old names (Store.unit_aliases)
+                self.by_name.setdefault(fold_name(name), str(code))
 
     def __call__(self, code: str, name: str) -> str | None:
         if code and code.strip().upper() in self.by_code:
@@ -109,7 +112,9 @@ class UnitResolver:
         return None
 
     def suggest(self, text: str) -> list[str]:
-        return difflib.get_close_matches(text, self.names, n=3, cutoff=0.4)
+        from ingest.units_match import suggest  # by the distinctive part of the name
+
+        return suggest(text, self.names, n=3)
 
 
 def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current: pd.DataFrame,

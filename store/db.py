@@ -307,6 +307,30 @@ class Store:
             conn.execute(sa.update(s.units).where(s.units.c.code == code).values(**new))
             self._audit(conn, actor, "units.span", {"code": code, "old": dict(old), "new": new})
 
+    # ---- the org tree managed in the app (issue 10; ingest/units_admin.py checks the input) ----
+    def unit_aliases(self) -> pd.DataFrame:
+        """Earlier names of renamed units: unit, name, until."""
+        with self.read() as conn:
+            return pd.read_sql(sa.select(s.unit_aliases).order_by(s.unit_aliases.c.unit, s.unit_aliases.c.until), conn)
+
+    def rename_unit(self, code: str, name_zh: str, name_en: str | None = None, actor: str = "system") -> None:
+        """Give ``code`` a new name; the old Chinese (and English) name is kept as an alias, so a
+        file with the old name still finds the unit. Audited. Raises KeyError for an unknown unit."""
+        with self.write() as conn:
+            old = conn.execute(sa.select(s.units.c.name_zh, s.units.c.name_en)
+                               .where(s.units.c.code == code)).mappings().first()
+            if old is None:
+                raise KeyError(code)
+            values = {"name_zh": name_zh, **({"name_en": name_en} if name_en is not None else {})}
+            conn.execute(sa.update(s.units).where(s.units.c.code == code).values(**values))
+            kept = {n for n in (old["name_zh"], old["name_en"] if name_en is not None else "") if n}
+            kept -= {name_zh, name_en}
+            have = set(conn.execute(sa.select(s.unit_aliases.c.name).where(s.unit_aliases.c.unit == code)).scalars())
+            rows = [{"unit": code, "name": n, "until": now()} for n in sorted(kept - have)]
+            if rows:
+                conn.execute(sa.insert(s.unit_aliases), rows)
+            self._audit(conn, actor, "units.rename", {"code": code, "old": dict(old), "new": values})
+
     def add_units(self, frame: pd.DataFrame, actor: str = "system") -> int:
         """Insert units that are not there yet (by code); returns how many were added."""
         def work(conn: sa.Connection) -> int:

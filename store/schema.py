@@ -180,3 +180,12 @@ deadlines = sa.Table(
     sa.Column("changed_by", sa.String(100), nullable=False),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# A renamed unit's earlier names (issue 10): the reader still finds the unit by them.
+unit_aliases = sa.Table(
+    "unit_aliases",
+    metadata,
+    sa.Column("unit", sa.String(64), sa.ForeignKey("units.code"), primary_key=True),
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("until", sa.DateTime(timezone=True), nullable=False),  # when the name was replaced
+)
