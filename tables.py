@@ -65,7 +65,7 @@ def goals_of_category(ev: pd.DataFrame, category: str) -> pd.DataFrame:
 def progress_table(rows: pd.DataFrame, quarters: pd.DataFrame, plan_start: str, as_of: str) -> pd.DataFrame:
     """The overview rows of some goals (an evaluate frame, in display order): status and
     outlook with icon and words, base, target, current with units (approximate marked),
-    完成进度 in % (for a progress column), 时间进度 as text, a sparkline from the base
+    完成进度 and 时间进度 as numbers in % (a progress and a number column: they sort), a sparkline from the base
     period to ``as_of`` and the goal's attribute."""
     cat = resources.catalog()
     span = _periods.span(_periods.previous(plan_start), as_of) if as_of else []
@@ -85,7 +85,7 @@ def progress_table(rows: pd.DataFrame, quarters: pd.DataFrame, plan_start: str, 
             tr("progress.col.current"): fmt_number(r.current, unit, approximate=bool(r.approximate))
             + (" ↻" if getattr(r, "carried_units", 0) else ""),
             tr("progress.col.progress"): None if _nan(r.progress) else float(r.progress) * 100,
-            tr("progress.col.elapsed"): "" if r.target_type == "direction" else fmt_number(float(r.elapsed) * 100, "%"),
+            tr("progress.col.elapsed"): None if r.target_type == "direction" or _nan(r.elapsed) else float(r.elapsed) * 100,
             tr("progress.col.trend"): line,
             tr("progress.col.attribute"): attribute_label(r.attribute),
         })

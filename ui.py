@@ -103,16 +103,16 @@ def warn_if_partial(unit: str, quarter: str) -> None:
 
 def text_px(text) -> int:
     """An upper estimate of ``text``'s width in pixels in the table font (14 px): a wide or
-    ambiguous East Asian character (汉字, full-width signs, ▼ ● ✔) 15 px, anything else 8 px
-    (Source Sans averages about 7 px at 14 px; digits 7.3). Measured against Chromium's canvas
+    ambiguous East Asian character (汉字, full-width signs, ▼ ● ✔) 14 px, anything else 8 px
+    (Source Sans averages about 7 px at 14 px; digits 7.3). Checked against Chromium's canvas
     ``measureText`` in ``tests/test_browser_screens.py``."""
     import unicodedata
 
-    return sum(15 if unicodedata.east_asian_width(ch) in "WFA" else 8 for ch in str(text))
+    return sum(14 if unicodedata.east_asian_width(ch) in "WFA" else 8 for ch in str(text))
 
 
-# the grid pads each cell 8 px on both sides; a few px more for rounding and the sort arrow
-_CELL_PADDING = 24
+# the grid pads each cell 8 px on both sides; a few px more for rounding
+_CELL_PADDING = 20
 _MAX_WIDTH = 420
 
 
@@ -127,7 +127,8 @@ def fit_columns(frame: pd.DataFrame, column_config: dict | None = None) -> dict:
         current = config.get(name)
         if current is None and name in config:
             continue  # a hidden column
-        header = text_px(name) + _CELL_PADDING
+        label = current.get("label") if isinstance(current, dict) and current.get("label") else name
+        header = text_px(label) + _CELL_PADDING
         values = frame[col]
         if pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype):
             sample = values.dropna().astype(str)
@@ -172,7 +173,10 @@ def data_editor(data, **kwargs) -> pd.DataFrame:
     with the text as the user typed it (the neutralising ``'`` taken off again)."""
     from tables import safe_frame, unsafe_text
 
-    edited = st.data_editor(safe_frame(data), **kwargs)
+    shown = safe_frame(data)
+    if isinstance(shown, pd.DataFrame):
+        kwargs["column_config"] = fit_columns(shown, kwargs.get("column_config"))
+    edited = st.data_editor(shown, **kwargs)
     return edited.apply(lambda col: col.map(unsafe_text) if col.dtype == object or pd.api.types.is_string_dtype(col.dtype) else col)
 
 

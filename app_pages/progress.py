@@ -54,7 +54,7 @@ progress_col, elapsed_col, trend_col = (tr("progress.col.progress"), tr("progres
                                         tr("progress.col.trend"))
 column_config = {
     progress_col: st.column_config.ProgressColumn(progress_col, min_value=0.0, max_value=100.0, format="%.1f%%", width=110),
-    elapsed_col: st.column_config.TextColumn(elapsed_col, width=70),
+    elapsed_col: st.column_config.NumberColumn(elapsed_col, format="%.1f%%", width=84),  # a number: it sorts
     trend_col: st.column_config.LineChartColumn(trend_col, width=110),
 }
 codes_shown = []

@@ -49,7 +49,7 @@ MEASURE = """(icons) => {
     // the scroller's content is as wide as all the columns: when it fits, that is the last edge
     const inner = grid.querySelector('.dvn-scroller > div');
     const total = inner ? inner.getBoundingClientRect().width : Infinity;
-    if (total <= box.width && (!edges.length || total - edges[edges.length - 1] > 2)) edges.push(total);
+    if (total < box.width - 1 && (!edges.length || total - edges[edges.length - 1] > 2)) edges.push(total);
     const family = getComputedStyle(grid).fontFamily;
     const m = document.createElement('canvas').getContext('2d');
     const width = (text, weight) => { m.font = `${weight} 14px ${family}`; return m.measureText(text).width; };
@@ -61,9 +61,10 @@ MEASURE = """(icons) => {
     // the first edge closes the row-selection or index column; then one edge per column
     const lefts = [0, ...edges];
     const columns = [];
-    const offset = lefts.length - 1 - heads.length;  // 1 when a row-marker column leads
+    // a row-selection column (about 32 px, no header) leads a table one can pick rows of
+    const offset = lefts.length > 1 && lefts[1] <= 40 ? 1 : 0;
     heads.forEach((text, i) => {
-      const j = i + Math.max(offset, 0);
+      const j = i + offset;
       if (j + 1 >= lefts.length) return;  // scrolled past the right edge
       const have = lefts[j + 1] - lefts[j];
       const status = cells[i].filter(c => icons.includes([...c.trim()][0] || ''));
@@ -86,6 +87,22 @@ def _sidebar(page, open_: bool) -> None:
     elif not open_ and nav_visible and collapse.count():
         collapse.first.click()
         page.wait_for_timeout(400)
+
+
+GRIDS_READY = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')].every(g => {
+    const c = g.querySelector('canvas'); return c && c.getBoundingClientRect().width > 100
+        && g.querySelectorAll('th[role=columnheader]').length > 0; })"""
+
+
+def _screenshot(page, path, width: int) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so ``full_page`` alone shows one
+    screen; the viewport is made as tall as the content for the shot, then put back."""
+    height = page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]')
+        || document.querySelector('[data-testid="stAppViewContainer"]'); return m ? m.scrollHeight : 0; }""")
+    page.set_viewport_size({"width": width, "height": max(WIDTHS[width], min(int(height) + 40, 16000))})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": width, "height": WIDTHS[width]})
 
 
 def _go(page, name: str) -> None:
@@ -118,8 +135,9 @@ def test_every_page_at_1440_and_390_px_nothing_clipped(browser, app_url, screens
             page.wait_for_timeout(800)  # charts resize to the width
             if page.locator('[data-testid="stException"]').count():
                 problems.append(f"{name}: {page.locator('[data-testid=stException]').first.inner_text()[:300]}")
-            page.screenshot(path=str(screenshots / f"screens-{name}-{width}-{lang}.png"), full_page=True)
+            _screenshot(page, screenshots / f"screens-{name}-{width}-{lang}.png", width)
             if width == 1440:
+                page.wait_for_function(GRIDS_READY, timeout=60_000)
                 for g, grid in enumerate(page.evaluate(MEASURE, STATUS_ICONS)):
                     for col in grid["columns"]:
                         if col["have"] + 0.5 < col["need"]:
