@@ -312,7 +312,7 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
     else:
         next_table, next_sentences, next_caption = pd.DataFrame(columns=NEXT_COLUMNS), [], ""
 
-    sources = _sources(inputs.uploads, trace_all)
+    sources = _sources(inputs.uploads, trace_all, lang)
     is_example = bool(inputs.uploads.loc[inputs.uploads["id"].isin(sources["upload_id"]), "is_example"].any()) if len(sources) else False
     notes = _notes(sources, values, catalog, uname, as_of_label, is_example, lang, missing, partial)
     fig_frame = pd.DataFrame(figure_rows, columns=["area", "indicator", "name", "unit", "value", "wording", "period", "approximate"])
@@ -626,12 +626,13 @@ def _next_plan(inputs: Inputs, plan_row, lang: str) -> tuple[pd.DataFrame, list[
     return pd.DataFrame(rows, columns=NEXT_COLUMNS), sentences
 
 
-def _sources(uploads: pd.DataFrame, trace: pd.DataFrame) -> pd.DataFrame:
+def _sources(uploads: pd.DataFrame, trace: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     ids = set(trace["upload_id"].dropna().astype(int))
     part = uploads[uploads["id"].isin(ids)].copy()
     part = part.rename(columns={"id": "upload_id"})
     part["filename"] = part["filename"].map(clean_text)
-    part["uploader"] = part["uploader"].map(clean_text)
+    # the built-in account (example data, imports without --user) in the report's language
+    part["uploader"] = part["uploader"].map(lambda u: t("screens.system", lang) if u == "system" else clean_text(u))
     part = part.sort_values(["period", "upload_id"], key=lambda s: s.map(periods.index) if s.name == "period" else s)
     return part[["upload_id", "filename", "uploaded_at", "period", "uploader"]].reset_index(drop=True)
 

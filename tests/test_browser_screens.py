@@ -97,8 +97,9 @@ GRIDS_READY = """() => [...document.querySelectorAll('[data-testid="stDataFrame"
 def _screenshot(page, path, width: int) -> None:
     """The whole page: Streamlit scrolls inside its main block, so ``full_page`` alone shows one
     screen; the viewport is made as tall as the content for the shot, then put back."""
-    height = page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]')
-        || document.querySelector('[data-testid="stAppViewContainer"]'); return m ? m.scrollHeight : 0; }""")
+    height = page.evaluate("""() => Math.max(...[...document.querySelectorAll(
+        '[data-testid="stMain"], [data-testid="stAppViewContainer"], [data-testid="stMainBlockContainer"], section')]
+        .map(e => e.scrollHeight), document.documentElement.scrollHeight)""")
     page.set_viewport_size({"width": width, "height": max(WIDTHS[width], min(int(height) + 40, 16000))})
     page.wait_for_timeout(500)
     page.screenshot(path=str(path), full_page=True)

@@ -114,3 +114,4 @@ def test_english_report_tables_say_binding_and_indicative(english_report):
     assert {"binding", "indicative"} <= set(report.main_table["attribute"])
     cells = {c.text for t in doc.tables for r in t.rows for c in r.cells}
     assert not cells & {"约束性", "预期性"}
+    assert "System" in cells and "system" not in cells  # the sources table's uploader
