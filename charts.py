@@ -106,14 +106,16 @@ def quarter_axis(fig: go.Figure, x: list[str], quarters: list[str] | None = None
     codes) at each year's first quarter, so the labels are a year apart and never crowd."""
     codes = quarters if quarters is not None else x
     firsts = [i for i, label in enumerate(codes) if label.endswith("Q1")]
-    if len(firsts) > 12:  # a long span: every second year
-        firsts = firsts[::2]
+    gap = 3
+    if len(firsts) > 5:  # more than five years: every second year, so a phone (390 px) fits them level
+        firsts, gap = firsts[::2], 6
     # the first and the last quarter too, when they are not too close to a labelled Q1
-    keep = sorted({*firsts, *([0] if not firsts or firsts[0] >= 3 else []),
-                   *([len(x) - 1] if x and (not firsts or len(x) - 1 - firsts[-1] >= 3) else [])})
+    keep = sorted({*firsts, *([0] if not firsts or firsts[0] >= gap else []),
+                   *([len(x) - 1] if x and (not firsts or len(x) - 1 - firsts[-1] >= gap) else [])})
     ticks = [x[i] for i in keep]
-    # horizontal when they fit; Plotly turns them 30° on a narrow (phone) screen rather than overlap them
-    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=ticks)
+    # "2016年一季度" on two lines (year, quarter): narrow enough to stay level on a phone
+    text = [t.replace("年", "年<br>", 1) for t in ticks]
+    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=text)
 
 
 def unit_note(fig: go.Figure, unit: str, lang: str) -> None:

@@ -35,7 +35,7 @@ MEASURE = """(icons) => {
   const out = [];
   for (const grid of document.querySelectorAll('[data-testid="stDataFrame"]')) {
     const canvas = grid.querySelector('canvas');
-    if (!canvas || !canvas.width) continue;
+    if (!canvas || !canvas.width || !grid.getBoundingClientRect().width) continue;
     const box = canvas.getBoundingClientRect();
     const dpr = canvas.width / box.width;
     const ctx = canvas.getContext('2d');
@@ -89,7 +89,9 @@ def _sidebar(page, open_: bool) -> None:
         page.wait_for_timeout(400)
 
 
-GRIDS_READY = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')].every(g => {
+GRIDS_READY = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+    .filter(g => g.getBoundingClientRect().width > 0)  // a table in a closed tab is not drawn
+    .every(g => {
     const c = g.querySelector('canvas'); return c && c.getBoundingClientRect().width > 100
         && g.querySelectorAll('th[role=columnheader]').length > 0; })"""
 

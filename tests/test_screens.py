@@ -25,7 +25,8 @@ def test_chart_quarters_read_2011年一季度_in_chinese_and_2011Q1_in_english()
                        index=["2016Q1", "2016Q2", "2016Q3", "2016Q4", "2017Q1"])
     zh = trend_chart(series, name="会员人数", unit="人", title="t", lang="zh")
     assert list(zh.data[0].x) == ["2016年一季度", "2016年二季度", "2016年三季度", "2016年四季度", "2017年一季度"]
-    assert list(zh.layout.xaxis.ticktext) == ["2016年一季度", "2017年一季度"]
+    assert list(zh.layout.xaxis.tickvals) == ["2016年一季度", "2017年一季度"]
+    assert list(zh.layout.xaxis.ticktext) == ["2016年<br>一季度", "2017年<br>一季度"]  # two short lines
     en = trend_chart(series, name="Members", unit="persons", title="t", lang="en")
     assert en.data[0].x[0] == "2016Q1" and "2016 Q1" not in en.data[0].x
 
