@@ -196,7 +196,7 @@ def target_history_table(history: pd.DataFrame) -> pd.DataFrame:
         last[key] = r
         out.append({
             tr("goals.col.changed_at"): pd.Timestamp(r["changed_at"]).strftime("%Y-%m-%d %H:%M"),
-            tr("goals.col.changed_by"): r["changed_by"],
+            tr("goals.col.changed_by"): person(r["changed_by"]),
             tr("goals.col.indicator"): cat[r["indicator"]].name(lang()) if r["indicator"] in cat else r["indicator"],
             tr("goals.col.quota_unit"): r["unit"] or tr("goals.plan_goal"),
             tr("goals.col.change"): "；".join(changes) if lang() == "zh" else "; ".join(changes),
