@@ -151,7 +151,6 @@ def template(period: str, level: str | None = None) -> bytes:
 # ---- progress against the five-year goals --------------------------------------------------
 # (cached loaders for the progress, indicator, units and goals pages go here)
 from metrics import goals as _goals  # noqa: E402
-from metrics import progress as _progress  # noqa: E402
 
 
 def root_unit() -> str:
