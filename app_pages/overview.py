@@ -36,7 +36,9 @@ if snap["approximate"].any():
 st.subheader(tr("overview.trend"))
 # format in this run's language (AppTest calls format_func outside the run, where it is unknown)
 names = {c: indicator_name(c) for c in catalog.codes}
-code = st.selectbox(tr("overview.pick_indicator"), catalog.codes, key="overview_indicator",
+# in the tabs' order, so the chart opens on an indicator of the first (open) tab
+options = [i.code for category in catalog.categories for i in catalog.in_category(category.code)]
+code = st.selectbox(tr("overview.pick_indicator"), options, key="overview_indicator",
                     format_func=lambda c: names.get(c, c))
 ind = catalog[code]
 series = rollup.series(quarters, code)

@@ -45,16 +45,16 @@ st.caption(tr("progress.header_note", period=period_label(head["period"]) if hea
 for kind, column, order in (("status", "status", list(STATUS_COLOURS)), ("outlook", "outlook", list(OUTLOOK_COLOURS))):
     st.markdown(f"**{tr(f'progress.counts.{kind}')}**")
     labelled = count_labels(goal_frames.counts(ev, column, order), kind)
-    cols = st.columns([max(len(label), 12) for label, _n, _colour in labelled])  # long English labels get room
-    for col, (label, n, _colour) in zip(cols, labelled):
-        col.metric(label, n)
+    row = st.container(horizontal=True, gap="medium")  # one compact row that wraps on a phone, not a stack
+    for label, n, _colour in labelled:
+        row.metric(label, n, width="content")
 
 quarters = app_cache.quarterly(unit)
 progress_col, elapsed_col, trend_col = (tr("progress.col.progress"), tr("progress.col.elapsed"),
                                         tr("progress.col.trend"))
 column_config = {
     progress_col: st.column_config.ProgressColumn(progress_col, min_value=0.0, max_value=100.0, format="%.1f%%", width=110),
-    elapsed_col: st.column_config.TextColumn(elapsed_col, width=70),
+    elapsed_col: st.column_config.NumberColumn(elapsed_col, format="%.1f%%", width=84),  # a number: it sorts
     trend_col: st.column_config.LineChartColumn(trend_col, width=110),
 }
 codes_shown = []

@@ -312,7 +312,7 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
     else:
         next_table, next_sentences, next_caption = pd.DataFrame(columns=NEXT_COLUMNS), [], ""
 
-    sources = _sources(inputs.uploads, trace_all)
+    sources = _sources(inputs.uploads, trace_all, lang)
     is_example = bool(inputs.uploads.loc[inputs.uploads["id"].isin(sources["upload_id"]), "is_example"].any()) if len(sources) else False
     notes = _notes(sources, values, catalog, uname, as_of_label, is_example, lang, missing, partial)
     fig_frame = pd.DataFrame(figure_rows, columns=["area", "indicator", "name", "unit", "value", "wording", "period", "approximate"])
@@ -445,6 +445,16 @@ def _plan_for(plans: pd.DataFrame, start: str, end: str | None):
     return None if hit.empty else hit.iloc[0]
 
 
+def attribute_word(attribute, lang: str) -> str:
+    """A goal's attribute in ``lang``: 约束性 / 预期性 in Chinese, binding / indicative in
+    English (the plan stores the Chinese word, or ``binding`` / ``expected``); blank stays blank."""
+    text = clean_text(attribute) if isinstance(attribute, str) else ""
+    if not text.strip():
+        return text
+    key = "binding" if text.strip() in progress.BINDING else "indicative"
+    return t(f"screens.attribute.{key}", lang)
+
+
 def _plan_name(row, lang: str) -> str:
     name = row.get("name_en") if lang == "en" else row.get("name_zh")
     return clean_text(name if isinstance(name, str) and name else row["code"])
@@ -495,7 +505,7 @@ def _plan_table(inputs: Inputs, plan_row, quarters, unit, as_of, lang) -> pd.Dat
             indicator=ind.code, name=clean_text(ind.name(lang)), unit=ind.unit_label(lang),
             base=ev["base"], target=ev["target"], target_text=_target_text(goal, ind, lang), current=ev["current"],
             progress=ev["progress"], status=ev["status"], status_label=labels.get(ev["status"], ev["status"]),
-            attribute=clean_text(ev["attribute"]), approximate=bool(ev["approximate"]),
+            attribute=attribute_word(ev["attribute"], lang), approximate=bool(ev["approximate"]),
         ))
     return pd.DataFrame(rows, columns=MAIN_COLUMNS)
 
@@ -606,7 +616,7 @@ def _next_plan(inputs: Inputs, plan_row, lang: str) -> tuple[pd.DataFrame, list[
             indicator=ind.code, name=clean_text(ind.name(lang)), unit=ind.unit_label(lang), base=goal["base"],
             target=goal["target"], target_text=_target_text(goal, ind, lang), target_type=goal["target_type"],
             target_type_label=t(f"report.target_type.{goal['target_type']}", lang),
-            attribute=clean_text(goal["attribute"]), sentence=clause,
+            attribute=attribute_word(goal["attribute"], lang), sentence=clause,
         ))
     sentences = []
     for category in catalog.categories:
@@ -616,12 +626,13 @@ def _next_plan(inputs: Inputs, plan_row, lang: str) -> tuple[pd.DataFrame, list[
     return pd.DataFrame(rows, columns=NEXT_COLUMNS), sentences
 
 
-def _sources(uploads: pd.DataFrame, trace: pd.DataFrame) -> pd.DataFrame:
+def _sources(uploads: pd.DataFrame, trace: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     ids = set(trace["upload_id"].dropna().astype(int))
     part = uploads[uploads["id"].isin(ids)].copy()
     part = part.rename(columns={"id": "upload_id"})
     part["filename"] = part["filename"].map(clean_text)
-    part["uploader"] = part["uploader"].map(clean_text)
+    # the built-in account (example data, imports without --user) in the report's language
+    part["uploader"] = part["uploader"].map(lambda u: t("screens.system", lang) if u == "system" else clean_text(u))
     part = part.sort_values(["period", "upload_id"], key=lambda s: s.map(periods.index) if s.name == "period" else s)
     return part[["upload_id", "filename", "uploaded_at", "period", "uploader"]].reset_index(drop=True)
 

@@ -270,10 +270,10 @@ def test_charts_draw_the_incomplete_quarter_hollow_and_dotted_with_its_note(exam
     traces = json.loads(chart.proto.spec)["data"]
     partial = [t for t in traces if t.get("meta") == "incomplete"]
     assert len(partial) == 1 and partial[0]["line"]["dash"] == "dot"
-    assert partial[0]["x"][-1] == "2018 Q1" and partial[0]["marker"]["symbol"][-1] == "circle-open"
+    assert partial[0]["x"][-1] == "2018年一季度" and partial[0]["marker"]["symbol"][-1] == "circle-open"
     assert partial[0]["customdata"][-1] == "已报 1/84 · 含结转 83 个单位"
     solid = next(t for t in traces if t.get("meta") in ("complete", "actual"))
-    assert solid["y"][solid["x"].index("2018 Q1")] is None  # not part of the solid line
+    assert solid["y"][solid["x"].index("2018年一季度")] is None  # not part of the solid line
 
 
 def test_units_page_names_the_unit_that_has_not_reported(example_store):
