@@ -1,6 +1,8 @@
 """``python -m reports --span 2011-2015 --out FILE.docx [--xlsx FILE.xlsx] [--db URL] [--unit CODE] [--lang zh|en]``
 ``python -m reports status [--plan CODE] [--as-of QUARTER] [--unit CODE] [--db URL] [--json] [--lang en]``
 (see :mod:`reports.status`)
+``python -m reports annual --year 2017 --out FILE.docx [...]`` and
+``python -m reports midterm [--plan CODE] [--as-of QUARTER] --out FILE.docx [...]`` (see :mod:`reports.office_cli`)
 
 Builds the congress work report (and, with ``--xlsx``, its tables) from the database
 (``--db``, else ``$UNION_DB_URL``, else var/union.sqlite). Charts are drawn with a
@@ -43,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
         from reports import status
 
         return status.main(argv[1:])
+    if argv and argv[0] in ("annual", "midterm"):
+        from reports import office_cli
+
+        return office_cli.main(argv[0], argv[1:])
     parser = argparse.ArgumentParser(prog="python -m reports", description="Build the congress work report (.docx) and its tables (.xlsx).")
     parser.add_argument("--span", required=True, help="five-year span, e.g. 2011-2015")
     parser.add_argument("--out", required=True, type=Path, help="the .docx to write")
