@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         from reports import office_cli
 
         return office_cli.main(argv[0], argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m reports", description="Build the congress work report (.docx) and its tables (.xlsx).")
+    parser = argparse.ArgumentParser(prog="python -m reports", description="Build the congress work report (.docx) and its tables (.xlsx).",
+                                     epilog="Also: python -m reports status | annual | midterm (each with --help).")
     parser.add_argument("--span", required=True, help="five-year span, e.g. 2011-2015")
     parser.add_argument("--out", required=True, type=Path, help="the .docx to write")
     parser.add_argument("--xlsx", type=Path, help="also write the tables to this .xlsx")

@@ -259,3 +259,15 @@ def test_both_render_to_pdf_with_chinese_text_and_page_numbers(inputs, tmp_path)
         else:
             assert "中期评估（数据部分）" in text and "剩余期需年均" in text and "时间过半、任务过半" in text
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(out / name)], check=True)
+
+
+@pytest.mark.parametrize("kind", ["annual", "midterm"])
+def test_every_option_of_the_annual_and_midterm_commands_is_in_the_readme(kind):
+    import sys
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "reports", kind, "--help"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    options = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", out)) - {"--help"}
+    assert options and not sorted(o for o in options if o not in readme)
+    assert f"python -m reports {kind}" in readme
