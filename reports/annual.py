@@ -171,7 +171,10 @@ def build_annual(inputs: Inputs, year: int, unit: str | None = None, lang: str =
                 continue  # "…0篇" is not written (the table still shows it)
             value = figure_text(row["this_year"], ind, lang=lang, source_approximate=bool(row["approximate"]))
             key = "annual.clause.flow" if ind.kind == "flow" or (ind.kind == "rate" and catalog[ind.numerator].kind == "flow") else "annual.clause.level"
-            clause = t(key, lang, name=clean_text(ind.name(lang)), value=value)
+            name = clean_text(ind.name(lang))
+            if lang == "en" and name[:1].isupper() and not name[1:2].isupper():
+                name = name[:1].lower() + name[1:]  # it follows "In 2017, "
+            clause = t(key, lang, name=name, value=value)
             change = _change_clause(row, ind, ref_flow if ind.kind == "flow" else ref_stock, lang)
             if change:
                 clause += SEP[lang] + change

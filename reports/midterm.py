@@ -29,6 +29,7 @@ from reports.content import Inputs, _plan_name, _target_text, _unit_name, plan_e
 from reports.docx_writer import _number, _percent
 from reports.office_doc import Block, OfficeDoc, Table
 
+ATTRIBUTES = {"约束性": "binding", "预期性": "expected", "binding": "binding", "expected": "expected"}
 RISK_STATUS = ("regressing", "far_behind", "behind")
 RISK_OUTLOOK = ("deteriorating", "limited")
 COLUMNS = ["indicator", "name", "unit", "target_type", "attribute", "base", "target", "current", "progress", "elapsed",
@@ -86,7 +87,7 @@ def _nan(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def need_text(r, ind, lang: str) -> str:
+def need_text(r, ind, lang: str, cell: bool = False) -> str:
     """The 剩余期需年均 cell: ``+53/年（3.1%）``-style in the unit, ``已完成`` when reached."""
     if _nan(r["required_increase"]):
         return "—"
@@ -97,7 +98,7 @@ def need_text(r, ind, lang: str) -> str:
     if ind.is_percent:
         text += t("midterm.points", lang)
     if not _nan(r["required_growth"]):
-        text += t("midterm.growth", lang, pct=_percent(r["required_growth"]))
+        text += ("\n" if cell else "") + (lambda g: g.lstrip() if cell else g)(t("midterm.growth", lang, pct=_percent(r["required_growth"])))
     return text
 
 
@@ -115,11 +116,14 @@ def build_midterm(inputs: Inputs, plan: str | None = None, as_of: str | None = N
     on_pace = numeric[numeric["progress"] >= numeric["elapsed"]]
     judged = rows["judged_at"].iloc[0] if len(rows) else as_of
     years_done = periods.count(plan_row["start_period"], judged) / 4
-    years_text = years_word(int(years_done), lang) if float(years_done).is_integer() else f"{years_done:g}"
-    if lang == "zh" and years_text == "二":
-        years_text = "两"  # 两年, not 二年
+    if float(years_done).is_integer():
+        word = years_word(int(years_done), lang)
+        word = "两" if lang == "zh" and word == "二" else word  # 两年, not 二年
+        duration = t("midterm.duration_years", lang, n=word)
+    else:
+        duration = t("midterm.duration_quarters", lang, n=periods.count(plan_row["start_period"], judged))
 
-    head = [t("midterm.headline", lang, quarter=quarter_label(judged, lang), plan=plan_name, years=years_text,
+    head = [t("midterm.headline", lang, quarter=quarter_label(judged, lang), plan=plan_name, duration=duration,
               elapsed=_percent(ev_head["elapsed"]), n=len(numeric), k=len(on_pace), m=len(numeric) - len(on_pace))]
     if len(numeric):
         if len(on_pace) == len(numeric):
@@ -132,7 +136,7 @@ def build_midterm(inputs: Inputs, plan: str | None = None, as_of: str | None = N
         head.append(t("midterm.incomplete", lang, quarter=quarter_label(as_of, lang)))
 
     risk = rows[rows["at_risk"]].copy()
-    risk["_binding"] = risk["attribute"].map(lambda a: 0 if a in ("约束性", "binding") else 1)
+    risk["_binding"] = risk["attribute"].map(lambda a: 0 if ATTRIBUTES.get(a) == "binding" else 1)
     risk = risk.sort_values(["_binding"], kind="stable")
     risk_paras = []
     for _, r in risk.iterrows():
@@ -145,7 +149,8 @@ def build_midterm(inputs: Inputs, plan: str | None = None, as_of: str | None = N
             continue
         need = need_text(r, ind, lang)
         done = "—" if _nan(r["observed_yearly"]) else ("+" if r["observed_yearly"] >= 0 else "−") + _number(abs(r["observed_yearly"]), ind.unit, lang) + (t("midterm.points", lang) if ind.is_percent else "")
-        risk_paras.append(t("midterm.risk", lang, name=name, attribute=r["attribute"] or "—", status=status,
+        attribute = t(f"midterm.attribute.{ATTRIBUTES[r['attribute']]}", lang) if r["attribute"] in ATTRIBUTES else r["attribute"]
+        risk_paras.append(t("midterm.risk", lang, name=name, attribute=attribute or "—", status=status,
                             progress=_percent(r["progress"]), elapsed=_percent(r["elapsed"]), outlook=outlook,
                             need=need, unit=ind.unit_label(lang), done=done,
                             years=f"{r['years_left']:g}"))
@@ -161,10 +166,10 @@ def build_midterm(inputs: Inputs, plan: str | None = None, as_of: str | None = N
                                     "goal_direction": ""}, ind, lang)
         cells.append([clean_text(ind.name(lang)), ind.unit_label(lang), _number(r["base"], ind.unit, lang), target_text or "—",
                       _number(r["current"], ind.unit, lang, r["approximate"]), _percent(r["progress"]),
-                      _percent(r["elapsed"]), t(f"signals.status.{r['status']}", lang), need_text(r, ind, lang)])
+                      _percent(r["elapsed"]), t(f"signals.status.{r['status']}", lang), need_text(r, ind, lang, cell=True)])
     table = Table(t("midterm.table_caption", lang, plan=plan_name, quarter=quarter_label(judged, lang)),
                   [lab[k] for k in lab], cells, numeric={2, 4, 5, 6, 8},
-                  widths=[2.9, 0.9, 1.5, 1.7, 1.5, 1.6, 1.6, 1.8, 2.1], frame=rows)
+                  widths=[2.5, 0.8, 1.5, 1.5, 1.5, 1.6, 1.6, 2.1, 2.5], frame=rows)
     blocks = [
         Block(t("midterm.heading.overall", lang), head, table),
         Block(t("midterm.heading.risk", lang), risk_paras),
