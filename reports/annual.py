@@ -202,21 +202,21 @@ def build_annual(inputs: Inputs, year: int, unit: str | None = None, lang: str =
     else:
         pace_paras.append(t("annual.pace.no_plan", lang, year=year))
 
-    lab = {k: t(f"annual.col.{k}", lang) for k in ("indicator", "unit", "this_year", "last_year", "change", "change_pct",
+    lab = {k: t(f"annual.col.{k}", lang) for k in ("indicator", "this_year", "last_year", "change", "change_pct",
                                                   "plan_pace", "year_done", "pace_ratio")}
     rows = []
     for _, r in frame.iterrows():
         ind = catalog[r["indicator"]]
         unit_label = ind.unit_label(lang)
-        rows.append([clean_text(ind.name(lang)), unit_label, _number(r["this_year"], ind.unit, lang, r["approximate"]),
+        rows.append([t("annual.name_unit", lang, name=clean_text(ind.name(lang)), unit=unit_label), _number(r["this_year"], ind.unit, lang, r["approximate"]),
                      _number(r["last_year"], ind.unit, lang), _signed(r["change"], ind.unit, lang),
-                     _percent(r["change_pct"]) if not math.isnan(r["change_pct"]) else "—",
+                     _signed_percent(r["change_pct"]),
                      _number(r["plan_pace"], ind.unit, lang), _signed(r["year_done"], ind.unit, lang),
                      _percent(r["pace_ratio"])])
     caption = t("annual.table_caption" if full else "annual.table_caption_partial", lang, year=year,
                 quarter=quarter_label(as_of, lang), last=year - 1)
-    table = Table(caption, [lab[k] for k in lab], rows, numeric={2, 3, 4, 5, 6, 7, 8},
-                  widths=[3.0, 0.9, 1.6, 1.6, 1.5, 1.5, 1.6, 1.6, 1.6], frame=frame)
+    table = Table(caption, [lab[k] for k in lab], rows, numeric={1, 2, 3, 4, 5, 6, 7},
+                  widths=[3.2, 1.9, 1.9, 1.8, 1.6, 1.8, 1.8, 1.6], frame=frame)
     blocks.append(Block(t("annual.heading.table", lang), pace_paras, table))
 
     notes = [t("annual.note.kinds", lang), t("annual.note.pace", lang)]
@@ -242,6 +242,13 @@ def build_annual(inputs: Inputs, year: int, unit: str | None = None, lang: str =
 
 
 SEP = {"zh": "，", "en": ", "}
+
+
+def _signed_percent(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    text = _percent(abs(value))
+    return text if value == 0 else ("+" if value > 0 else "−") + text
 
 
 def _signed(value, unit: str, lang: str) -> str:

@@ -77,26 +77,28 @@ def test_annual_summary_2017_table_figures_match_the_year_and_last_year(inputs):
     doc = build_annual(inputs, 2017)
     word = _docx(doc)
     rows = _table_rows(word)
-    assert rows[0] == ["指标", "单位", "本年", "上年", "增减", "增幅", "规划年均", "本年完成", "完成/年均"]
+    assert rows[0] == ["指标", "本年", "上年", "增减", "增幅", "规划年均", "本年完成", "完成/年均"]
     quarters = rollup.quarterly(inputs.observations, inputs.units, catalog, rollup.root_unit(inputs.units))
     this = rollup.over_span(quarters, catalog, "2017Q1", "2017Q4").set_index("indicator")["value"]
     last = rollup.over_span(quarters, catalog, "2016Q1", "2016Q4").set_index("indicator")["value"]
-    by_name = {catalog[c].name("zh"): catalog[c] for c in this.index}
+    by_name = {f"{catalog[c].name('zh')}（{catalog[c].unit_label('zh')}）": catalog[c] for c in this.index}
     goals = plan_goals(inputs, "2016-2020").set_index("indicator")
     checked = 0
     for row in rows[1:]:
         ind = by_name[row[0]]
-        assert _num(row[2]) == pytest.approx(this[ind.code], abs=0.005), row
-        assert _num(row[3]) == pytest.approx(last[ind.code], abs=0.005), row
-        assert _num(row[4]) == pytest.approx(this[ind.code] - last[ind.code], abs=0.011), row
+        assert _num(row[1]) == pytest.approx(this[ind.code], abs=0.005), row
+        assert _num(row[2]) == pytest.approx(last[ind.code], abs=0.005), row
+        assert _num(row[3]) == pytest.approx(this[ind.code] - last[ind.code], abs=0.011), row
+        if not ind.is_percent and last[ind.code]:
+            assert _num(row[4]) == pytest.approx((this[ind.code] / last[ind.code] - 1) * 100, abs=0.06), row
         if ind.code in goals.index and goals.at[ind.code, "target_type"] != "direction":
             g = goals.loc[ind.code]
             expected = g["target"] / 5 if g["target_type"] == "cumulative" else (g["target"] - g["base"]) / 5
-            assert _num(row[6]) == pytest.approx(expected, abs=0.005), row
+            assert _num(row[5]) == pytest.approx(expected, abs=0.005), row
             done = this[ind.code] if g["target_type"] == "cumulative" else this[ind.code] - last[ind.code]
-            assert _num(row[7]) == pytest.approx(done, abs=0.011), row
+            assert _num(row[6]) == pytest.approx(done, abs=0.011), row
             if expected:
-                assert _num(row[8]) == pytest.approx(done / expected * 100, abs=0.06), row
+                assert _num(row[7]) == pytest.approx(done / expected * 100, abs=0.06), row
             checked += 1
     assert len(rows) > 20 and checked >= 10
     # the sentences state the same figures, worded as the congress report words them
@@ -127,12 +129,12 @@ def test_annual_summary_of_an_incomplete_year_compares_the_same_quarters_and_nam
     quarters = rollup.quarterly(inputs.observations, inputs.units, catalog, rollup.root_unit(inputs.units))
     this = rollup.over_span(quarters, catalog, "2017Q1", "2017Q3").set_index("indicator")["value"]
     last = rollup.over_span(quarters, catalog, "2016Q1", "2016Q3").set_index("indicator")["value"]
-    by_name = {catalog[c].name("zh"): c for c in this.index}
+    by_name = {f"{catalog[c].name('zh')}（{catalog[c].unit_label('zh')}）": c for c in this.index}
     for row in _table_rows(word)[1:]:
         code = by_name[row[0]]
-        assert _num(row[2]) == pytest.approx(this[code], abs=0.005), row
-        assert _num(row[3]) == pytest.approx(last[code], abs=0.005), row
-        assert row[8] == "—"  # no comparison with the yearly pace before the year is complete
+        assert _num(row[1]) == pytest.approx(this[code], abs=0.005), row
+        assert _num(row[2]) == pytest.approx(last[code], abs=0.005), row
+        assert row[7] == "—"  # no comparison with the yearly pace before the year is complete
     assert "待全年数据报齐后进行" in body
 
 
