@@ -68,7 +68,8 @@ def office_page(kind: str, units) -> None:
             st.markdown(preview.markdown_safe(text))
         if block.table is not None:
             st.caption(preview.markdown_safe(block.table.caption))
-            dataframe(pd.DataFrame(block.table.rows, columns=block.table.header), hide_index=True, width="stretch")
+            rows = [[cell.replace("\n", " ") for cell in row] for row in block.table.rows]  # a Word cell's line break
+            dataframe(pd.DataFrame(rows, columns=block.table.header), hide_index=True, width="stretch")
     st.subheader(tr("report.doc.note"))
     for note in doc.notes:
         st.caption(preview.markdown_safe(note))
