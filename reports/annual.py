@@ -216,7 +216,7 @@ def build_annual(inputs: Inputs, year: int, unit: str | None = None, lang: str =
     caption = t("annual.table_caption" if full else "annual.table_caption_partial", lang, year=year,
                 quarter=quarter_label(as_of, lang), last=year - 1)
     table = Table(caption, [lab[k] for k in lab], rows, numeric={1, 2, 3, 4, 5, 6, 7},
-                  widths=[3.2, 1.9, 1.9, 1.8, 1.6, 1.8, 1.8, 1.6], frame=frame)
+                  widths=[3.2, 1.7, 1.7, 1.8, 1.8, 1.8, 1.8, 1.8], frame=frame)
     blocks.append(Block(t("annual.heading.table", lang), pace_paras, table))
 
     notes = [t("annual.note.kinds", lang), t("annual.note.pace", lang)]
