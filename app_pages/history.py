@@ -48,6 +48,8 @@ if row["status"] == "active":
 elif st.button(tr("history.restore"), type="primary", key="history_restore"):
     action, done = store.restore, "history.restored"
 if action is not None:
+    if not signin.recheck("admin"):  # the role as the database says now, right before the write
+        st.stop()
     try:
         action([chosen], st.session_state["user"], reason)
     except SameFileActive as same:  # the same bytes were imported again after the withdrawal
@@ -57,7 +59,6 @@ if action is not None:
     else:
         st.session_state["history_message"] = tr(done, id=chosen)
         st.rerun()
-import signin
 if st.session_state.get("history_message"):
     st.success(st.session_state.pop("history_message"))
 st.download_button(tr("history.download"), store.upload_raw(chosen), file_name=row["filename"],
