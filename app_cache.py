@@ -375,3 +375,18 @@ def report_content(start: int, end: int, unit: str, lang: str):
     if not report_allowed(unit):
         raise OutOfScope(unit)
     return _report_content(version(), start, end, unit, lang)
+
+
+@st.cache_data(show_spinner=False)
+def _office_report(key: tuple, kind: str, year, plan, as_of, unit: str, lang: str):
+    from reports.office_cli import build_office
+    from reports.office_doc import write_office_docx
+
+    doc = build_office(kind, report_inputs(), year=year, plan=plan, as_of=as_of, unit=unit, lang=lang)
+    return doc, write_office_docx(doc)
+
+
+def office_report(kind: str, *, year=None, plan=None, as_of=None, unit: str, lang: str):
+    """The annual summary or mid-term review (:class:`reports.office_doc.OfficeDoc`) and its
+    .docx bytes. Raises ValueError when there is nothing to build (a year without a complete quarter)."""
+    return _office_report(version(), kind, year, plan, as_of, unit, lang)

@@ -4,6 +4,8 @@
 ``python -m reports brief [--as-of QUARTER] --out FILE.pdf [--docx FILE.docx] [--unit CODE] [--db URL] [--lang en]``
 (the one-page meeting brief, see :mod:`reports.brief`)
 ``python -m reports reporting --period QUARTER [--db URL] [--json] [--lang en]`` (see :mod:`reports.reporting`)
+``python -m reports annual --year 2017 --out FILE.docx [...]`` and
+``python -m reports midterm [--plan CODE] [--as-of QUARTER] --out FILE.docx [...]`` (see :mod:`reports.office_cli`)
 
 Builds the congress work report (and, with ``--xlsx``, its tables) from the database
 (``--db``, else ``$UNION_DB_URL``, else var/union.sqlite). Charts are drawn with a
@@ -54,7 +56,12 @@ def main(argv: list[str] | None = None) -> int:
         from reports import reporting
 
         return reporting.main(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m reports", description="Build the congress work report (.docx) and its tables (.xlsx).")
+    if argv and argv[0] in ("annual", "midterm"):
+        from reports import office_cli
+
+        return office_cli.main(argv[0], argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m reports", description="Build the congress work report (.docx) and its tables (.xlsx).",
+                                     epilog="Also: python -m reports status | brief | reporting | annual | midterm (each with --help).")
     parser.add_argument("--span", required=True, help="five-year span, e.g. 2011-2015")
     parser.add_argument("--out", required=True, type=Path, help="the .docx to write")
     parser.add_argument("--xlsx", type=Path, help="also write the tables to this .xlsx")
