@@ -16,6 +16,15 @@ from store.db import StoreBusy
 from ui import dataframe, lang, period_label, plain, tr
 
 catalog = resources.catalog()
+
+
+def findings_table(frame) -> None:
+    """Errors or warnings as a table whose 说明 wraps in full (a data grid cuts long text at its
+    column's edge, losing the how-to-fix part); the location is in its own column only."""
+    from tables import safe_frame
+
+    st.table(safe_frame(frame).style.hide(axis="index"))
+
 st.title(tr("upload.title"))
 st.caption(tr("upload.intro"))
 
@@ -68,10 +77,10 @@ st.caption(tr("upload.report.counts_line", period=period_label(report.period) if
               **report.counts))
 if report.errors:
     st.markdown(f"**{tr('upload.report.errors', n=len(report.errors))}**")
-    dataframe(findings_frame(report.errors, lang()), hide_index=True, width="stretch", key="upload_errors")
+    findings_table(findings_frame(report.errors, lang()))
 if report.warnings:
     st.markdown(f"**{tr('upload.report.warnings', n=len(report.warnings))}**")
-    dataframe(findings_frame(report.warnings, lang()), hide_index=True, width="stretch", key="upload_warnings")
+    findings_table(findings_frame(report.warnings, lang()))
 if not report.findings:
     st.success(tr("upload.report.none"))
 if report.changes:
