@@ -107,11 +107,13 @@ if report.errors:
 ack = True
 if report.warnings:
     ack = st.checkbox(tr("upload.ack", n=len(report.warnings)), key="upload_ack")
+note = st.text_area(tr("forms.note"), key="upload_note", max_chars=importer.NOTE_LIMIT, help=tr("forms.note_help"))
 if st.button(tr("upload.commit"), type="primary", disabled=not ack, key="upload_commit"):
     if not signin.recheck("clerk"):
         st.stop()
     try:
-        upload_id = importer.commit(app_cache.store(), prepared, st.session_state["user"], acknowledged=ack)
+        upload_id = importer.commit(app_cache.store(), prepared, st.session_state["user"], acknowledged=ack,
+                                    note=note)
     except importer.ImportRefused as refused:  # e.g. the same file committed meanwhile in another session
         st.error(tr("ingest.duplicate_file", upload=refused.upload_id) if refused.reason == "duplicate"
                  else tr("upload.blocked", n=len(report.errors)))

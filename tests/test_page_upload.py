@@ -231,3 +231,27 @@ def test_commit_while_the_database_is_held_says_busy_and_stores_nothing(example_
     at.button(key="upload_commit").click().run()
     assert not at.exception and "已导入" in at.success[0].value
     assert members(example_url, "B01") == before + 1
+
+
+def test_a_note_on_the_acknowledgement_is_kept_and_shown_with_the_sources(example_url):
+    """The clerk says why a figure jumped; the note stays with the upload and the indicator
+    page's source list shows it beside the file."""
+    import json
+
+    from tables import sources_table
+
+    at = open_page("upload")
+    at.file_uploader(key="upload_file").upload("2017Q4_fix.xlsx", edited_example()).run()
+    at.checkbox(key="upload_ack").check().run()
+    at.text_area(key="upload_note").input("B01 新建1家企业工会，会员增加").run()
+    at.button(key="upload_commit").click().run()
+    assert not at.exception
+    store = open_store(example_url)
+    uploads = store.uploads()
+    new = uploads.iloc[0]
+    assert new["filename"] == "2017Q4_fix.xlsx"
+    assert json.loads(new["report"])["note"] == "B01 新建1家企业工会，会员增加"
+    table = sources_table(uploads, {int(new["id"]), int(uploads.iloc[1]["id"])})
+    assert dict(zip(table["文件"], table["填报说明"]))["2017Q4_fix.xlsx"] == "B01 新建1家企业工会，会员增加"
+    assert set(table["填报说明"]) == {"B01 新建1家企业工会，会员增加", ""}
+    store.engine.dispose()
