@@ -189,7 +189,7 @@ def _evaluation(key: tuple, plan: str, unit: str, as_of: str) -> pd.DataFrame:
     g = _goals.goals_for_unit(plan_goals(plan), q, resources.catalog(), info["start_period"], unit, root_unit(),
                               _goals.quotas(targets(plan)).get(unit))
     ev = _goals.judge(g, q, coverage(unit), resources.catalog(), info["start_period"], info["end_period"], as_of)
-    ev.insert(len(_progress.EVALUATE_COLUMNS), "target_source", g["target_source"].to_numpy())
+    ev.insert(_goals.EVALUATE_COLUMNS_END, "target_source", g["target_source"].to_numpy())
     return ev
 
 

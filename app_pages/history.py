@@ -60,7 +60,7 @@ if row["status"] == "active":
 elif st.button(tr("history.restore"), type="primary", key="history_restore"):
     action, done = store.restore, "history.restored"
 if action is not None:
-    if not signin.recheck("admin"):
+    if not signin.recheck("admin"):  # the role as the database says now, right before the write
         st.stop()
     try:
         action([chosen], st.session_state["user"], reason)

@@ -97,12 +97,26 @@ def test_no_pages_folder_beside_the_entry_point():
 # ---- one job per module, each file on its floor -------------------------------------------------
 
 
-@pytest.mark.parametrize("path", modules("store"), ids=rel)
+# Command-line entry points inside store/ are the top floor (like dashboard.py): they speak to
+# people, so they may use the string catalog and the sign-in rules; nothing may import them.
+STORE_COMMANDS = {"store/users.py"}
+
+
+@pytest.mark.parametrize("path", [p for p in modules("store") if rel(p) not in STORE_COMMANDS], ids=rel)
 def test_store_does_not_import_metrics_or_the_string_catalog(path):
     """The database layer stores and reads; reading and checking a plan workbook belongs with
     the readers (ingest/plans_io.py), and words belong to the callers."""
     bad = imported(path) & {"metrics", "i18n", "ingest", "reports"}
     assert not bad, f"{rel(path)} imports {sorted(bad)}"
+
+
+def test_no_module_imports_a_store_command():
+    """``python -m store.users`` is a command, not a library: no module depends on it."""
+    for path in ROOT.glob("**/*.py"):
+        if ".venv" in path.parts or "tests" in path.parts:
+            continue
+        src = path.read_text(encoding="utf-8")
+        assert "store.users import" not in src and "from store import users" not in src, rel(path)
 
 
 def test_the_vectorised_grid_has_its_own_module():
