@@ -319,7 +319,16 @@ def sources_table(uploads: pd.DataFrame, upload_ids: set) -> pd.DataFrame:
         tr("indicator.col.period"): [_periods.label(p, lang()) if p else "" for p in part["period"]],
         tr("indicator.col.uploader"): part["uploader"].map(person),
         tr("indicator.col.uploaded_at"): [pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in part["uploaded_at"]],
+        tr("forms.note_col"): [upload_note(r) for r in part.get("report", pd.Series("", index=part.index))],
     })
+
+
+def upload_note(report: object) -> str:
+    """The clerk's note kept with an upload (in its stored report), or ""."""
+    try:
+        return str(json.loads(report or "{}").get("note") or "")
+    except (TypeError, ValueError, AttributeError):
+        return ""
 
 
 def fmt_estimate(value: float, indicator: str, *, with_unit: bool = True) -> str:

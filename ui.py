@@ -31,6 +31,13 @@ def unit_name(units: pd.DataFrame, code: str) -> str:
     return name or row.iloc[0]["name_zh"]
 
 
+def uploader_label(name: object) -> str:
+    """Who uploaded or changed something, as a page shows it: the program's own account
+    ``system`` reads 系统 (System); anyone else as stored."""
+    text = "" if name is None else str(name)
+    return tr("forms.system") if text == "system" else text
+
+
 def period_label(period: str) -> str:
     return periods.label(period, lang())
 

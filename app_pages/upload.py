@@ -17,6 +17,15 @@ from store.db import StoreBusy
 from ui import dataframe, lang, period_label, plain, tr
 
 catalog = resources.catalog()
+
+
+def findings_table(frame) -> None:
+    """Errors or warnings as a table whose 说明 wraps in full (a data grid cuts long text at its
+    column's edge, losing the how-to-fix part); the location is in its own column only."""
+    from tables import safe_frame
+
+    st.table(safe_frame(frame).style.hide(axis="index"))
+
 st.title(tr("upload.title"))
 st.caption(tr("upload.intro"))
 season_view.my_units(st.session_state.get("user"), st.session_state.get("quarter"))
@@ -74,10 +83,10 @@ st.caption(tr("upload.report.counts_line", period=period_label(report.period) if
               **report.counts))
 if report.errors:
     st.markdown(f"**{tr('upload.report.errors', n=len(report.errors))}**")
-    dataframe(findings_frame(report.errors, lang()), hide_index=True, width="stretch", key="upload_errors")
+    findings_table(findings_frame(report.errors, lang()))
 if report.warnings:
     st.markdown(f"**{tr('upload.report.warnings', n=len(report.warnings))}**")
-    dataframe(findings_frame(report.warnings, lang()), hide_index=True, width="stretch", key="upload_warnings")
+    findings_table(findings_frame(report.warnings, lang()))
 if not report.findings:
     st.success(tr("upload.report.none"))
 if report.changes:
@@ -104,11 +113,13 @@ if report.errors:
 ack = True
 if report.warnings:
     ack = st.checkbox(tr("upload.ack", n=len(report.warnings)), key="upload_ack")
+note = st.text_area(tr("forms.note"), key="upload_note", max_chars=importer.NOTE_LIMIT, help=tr("forms.note_help"))
 if st.button(tr("upload.commit"), type="primary", disabled=not ack, key="upload_commit"):
     if not signin.recheck("clerk"):
         st.stop()
     try:
-        upload_id = importer.commit(app_cache.store(), prepared, st.session_state["user"], acknowledged=ack)
+        upload_id = importer.commit(app_cache.store(), prepared, st.session_state["user"], acknowledged=ack,
+                                    note=note)
     except importer.ImportRefused as refused:  # e.g. the same file committed meanwhile in another session
         st.error(tr("ingest.duplicate_file", upload=refused.upload_id) if refused.reason == "duplicate"
                  else tr("reporting.locked") if refused.reason == "locked"

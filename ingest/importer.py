@@ -154,7 +154,11 @@ def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allo
                    uploader=uploader, locked=locked, scope=upload_scope(store, uploader, units))
 
 
-def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = False, source: str = "upload") -> int:
+NOTE_LIMIT = 500  # characters of the clerk's note kept with an upload
+
+
+def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = False, source: str = "upload",
+           note: str = "") -> int:
     """Store what the dry run reported; returns the new upload id. Raises :class:`ImportRefused`,
     or :class:`store.db.StoreBusy` when the database stays locked (nothing is stored; try again).
 
@@ -162,6 +166,7 @@ def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = Fal
     dry run's own rule (:class:`ingest.validate.UnitResolver`: code, then name, width and
     spaces folded): one created meanwhile by another import is used, the others are created
     with codes free at that moment, and the values are stored under those codes."""
+    from metrics.report_text import clean_text
     from store.db import DuplicateUpload, NewUpload, PeriodLocked
 
     report = prepared.report
@@ -178,9 +183,13 @@ def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = Fal
         new_units = prepared.new_units.drop(columns=["where"], errors="ignore").assign(is_example=False)
         if "file_code" in new_units:
             new_units["file_code"] = new_units["file_code"].fillna("")
+    summary = report.summary()
+    note = clean_text(note or "").strip()[:NOTE_LIMIT]
+    if note:  # the clerk's word on the figures ("why did this figure jump"), shown where they are explained
+        summary["note"] = note
     try:  # new units, the file and its values: one transaction
         return store.add_upload(NewUpload(prepared.filename, prepared.raw, uploader, values, report.period,
-                                          source=source, report=report.summary(), new_units=new_units,
+                                          source=source, report=summary, new_units=new_units,
                                           unit_matcher=UnitResolver))
     except DuplicateUpload as exc:
         raise ImportRefused("duplicate", exc.upload_id) from None

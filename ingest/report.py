@@ -63,6 +63,7 @@ CODES = {
     "new_unit": WARNING,
     "ytd_mismatch": WARNING,
     "control_chars": WARNING,
+    "sheet_name_differs": WARNING,
 }
 
 # Findings about the file as a whole: the importer stops at the first one (exit code 2).
@@ -93,9 +94,18 @@ class Finding:
                     values[key[:-3]] = value
             else:
                 values[key] = value
-        key = next((k for k in (f"ingest.{self.code}", f"scope.{self.code}") if has(k, lang)),
-                   f"guard.{self.code}")  # scope.toml, guard.toml
+        key = next((k for k in (f"ingest.{self.code}", f"scope.{self.code}", f"forms.{self.code}") if has(k, lang)),
+                   f"guard.{self.code}")  # scope.toml, forms.toml, guard.toml
         return t(key, lang, where=self.where, **values)
+
+    def advice(self, lang: str = "zh") -> str:
+        """The message without the leading location (``季度数据!D7：``), for tables that show
+        the location in a column of its own; a message naming its cell mid-sentence is whole."""
+        text = self.message(lang)
+        for lead in (f"{self.where}：", f"{self.where}:", f"“{self.where}”：", f"\"{self.where}\":"):
+            if self.where and text.startswith(lead):
+                return text[len(lead):].lstrip()
+        return text
 
     def to_dict(self, lang: str = "zh") -> dict:
         return {"where": self.where, "code": self.code, "severity": self.severity,
@@ -173,7 +183,7 @@ def findings_frame(findings: list[Finding], lang: str = "zh"):
     import pandas as pd
 
     return pd.DataFrame({t("upload.report.where", lang): [f.where for f in findings],
-                         t("upload.report.message", lang): [f.message(lang) for f in findings]})
+                         t("upload.report.message", lang): [f.advice(lang) for f in findings]})
 
 
 def preview_frame(values, catalog, lang: str = "zh"):
