@@ -23,7 +23,6 @@ The rules are a table, :data:`RULES`: one function per rule (``rule_<code>``, fr
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field

@@ -299,7 +299,7 @@ def wrap(text: str, width: int) -> list[str]:
     lines, line = [], ""
     for ch in text:
         if _units_of(line + ch) > width:
-            cut = line.rfind(" ") if not unicodedata.east_asian_width(ch) in "WF" and ch != " " else -1
+            cut = line.rfind(" ") if unicodedata.east_asian_width(ch) not in "WF" and ch != " " else -1
             if cut > width // 2:
                 lines.append(line[:cut])
                 line = line[cut + 1:]

@@ -132,7 +132,6 @@ def test_the_vectorised_grid_has_its_own_module():
 def test_status_and_outlook_words_live_in_the_string_catalog():
     """No Chinese word in metrics/progress.py or metrics/grid.py: the labels of the status and
     outlook codes are in i18n/<lang>/signals.toml."""
-    import re
 
     for name in ("progress.py", "grid.py"):
         tree = ast.parse((ROOT / "metrics" / name).read_text(encoding="utf-8"))

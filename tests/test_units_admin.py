@@ -5,7 +5,6 @@ for an unknown unit match the distinctive part of its name."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 import resources
