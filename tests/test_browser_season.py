@@ -56,9 +56,11 @@ def fill_her_row(template: bytes, db_url: str) -> bytes:
     wb = load_workbook(io.BytesIO(template))
     ws, src = wb["季度数据"], filled["季度数据"]
     assert [c.value for c in ws[3]] == [c.value for c in src[3]]
+    # her template lists only her units (a clerk's scope), so find the row by name in each
     row = next(r for r in range(4, ws.max_row + 1) if COMMUNITY_NAME in [c.value for c in ws[r]])
+    src_row = next(r for r in range(4, src.max_row + 1) if COMMUNITY_NAME in [c.value for c in src[r]])
     for col in range(1, ws.max_column + 1):
-        ws.cell(row=row, column=col).value = src.cell(row=row, column=col).value
+        ws.cell(row=row, column=col).value = src.cell(row=src_row, column=col).value
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
