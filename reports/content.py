@@ -341,7 +341,9 @@ def _gaps(cover: pd.DataFrame, start: str, as_of: str | None) -> tuple[list[str]
     reported (a :func:`metrics.rollup.coverage` frame), in order."""
     if as_of is None:
         return [], []
-    seen = dict(zip(cover["period"], cover["complete"]))
+    # a quarter that no unit reported is missing, even where stocks were carried into it
+    reported = cover[cover["n_units"] > 0] if "n_units" in cover else cover
+    seen = dict(zip(reported["period"], reported["complete"]))
     span = periods.span(start, as_of)
     return [q for q in span if q not in seen], [q for q in span if q in seen and not seen[q]]
 
