@@ -38,10 +38,10 @@ dataframe(reporting.status_table(season, lang()), hide_index=True, width="stretc
 st.subheader(tr("reporting.chase.heading", n=len(season.chase)))
 left, right = st.columns(2)
 left.download_button(tr("reporting.download_xlsx"), reporting.chase_xlsx(season, lang()),
-                     file_name=f"{quarter}_催报.xlsx", key="reporting_chase_xlsx",
+                     file_name=tr("reporting.file.chase_xlsx", quarter=quarter), key="reporting_chase_xlsx",
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 right.download_button(tr("reporting.download_docx"), reporting.chase_docx(season, lang()),
-                      file_name=f"{quarter}_催报通知.docx", key="reporting_chase_docx",
+                      file_name=tr("reporting.file.chase_docx", quarter=quarter), key="reporting_chase_docx",
                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 if not auth.allows(st.session_state.get("role"), "admin"):
