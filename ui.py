@@ -23,12 +23,38 @@ def tr(key: str, **values) -> str:
     return _t(key, lang(), **values)
 
 
+_NAMES: dict[tuple[int, str], tuple[pd.DataFrame, dict[str, str]]] = {}
+
+
+def unit_names(units: pd.DataFrame, language: str | None = None) -> dict[str, str]:
+    """``{code: name}`` in ``language`` (default: the page's), the Chinese name where the
+    English one is blank; built once per units frame and language and kept for the last few
+    frames, so a picker of 22,001 units formats each option with one dict lookup instead of
+    filtering the whole unit table (about 25 s per run at 22,001 units)."""
+    language = language or lang()
+    key = (id(units), language)
+    hit = _NAMES.get(key)
+    if hit is not None and hit[0] is units:
+        return hit[1]
+    first = units.drop_duplicates("code")
+    zh = first["name_zh"].fillna("").astype(str)
+    if language == "zh":
+        names = zh
+    else:
+        en = first["name_en"].fillna("").astype(str) if "name_en" in first else zh
+        names = en.where(en != "", zh)
+    built = dict(zip(first["code"], names.where(names != "", first["code"])))
+    if len(_NAMES) >= 4:  # the frame is held while cached (its id stays its own): keep a few
+        try:
+            _NAMES.pop(next(iter(_NAMES)))
+        except (KeyError, RuntimeError, StopIteration):  # another session's thread got there first
+            pass
+    _NAMES[key] = (units, built)
+    return built
+
+
 def unit_name(units: pd.DataFrame, code: str) -> str:
-    row = units[units["code"] == code]
-    if row.empty:
-        return code
-    name = row.iloc[0]["name_zh" if lang() == "zh" else "name_en"]
-    return name or row.iloc[0]["name_zh"]
+    return unit_names(units).get(code, code)
 
 
 def uploader_label(name: object) -> str:
