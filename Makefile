@@ -24,7 +24,7 @@ ADDRESS ?=
 # pip prints one harmless "WARNING: Location '...' is ignored" per configured extra index.
 PIP_QUIET := { grep -v "WARNING: Location" || true; }
 
-.PHONY: help run test venv clean
+.PHONY: help run test venv clean bench
 
 help:
 	@echo "make run    start the dashboard (http://localhost:8501)"
@@ -53,6 +53,11 @@ test: $(VENV)/.dev
 	rc=0; $(PY) -m pytest -q -p no:cacheprovider --timeout=600 --junitxml=$(OUT)/junit.xml \
 		$(PYTEST_ARGS) 2>&1 | tee $(OUT)/pytest.log || rc=$$?; \
 	echo $$rc > $(OUT)/pytest-exit-code; exit $$rc
+
+# Benchmarks at one size (S, M or L), figures into benchmarks/RESULTS.md and results.csv (see README).
+SIZE ?= S
+bench: $(VENV)/.dev
+	$(PY) -m benchmarks --size $(SIZE)
 
 clean:
 	rm -rf $(OUT) .hypothesis

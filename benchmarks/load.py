@@ -1,0 +1,329 @@
+"""Load test: ``python -m benchmarks.load --sessions 20 --minutes 5 [--db URL] [--out benchmarks/RESULTS.md]``.
+
+Starts one dashboard server (``streamlit run dashboard.py``) on 127.0.0.1 only, against
+``--db`` (default: a fresh copy of the example data in a temporary folder), and drives
+``--sessions`` headless Chromium pages (Playwright with Debian's /usr/bin/chromium; one browser,
+one context per session) for ``--minutes``. Each session opens the dashboard, then cycles: a
+page from the sidebar (overview, progress, indicator, units, goals), then another quarter from
+the sidebar's quarter picker. Each step is timed from the click until the app's script run has
+started and finished (a MutationObserver counts the runs, so a fast run is not missed) and no
+skeleton is left. During the run two quarterly workbooks are committed through the command line
+(``python -m ingest F --allow-new-units --commit --json --db …``) at a third and two thirds of
+the time.
+
+Before the sessions start, one session alone does the same for ``--baseline-seconds``: its
+median is the baseline of the same run. Recorded: page times (median, 95th percentile), steps,
+errors (a Playwright timeout, a page error, a Streamlit exception box, a traceback in the
+server's log; must be zero), the server's resident memory (VmRSS from /proc) at the start
+(after the baseline) and end and its peak (VmHWM). Appends a section to ``--out`` and rows
+(size ``load``) to results.csv beside it. Every request goes to 127.0.0.1; the run stops by
+itself.
+
+A quick look: ``python -m benchmarks.load --sessions 1 --seconds 20``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.harness import Figure, machine, machine_id, write_csv, write_markdown  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+                 "--disable-dev-shm-usage"]
+PAGES = ["", "progress", "indicator", "units", "goals"]  # url paths; "" is the overview
+
+OBSERVE = """() => {
+  if (window.__runs !== undefined) return;
+  window.__runs = 0;
+  const hook = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app) { setTimeout(hook, 50); return; }
+    new MutationObserver(() => {
+      if (app.getAttribute('data-test-script-state') === 'running') window.__runs += 1;
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  };
+  hook();
+}"""
+DONE = """() => { const a = document.querySelector('[data-testid="stApp"]');
+  return a && a.getAttribute('data-test-script-state') === 'notRunning'
+    && a.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && !document.querySelector('[data-testid="stStatusWidget"]')
+    && !document.querySelector('[data-testid="stSkeleton"]'); }"""
+
+
+def rss_mb(pid: int) -> dict[str, float]:
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    out[line.split(":")[0]] = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return out
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, db_url: str, log: Path):
+        self.db_url, self.log, self.port = db_url, log, free_port()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 300) -> str:
+        env = {**os.environ, "UNION_DB_URL": self.db_url}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(self.port), "--browser.gatherUsageStats",
+             "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited: {self.log.read_text(errors='replace')[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return url
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("streamlit did not become healthy")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class Session:
+    """One browser context cycling through pages and quarters until ``until``."""
+
+    def __init__(self, n: int, browser, url: str, times: list, errors: list):
+        self.n, self.browser, self.url, self.times, self.errors = n, browser, url, times, errors
+        self.steps = 0
+
+    async def step(self, page, action) -> None:
+        before = await page.evaluate("() => window.__runs || 0")
+        started = time.perf_counter()
+        try:
+            await action()
+            try:
+                await page.wait_for_function(f"() => (window.__runs || 0) > {before}", timeout=5_000)
+            except Exception:  # noqa: BLE001 - no new run (the same page clicked): the wait below decides
+                pass
+            await page.wait_for_function(DONE, timeout=120_000, polling=50)
+        except Exception as exc:  # noqa: BLE001 - counted, the session goes on
+            self.errors.append(f"session {self.n}: {type(exc).__name__}: {str(exc)[:200]}")
+            return
+        self.times.append(time.perf_counter() - started)
+        self.steps += 1
+        if await page.locator('[data-testid="stException"]').count():
+            self.errors.append(f"session {self.n}: an exception box on {page.url}")
+
+    async def run(self, until: float) -> None:
+        context = await self.browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+        page = await context.new_page()
+        page.on("pageerror", lambda exc: self.errors.append(f"session {self.n}: page error {exc}"))
+        await page.add_init_script(f"({OBSERVE})()")
+        try:
+            await self.step(page, lambda: page.goto(self.url))
+            k = self.n
+            while time.monotonic() < until:
+                path = PAGES[k % len(PAGES)]
+                link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first
+
+                async def click_link(link=link):
+                    await link.click()
+                await self.step(page, click_link)
+                if time.monotonic() >= until:
+                    break
+
+                async def pick_quarter(k=k):
+                    box = page.get_by_role("combobox", name="季度")
+                    await box.click()
+                    options = page.locator('[role="option"]:not([aria-selected="true"])')  # another quarter
+                    await options.first.wait_for(timeout=10_000)
+                    count = await options.count()
+                    await options.nth((k * 7) % max(count, 1)).click()
+                await self.step(page, pick_quarter)
+                k += 1
+        finally:
+            await context.close()
+
+
+async def drive(url: str, sessions: int, seconds: float, baseline_seconds: float, on_phase) -> dict:
+    from playwright.async_api import async_playwright
+
+    out: dict = {}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            base_times: list[float] = []
+            base_errors: list[str] = []
+            if baseline_seconds > 0:
+                await Session(0, browser, url, base_times, base_errors).run(time.monotonic() + baseline_seconds)
+            out["baseline_times"], out["baseline_errors"] = base_times, base_errors
+            await on_phase("start")
+            times: list[float] = []
+            errors: list[str] = []
+            until = time.monotonic() + seconds
+            runs = [Session(n + 1, browser, url, times, errors) for n in range(sessions)]
+            tasks = [asyncio.create_task(s.run(until)) for s in runs]
+            uploads = asyncio.create_task(on_phase("uploads", seconds))
+            await asyncio.gather(*tasks)
+            out["upload_results"] = await uploads
+            out["times"], out["errors"], out["steps"] = times, errors, sum(s.steps for s in runs)
+        finally:
+            await browser.close()
+    return out
+
+
+def p95(values: list[float]) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description="Browser sessions against one server.")
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--minutes", type=float, default=5)
+    parser.add_argument("--seconds", type=float, help="run time in seconds (instead of --minutes)")
+    parser.add_argument("--baseline-seconds", type=float, default=30, help="one session alone first (0: none)")
+    parser.add_argument("--db", help="database URL (default: a fresh copy of the example data)")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    parser.add_argument("--no-write", action="store_true", help="print the figures only")
+    args = parser.parse_args(argv)
+    seconds = args.seconds if args.seconds is not None else args.minutes * 60
+    log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} is not installed", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    db_url = args.db
+    if db_url is None:
+        import bootstrap
+        from store.db import open_store
+
+        db_url = f"sqlite:///{work / 'union.sqlite'}"
+        store = open_store(db_url)
+        bootstrap.ensure_example_data(store)
+        store.engine.dispose()
+    from benchmarks.bench_ingest import workbook
+
+    files = []
+    for n, rows in enumerate((150, 250)):
+        path = work / f"2016Q1_load_{n}.xlsx"
+        path.write_bytes(workbook(rows)[0])
+        files.append(path)
+    server = Server(db_url, work / "streamlit.log")
+    url = server.start()
+    log(f"server {url} pid {server.proc.pid}; {args.sessions} sessions for {seconds:.0f} s")
+    mem: dict = {}
+    m = machine()
+
+    async def on_phase(phase: str, total: float = 0.0):
+        if phase == "start":
+            mem["start"] = rss_mb(server.proc.pid)
+            log(f"baseline done; server RSS {mem['start'].get('VmRSS', 0):.0f} MB")
+            return None
+        results = []
+        for k, path in enumerate(files):
+            await asyncio.sleep(total / 3 if k == 0 else total / 3)
+            cmd = [sys.executable, "-m", "ingest", str(path), "--allow-new-units", "--commit", "--json", "--db", db_url]
+            started = time.perf_counter()
+            proc = await asyncio.create_subprocess_exec(*cmd, cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+                                                        stderr=asyncio.subprocess.PIPE)
+            out, err = await proc.communicate()
+            results.append((proc.returncode, time.perf_counter() - started, '"committed": null' not in out.decode()))
+            log(f"upload {path.name}: exit {proc.returncode} in {results[-1][1]:.1f} s")
+        return results
+
+    try:
+        result = asyncio.run(drive(url, args.sessions, seconds, args.baseline_seconds, on_phase))
+        mem["end"] = rss_mb(server.proc.pid)
+    finally:
+        server.stop()
+    server_log = (work / "streamlit.log").read_text(errors="replace")
+    errors = list(result["errors"]) + list(result["baseline_errors"])
+    if "Traceback" in server_log:
+        errors.append("a traceback in the server log: " + server_log[server_log.index("Traceback"):][:300])
+    for code, _secs, committed in result.get("upload_results") or []:
+        if code != 0 or not committed:
+            errors.append(f"an upload did not commit (exit {code})")
+    times, base = result["times"], result["baseline_times"]
+    uploads = result.get("upload_results") or []
+    figures = [
+        Figure(f"load_{args.sessions}_sessions_page_median", [statistics.median(times) if times else 0.0],
+               [statistics.median(base)] if base else [], baseline="1 session alone, median", goal=""),
+        Figure(f"load_{args.sessions}_sessions_page_p95", [p95(times)], [p95(base)] if base else [],
+               baseline="1 session alone, p95", goal="<2 s"),
+        Figure(f"load_{args.sessions}_sessions_errors", [float(len(errors))], [], "count", goal="0"),
+        Figure(f"load_{args.sessions}_sessions_steps", [float(len(times))], [float(len(base))] if base else [],
+               "count", baseline="steps of the 1 session alone"),
+        Figure(f"load_{args.sessions}_sessions_server_rss_start", [mem.get("start", {}).get("VmRSS", 0.0)], [], "MB",
+               goal="<2048 MB"),
+        Figure(f"load_{args.sessions}_sessions_server_rss_end", [mem.get("end", {}).get("VmRSS", 0.0)],
+               [mem.get("start", {}).get("VmRSS", 0.0)], "MB", baseline="RSS at the start", goal="<2048 MB"),
+        Figure(f"load_{args.sessions}_sessions_server_rss_peak", [mem.get("end", {}).get("VmHWM", 0.0)], [], "MB",
+               goal="<2048 MB"),
+        Figure(f"load_{args.sessions}_sessions_upload_commit", [u[1] for u in uploads] or [0.0], [],
+               baseline="", goal=""),
+    ]
+    for f in figures:
+        print(f"{f.name}: {f.median:.3f} {f.unit}" + (f" (baseline {f.base:.3f})" if f.base is not None else ""))
+    for e in errors[:20]:
+        print(f"error: {e}")
+    if not args.no_write:
+        db = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+        key = f"load{args.sessions}x{int(seconds)}"
+        lines = [f"<!-- harness:{key}:{db} -->",
+                 f"## Load test: {args.sessions} browser sessions for {seconds / 60:.1f} min on {db} "
+                 f"(`python -m benchmarks.load --sessions {args.sessions} --minutes {seconds / 60:g}`)", "",
+                 f"{m['date']}. Machine: {m['platform']}, {m['cpus']} CPUs ({m['cpu']}), {m['memory']} RAM, load "
+                 f"average at the start {m['load']}. Python {m['python']}; {m['versions']}. Database: "
+                 f"{'the example data (84 units)' if args.db is None else 'given by --db'}. "
+                 f"{len(times)} steps (a page or a quarter), two uploads committed by the command line during the run.",
+                 "", "| figure | value | baseline | goal |", "| --- | --- | --- | --- |"]
+        for f in figures:
+            unit = {"s": " s", "MB": " MB", "count": ""}[f.unit]
+            base_txt = f"{f.base:.2f}{unit} ({f.baseline})" if f.base is not None else "–"
+            lines.append(f"| {f.name} | {f.median:.2f}{unit} | {base_txt} | {f.goal} |")
+        if errors:
+            lines += ["", "Errors (first 10):"] + [f"- {e}" for e in errors[:10]]
+        lines += ["", f"<!-- /harness:{key}:{db} -->", ""]
+        write_markdown(args.out, key, db, "\n".join(lines))
+        write_csv(args.out.parent / "results.csv", key, db, figures, 1, machine_id(m))
+    shutil.rmtree(work, ignore_errors=True)
+    return 0 if not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
