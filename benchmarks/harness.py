@@ -433,26 +433,30 @@ def main(argv: list[str] | None = None) -> int:
     db = "sqlite" if args.db is None or _is_sqlite(args.db) else "postgresql"
     m = machine()
     rows = args.import_rows or (2_000 if args.size == "S" else 20_000)
-    notes = []
+    notes: list[str] = []
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+
+    def flush(pending: list[str]) -> None:
+        """Write what is measured so far (a long run that is stopped keeps its figures)."""
+        write_markdown(args.out, args.size, db, markdown(args.size, db, m, info, figures, args.runs, notes + pending))
+        write_csv(args.out.parent / "results.csv", args.size, db, figures, args.runs, machine_id(m))
+
     url, figures, info = measure_load(args.size, args.runs, args.db, work, log)
     if args.size == "L" and args.runs > 1:
         notes.append("load: measured once at L (one load takes minutes); the other figures use that database.")
-    if "import" not in skip:
-        figures += measure_import(url, args.runs, rows, work, log)
-    else:
-        notes.append("import: not measured in this run (--skip import).")
-    if "pages" not in skip:
-        figures += measure_pages(url, args.runs, log)
-    else:
-        notes.append("pages, units grid, server memory: not measured in this run (--skip pages).")
+    parts = [("import", "import", lambda: measure_import(url, args.runs, rows, work, log)),
+             ("pages", "pages, units grid, server memory", lambda: measure_pages(url, args.runs, log)),
+             ("report", "report", lambda: measure_report(url, args.runs, work, args.charts, log))]
+    for n, (part, what, measure) in enumerate(parts):
+        if part in skip:
+            notes.append(f"{what}: not measured in this run (--skip {part}).")
+            continue
+        flush([f"{w}: not measured yet (the run was still going or stopped here)." for p, w, _ in parts[n:]
+               if p not in skip])
+        figures += measure()
     if "report" not in skip:
-        figures += measure_report(url, args.runs, work, args.charts, log)
-    else:
-        notes.append("report: not measured in this run (--skip report).")
-    notes.append(f"report charts drawn with --charts {args.charts}.")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_markdown(args.out, args.size, db, markdown(args.size, db, m, info, figures, args.runs, notes))
-    write_csv(args.out.parent / "results.csv", args.size, db, figures, args.runs, machine_id(m))
+        notes.append(f"report charts drawn with --charts {args.charts}.")
+    flush([])
     for f in figures:
         ratio = f" ({f.ratio:.2f}×)" if f.ratio is not None else ""
         print(f"{args.size} {f.name}: {_fmt(f.median, f.unit)} {f.unit}{ratio}")
