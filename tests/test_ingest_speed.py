@@ -71,3 +71,22 @@ def test_dry_run_of_20000_new_units_gives_each_its_own_code_in_seconds():
     codes = prepared.new_units["code"]
     assert len(codes) == N and codes.is_unique and not set(codes) & set(resources.example_units()["code"])
     assert seconds < 10, f"{seconds:.1f} s"
+
+
+def test_a_dry_run_compares_with_its_year_of_stored_quarters_without_reading_every_stored_value(
+        example_store, monkeypatch):
+    from ingest.importer import periods_needed, prepare
+
+    def every_value(*_args, **_kwargs):
+        raise AssertionError("the dry run read every stored value")
+
+    monkeypatch.setattr(example_store, "observations", every_value)
+    raw = (resources.DEMO_DIR / "2016Q3_example.xlsx").read_bytes()
+    prepared = prepare(example_store, raw, "2016Q3_example.xlsx")
+    assert prepared.report.duplicate_of is not None  # the example's own file, already stored
+    # the same figures as stored: every value is compared with the stored one and unchanged
+    assert prepared.report.counts["unchanged"] == len(prepared.values) > 0
+    assert prepared.report.counts["new"] == 0
+    read = type("Read", (), {"periods": [("2016Q3", "title")], "cells": pd.DataFrame({"period": [None]})})()
+    assert periods_needed(read, None) == {"2016Q1", "2016Q2", "2016Q3"}
+    assert periods_needed(read, "2017Q1") == {"2016Q1", "2016Q2", "2016Q3", "2016Q4", "2017Q1"}
