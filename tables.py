@@ -269,31 +269,51 @@ def status_grid_table(grid: pd.DataFrame, units: pd.DataFrame, partial: dict | N
 
 def status_grid_xlsx(grid: pd.DataFrame, shown: pd.DataFrame, title: str) -> bytes:
     """The grid as an .xlsx workbook: a title row, then the shown grid with each cell filled in
-    its status colour (``grid`` holds the codes, ``shown`` the words)."""
+    its status colour (``grid`` holds the codes, ``shown`` the words). Written row by row
+    (openpyxl's write-only mode) with one fill and font per colour, shared by its cells: at
+    2,201 units × 38 columns the former cell-by-cell workbook took 14 s."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = tr("units.sheet")[:31]
-    ws.cell(1, 1, safe_text(title)).font = Font(bold=True, size=13)
-    ws.cell(3, 1, safe_text(shown.index.name or "")).font = Font(bold=True)
-    for j, name in enumerate(shown.columns, start=2):
-        c = ws.cell(3, j, safe_text(name))
-        c.font = Font(bold=True)
-        c.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.column_dimensions[get_column_letter(j)].width = 14
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(tr("units.sheet")[:31])
     ws.column_dimensions["A"].width = 26
-    for i, (unit_name, row) in enumerate(shown.iterrows(), start=4):
-        ws.cell(i, 1, safe_text(unit_name))
-        for j, (text, code) in enumerate(zip(row, grid.iloc[i - 4]), start=2):
-            c = ws.cell(i, j, safe_text(text) if isinstance(text, str) else text)
-            colour = _cell_colour(code)
-            if colour:
-                c.fill = PatternFill("solid", fgColor=colour.lstrip("#"))
-                c.font = Font(color="FFFFFF" if colour in _DARK else "000000")
+    for j in range(2, len(shown.columns) + 2):
+        ws.column_dimensions[get_column_letter(j)].width = 14
     ws.freeze_panes = "B4"
+
+    def cell(value, font=None, fill=None, alignment=None) -> WriteOnlyCell:
+        c = WriteOnlyCell(ws, value=value)
+        if font is not None:
+            c.font = font
+        if fill is not None:
+            c.fill = fill
+        if alignment is not None:
+            c.alignment = alignment
+        return c
+
+    ws.append([cell(safe_text(title), Font(bold=True, size=13))])
+    ws.append([])
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    ws.append([cell(safe_text(shown.index.name or ""), bold)] + [cell(safe_text(name), bold, alignment=wrap)
+                                                                 for name in shown.columns])
+    styles: dict = {}
+    for unit_name, words, codes in zip(shown.index, shown.itertuples(index=False, name=None), grid.to_numpy()):
+        row = [safe_text(unit_name)]
+        for text, code in zip(words, codes):
+            value = safe_text(text) if isinstance(text, str) else text
+            colour = _cell_colour(code)
+            if not colour:
+                row.append(value)
+                continue
+            if colour not in styles:
+                styles[colour] = (PatternFill("solid", fgColor=colour.lstrip("#")),
+                                  Font(color="FFFFFF" if colour in _DARK else "000000"))
+            fill, font = styles[colour]
+            row.append(cell(value, font, fill))
+        ws.append(row)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
