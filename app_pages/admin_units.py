@@ -11,6 +11,7 @@ import streamlit as st
 import app_cache
 import auth
 import signin
+import unit_request_view
 from i18n import t
 from ingest import units_admin
 from store.db import UserExists
@@ -36,7 +37,11 @@ def done(message: str) -> None:
     st.rerun()
 
 
-unit_tab, user_tab = st.tabs([tr("admin.units"), tr("admin.users")])
+waiting = unit_request_view.pending_count()
+if waiting:
+    st.info(tr("unitreq.pending_notice", n=waiting), icon=":material/domain_add:")
+unit_tab, user_tab, request_tab = st.tabs([tr("admin.units"), tr("admin.users"),
+                                           tr("unitreq.tab_count", n=waiting) if waiting else tr("unitreq.tab")])
 
 with unit_tab:
     shown = units[["code", "name_zh", "parent", "level", "active_from", "active_until", "merged_into"]].copy()
@@ -144,3 +149,6 @@ with user_tab:
                     if password:
                         store.sign_in_succeeded(auth.lock_key(who))
                     done(tr("admin.user_changed", username=who))
+
+with request_tab:  # clerks' requests for units their files name (unit_request_view)
+    unit_request_view.admin_requests(actor)

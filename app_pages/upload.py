@@ -10,6 +10,7 @@ import app_cache
 import resources
 import season_view
 import signin
+import unit_request_view
 from ingest import importer
 from ingest.report import changes_frame, findings_frame, kept_frame, preview_frame
 from metrics import periods
@@ -29,6 +30,7 @@ def findings_table(frame) -> None:
 st.title(tr("upload.title"))
 st.caption(tr("upload.intro"))
 season_view.my_units(st.session_state.get("user"), st.session_state.get("quarter"))
+unit_request_view.notices()  # a clerk's requests for new units and their outcome; waiting ones for an admin
 
 observed = sorted(app_cache.observations()["period"].unique(), key=periods.index)
 latest = observed[-1] if observed else st.session_state.get("quarter") or "2016Q1"
@@ -107,6 +109,7 @@ st.markdown(f"**{tr('upload.report.preview')}**")
 dataframe(preview_frame(prepared.values, catalog, lang()), hide_index=True, width="stretch", height=260,
              key="upload_preview")
 
+unit_request_view.unknown_units(prepared)  # add (administrator) or request (clerk) a unit the tree lacks
 if report.errors:
     st.error(tr("upload.blocked", n=len(report.errors)))
     st.stop()

@@ -70,7 +70,7 @@ def sha256(raw: bytes) -> str:
 def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame, current: pd.DataFrame,
             period: str | None = None, allow_new_units: bool = False, duplicate_of: int | None = None,
             uploader: str | None = None, locked: list[tuple[str, str]] | None = None,
-            scope: frozenset[str] | None = None) -> Prepared:
+            scope: frozenset[str] | None = None, uploader_units: tuple[str, ...] = ()) -> Prepared:
     """Read and validate ``raw``; nothing is stored. ``current``: the values that count now
     (unit, indicator, period, value, approximate). ``duplicate_of``: the id of an active
     upload with the same bytes, if the caller found one. ``uploader``: who would commit.
@@ -78,7 +78,10 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
     them are an error (``period_locked``, one finding per unit and quarter).
     ``filename`` is stored as :func:`metrics.report_text.safe_filename` gives it (no path, no
     formula-like start). ``scope``: the units the uploader may upload for (None: any); rows of
-    other units are an ``out_of_scope`` error naming them (:func:`scope_finding`)."""
+    other units are an ``out_of_scope`` error naming them (:func:`scope_finding`).
+    ``uploader_units``: the units assigned to the uploader; a new unit (``allow_new_units``) goes
+    under her community, else under the community the file's other units share
+    (:func:`ingest.units_match.place`)."""
     filename = safe_filename(filename)
     report = ImportReport(filename=filename, sha256=sha256(raw))
     empty = pd.DataFrame(columns=VALUE_FRAME)
@@ -89,7 +92,7 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
         report.findings.append(exc.finding)
         return Prepared(report, empty, pd.DataFrame(), raw, filename)
     checked = validate(read, catalog=catalog, units=units, current=current, period=period, filename=filename,
-                       allow_new_units=allow_new_units, uploader=uploader)
+                       allow_new_units=allow_new_units, uploader=uploader, uploader_units=tuple(uploader_units))
     report.period = checked.period
     report.counts = checked.counts
     report.findings = checked.findings
@@ -151,7 +154,8 @@ def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allo
         units = units.assign(aliases=units["code"].map(aliases))
     return dry_run(raw, filename, catalog=catalog, units=units, current=current, period=period,
                    allow_new_units=allow_new_units, duplicate_of=store.find_upload_by_hash(sha256(raw)),
-                   uploader=uploader, locked=locked, scope=upload_scope(store, uploader, units))
+                   uploader=uploader, locked=locked, scope=upload_scope(store, uploader, units),
+                   uploader_units=tuple(store.user_units(uploader)["unit"]) if uploader else ())
 
 
 NOTE_LIMIT = 500  # characters of the clerk's note kept with an upload

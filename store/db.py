@@ -179,6 +179,14 @@ class UnknownUser(LookupError):
         self.username = username
 
 
+class RequestDecided(ValueError):
+    """A unit request that is no longer pending (decided meanwhile in another session)."""
+
+    def __init__(self, request_id: int, status: str):
+        super().__init__(f"request {request_id} is {status}")
+        self.request_id, self.status = request_id, status
+
+
 class PeriodLocked(ValueError):
     """A write would change a unit's quarter that has been approved (审核通过) and so locked;
     nothing was changed. ``pairs``: the locked ``(unit, period)`` pairs it touched."""
@@ -338,7 +346,8 @@ class Store:
             return self._add_units(conn, frame, actor)
         return self._write_retrying(work)
 
-    def _add_units(self, conn: sa.Connection, frame: pd.DataFrame, actor: str) -> int:
+    def _add_units(self, conn: sa.Connection, frame: pd.DataFrame, actor: str, action: str = "units.add",
+                   detail: dict | None = None) -> int:
         existing = set(conn.execute(sa.select(s.units.c.code)).scalars().all())
         new = frame[~frame["code"].isin(existing)]
         if new.empty:
@@ -357,8 +366,106 @@ class Store:
             for r in new.itertuples(index=False)
         ]
         conn.execute(sa.insert(s.units), rows)
-        self._audit(conn, actor, "units.add", {"codes": [r["code"] for r in rows]})
+        self._audit(conn, actor, action, {"codes": [r["code"] for r in rows], **(detail or {})})
         return len(rows)
+
+    # ---- units a file names that the tree lacks (issue 10; ingest/unit_requests.py checks them) ----
+    def _insert_named_unit(self, conn: sa.Connection, unit: dict, aliases: Iterable[str], actor: str,
+                           action: str, detail: dict) -> str:
+        """Inside a write: create ``unit`` (code, name_zh, parent, level; a free ``N0001``-style
+        code when code is empty) and keep ``aliases`` (the name as a file writes it) for the
+        reader; one audit entry ``action``. Returns the code."""
+        self._lock(conn, _LOCK_UNITS)
+        taken = set(conn.execute(sa.select(s.units.c.code)).scalars())
+        code = unit.get("code") or _free_code(taken)
+        if code in taken:
+            raise ValueError(f"unit code {code} is taken")
+        row = {"code": code, "name_zh": unit["name_zh"], "name_en": unit.get("name_en", ""),
+               "parent": unit["parent"], "level": unit["level"], "active_from": unit.get("active_from", "")}
+        self._add_units(conn, pd.DataFrame([row]), actor, action,
+                        {**detail, "name": unit["name_zh"], "parent": unit["parent"],
+                         "parent_name": self._unit_name(conn, unit["parent"])})
+        names = sorted({a for a in aliases if a and a != unit["name_zh"]})
+        if names:
+            conn.execute(sa.insert(s.unit_aliases), [{"unit": code, "name": n, "until": now()} for n in names])
+        return code
+
+    def add_unit_from_upload(self, unit: dict, aliases: Iterable[str], filename: str, actor: str) -> str:
+        """An administrator adds a unit an upload names (audited ``units.add_from_upload`` with the
+        file); returns its code."""
+        return self._write_retrying(lambda conn: self._insert_named_unit(
+            conn, unit, aliases, actor, "units.add_from_upload", {"file": filename}))
+
+    def add_unit_request(self, name_zh: str, file_name: str, parent: str, filename: str,
+                         requested_by: str) -> tuple[int, bool]:
+        """Record a clerk's request for a new unit; ``(id, True)``, or ``(id, False)`` when a
+        request for the same name (width, case and spaces folded) is already pending."""
+        with self.write() as conn:
+            self._lock(conn, _LOCK_UNITS)
+            pending = conn.execute(sa.select(s.unit_requests.c.id, s.unit_requests.c.name_zh)
+                                   .where(s.unit_requests.c.status == "pending")).all()
+            for rid, name in pending:
+                if _fold(name) == _fold(name_zh):
+                    return int(rid), False
+            rid = conn.execute(sa.insert(s.unit_requests).values(
+                name_zh=name_zh, file_name=file_name, parent=parent, filename=filename[:300],
+                requested_by=requested_by, requested_at=now(), status="pending")).inserted_primary_key[0]
+            self._audit(conn, requested_by, "unit_request.submit",
+                        {"request": int(rid), "name": name_zh, "parent": parent,
+                         "parent_name": self._unit_name(conn, parent), "file": filename})
+            return int(rid), True
+
+    def unit_requests(self, status: str | None = None, requested_by: str | None = None) -> pd.DataFrame:
+        """Unit requests, newest first: id, name_zh, file_name, parent, filename, requested_by,
+        requested_at, status, decided_by, decided_at, reason, unit."""
+        q = sa.select(s.unit_requests).order_by(s.unit_requests.c.id.desc())
+        if status is not None:
+            q = q.where(s.unit_requests.c.status == status)
+        if requested_by is not None:
+            q = q.where(s.unit_requests.c.requested_by == requested_by)
+        with self.read() as conn:
+            frame = pd.read_sql(q, conn)
+        for col in ("decided_by", "unit"):
+            frame[col] = frame[col].fillna("").astype(str)
+        return frame
+
+    @staticmethod
+    def _unit_name(conn: sa.Connection, code: str) -> str:
+        return conn.execute(sa.select(s.units.c.name_zh).where(s.units.c.code == code)).scalar() or str(code)
+
+    def _pending_request(self, conn: sa.Connection, request_id: int) -> dict:
+        row = conn.execute(sa.select(s.unit_requests).where(s.unit_requests.c.id == request_id)).mappings().first()
+        if row is None:
+            raise KeyError(request_id)
+        if row["status"] != "pending":
+            raise RequestDecided(request_id, row["status"])
+        return dict(row)
+
+    def confirm_unit_request(self, request_id: int, unit: dict, aliases: Iterable[str], actor: str) -> str:
+        """Create the requested ``unit`` (as the administrator settled it: name, parent, level)
+        and mark the request confirmed, in one transaction; returns the new code. Raises
+        :class:`RequestDecided` when it was decided meanwhile (nothing changes)."""
+        def work(conn: sa.Connection) -> int:
+            self._lock(conn, _LOCK_UNITS)
+            request = self._pending_request(conn, request_id)
+            code = self._insert_named_unit(conn, unit, aliases, actor, "unit_request.confirm",
+                                           {"request": request_id, "requested_by": request["requested_by"],
+                                            "file": request["filename"]})
+            conn.execute(sa.update(s.unit_requests).where(s.unit_requests.c.id == request_id).values(
+                status="confirmed", decided_by=actor, decided_at=now(), unit=code))
+            return code
+        return self._write_retrying(work)
+
+    def reject_unit_request(self, request_id: int, reason: str, actor: str) -> None:
+        """Mark the request rejected with ``reason`` (audited). Raises :class:`RequestDecided`."""
+        with self.write() as conn:
+            self._lock(conn, _LOCK_UNITS)
+            request = self._pending_request(conn, request_id)
+            conn.execute(sa.update(s.unit_requests).where(s.unit_requests.c.id == request_id).values(
+                status="rejected", decided_by=actor, decided_at=now(), reason=reason))
+            self._audit(conn, actor, "unit_request.reject",
+                        {"request": request_id, "name": request["name_zh"], "requested_by": request["requested_by"],
+                         "reason": reason})
 
     def _bind_new_units(self, conn: sa.Connection, upload: NewUpload) -> dict[str, str]:
         """Inside the write transaction: find each unit the file introduces again (another
@@ -885,6 +992,13 @@ _TARGET_DEFAULTS = {"unit": "", "base_value": None, "target_value": None, "attri
 def _span_text(value) -> str | None:
     """A unit's span cell as stored: stripped text, None when blank or missing."""
     return value.strip() or None if isinstance(value, str) else None
+
+
+def _fold(text: str) -> str:
+    """A name compared as the reader compares it: width and case folded, spaces removed."""
+    import unicodedata
+
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split()).casefold()
 
 
 def _same(a, b) -> bool:
