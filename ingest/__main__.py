@@ -187,7 +187,7 @@ def settled(store, new_units: list[dict]) -> list[dict]:
 
 def new_unit_line(unit: dict, lang: str, *, committed: bool, asked: bool) -> str:
     """One line of the text output per unit the tree lacks."""
-    level = t(f"upload.level.{unit['level']}", lang)
+    level = t(f"unitreq.level_{unit['level']}", lang)
     if unit["action"] == "add":
         key = "unitreq.cli_added" if committed else "unitreq.cli_will_add"
         return t(key, lang, name=unit["name"], parent=unit["parent_name"], parent_code=unit["parent"],

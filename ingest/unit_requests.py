@@ -174,8 +174,14 @@ def reject(store, request_id: int, actor: str, reason: str) -> None:
 
 
 def _request(store, request_id: int) -> dict:
+    """The pending request ``request_id``; :class:`store.db.RequestDecided` when it was decided
+    (the store checks again inside its write)."""
+    from store.db import RequestDecided
+
     rows = store.unit_requests()
     row = rows[rows["id"] == int(request_id)]
     if row.empty:
         raise UnitProblem("unitreq.unknown", id=request_id)
+    if row["status"].iloc[0] != "pending":
+        raise RequestDecided(int(request_id), str(row["status"].iloc[0]))
     return row.iloc[0].to_dict()
