@@ -33,7 +33,11 @@ def _names() -> dict:
 
 
 def _label(names: dict):
-    return lambda c: f"{names.get(c, c)}（{c}）" if lang() == "zh" else f"{names.get(c, c)} ({c})"
+    """A picker's option labels, bound during this run (a format_func that read the language
+    later would show stale labels)."""
+    fmt = "{name}（{code}）" if lang() == "zh" else "{name} ({code})"
+    labels = {c: fmt.format(name=n, code=c) for c, n in names.items()}
+    return lambda c: labels.get(c, c)
 
 
 def _problem(problem: UnitProblem) -> None:
@@ -172,9 +176,9 @@ def admin_requests(actor: str) -> None:
                                           "requested_at"]), hide_index=True, width="stretch", key="unitreq_pending")
         ids = [int(i) for i in pending["id"]]
         rows = {int(r["id"]): r for r in pending.to_dict("records")}
-        choice = st.selectbox(tr("unitreq.choose"), ids, key="unitreq_choice",
-                              format_func=lambda i: tr("unitreq.choose_label", id=i, name=rows[i]["name_zh"],
-                                                       user=rows[i]["requested_by"]))
+        choices = {i: tr("unitreq.choose_label", id=i, name=rows[i]["name_zh"], user=rows[i]["requested_by"])
+                   for i in ids}
+        choice = st.selectbox(tr("unitreq.choose"), ids, key="unitreq_choice", format_func=choices.get)
         request = rows[choice]
         allowed = unit_requests.admin_parents(units)
         with st.form(f"unitreq_decide_{choice}"):
