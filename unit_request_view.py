@@ -65,6 +65,8 @@ def notices() -> None:
     mine = store.unit_requests(requested_by=user)
     if mine.empty:
         return
+    just_sent = st.session_state.pop("unitreq_just_sent", None)  # its success notice says it already
+    mine = mine[mine["id"] != just_sent]
     since = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=RECENT_DAYS)
     decided = pd.to_datetime(mine["decided_at"], utc=True)
     mine = mine[(mine["status"] == "pending") | (decided >= since)]
@@ -145,6 +147,7 @@ def unknown_units(prepared) -> None:
                                                 filename=prepared.filename, username=user)
                 message = tr("unitreq.requested" if new else "unitreq.already_pending", id=rid,
                              name=plain(name.strip()), parent=plain(names.get(parent, parent)))
+                st.session_state["unitreq_just_sent"] = rid
         except UnitProblem as problem:
             _problem(problem)
             continue

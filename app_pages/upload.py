@@ -89,6 +89,7 @@ if report.errors:
 if report.warnings:
     st.markdown(f"**{tr('upload.report.warnings', n=len(report.warnings))}**")
     findings_table(findings_frame(report.warnings, lang()))
+unit_request_view.unknown_units(prepared)  # add (administrator) or request (clerk) a unit the tree lacks
 if not report.findings:
     st.success(tr("upload.report.none"))
 if report.changes:
@@ -109,7 +110,6 @@ st.markdown(f"**{tr('upload.report.preview')}**")
 dataframe(preview_frame(prepared.values, catalog, lang()), hide_index=True, width="stretch", height=260,
              key="upload_preview")
 
-unit_request_view.unknown_units(prepared)  # add (administrator) or request (clerk) a unit the tree lacks
 if report.errors:
     st.error(tr("upload.blocked", n=len(report.errors)))
     st.stop()

@@ -163,11 +163,12 @@ def test_a_new_clerk_reports_a_new_enterprise_through_a_request_and_the_leader_s
     full_screenshot(page, screenshots / "units-story-clerk-imported.png")
 
     # the administrator approves the quarter
-    admin.get_by_role("combobox", name="季度").click()
-    admin.get_by_role("option", name="2018年第1季度").first.click()
-    wait_for_streamlit(admin)
     admin.get_by_role("link", name="报送情况").click()
     expect(admin.get_by_role("heading", name="报送情况")).to_be_visible()
+    wait_for_streamlit(admin)
+    admin.get_by_role("combobox", name="季度").click()
+    admin.get_by_role("option", name="2018年第1季度").first.click()
+    expect(admin.get_by_text("4/85", exact=True)).to_be_visible()
     wait_for_streamlit(admin)
     admin.get_by_role("button", name="本季度已报单位全部审核通过").click()
     expect(admin.get_by_text("已记录：4 个单位。")).to_be_visible()

@@ -22,11 +22,12 @@ PASSWORD = "pw-for-tests-1"
 TEXT = {
     "zh": {"add": "加入单位名录", "request": "提交新增申请", "confirm": "确认并加入名录", "commit": "已导入",
            "heading": "不在单位名录中的单位", "added": "加入单位名录（代码", "requested": "已提交新增单位申请第 1 号",
-           "waiting": "等待管理员确认", "confirmed": "管理员已确认新增单位申请第 1 号", "tab": "新增单位申请（1）",
+           "waiting": "正在等待管理员确认", "pending_top": "新增单位申请第 1 号", "confirmed": "管理员已确认新增单位申请第 1 号", "tab": "新增单位申请（1）",
            "admin_done": "已确认申请第 1 号"},
     "en": {"add": "Add to the list of units", "request": "Request this unit", "confirm": "Confirm and add",
            "commit": "Imported", "heading": "Units not in the list of units", "added": "was added to the list of units",
            "requested": "Request no. 1 sent", "waiting": "is waiting for an administrator",
+           "pending_top": "Request no. 1 for a new unit",
            "confirmed": "An administrator confirmed request no. 1", "tab": "New unit requests (1)",
            "admin_done": "Request no. 1 confirmed"},
 }
@@ -115,7 +116,9 @@ def test_a_clerk_requests_the_unit_the_administrator_confirms_and_she_uploads(ex
     button(at, text["request"]).click().run()
     assert not at.exception, at.exception
     assert any(text["requested"] in s.value for s in at.success)
-    assert any(text["waiting"] in i.value for i in at.info)
+    assert any(text["waiting"] in i.value for i in at.info)  # the file's unit: asked for, waiting
+    at.run()  # later: the request waits at the top of her page
+    assert any(text["pending_top"] in i.value for i in at.info), [i.value for i in at.info]
     assert store.unit_requests()[["name_zh", "parent", "requested_by", "status"]].values.tolist() == \
         [[NEW, "C01", "wang", "pending"]]
     assert NEW not in set(store.units()["name_zh"])
