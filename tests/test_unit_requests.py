@@ -216,3 +216,23 @@ def test_the_audit_reads_renames_reviews_and_deadlines_as_sentences(store):
                   f"zhang把单位 C01 由“{C01}”改名为“卢沟桥社区工会联合会”（旧名保留为曾用名）。"]
     en = sentence(log["action"].iloc[2], "zhang", log["detail"].iloc[2], "en")
     assert en == "zhang approved 2017 Q4 for 2 unit(s): C01, C02."
+
+
+def test_every_action_the_store_audits_has_a_name_and_a_sentence_in_both_languages():
+    """So the audit log never falls back to a raw action code or JSON (issue 10 item 5)."""
+    import re
+    from pathlib import Path
+
+    from i18n import has
+    from store.db import REVIEW_ACTIONS
+
+    source = (Path(__file__).resolve().parents[1] / "store" / "db.py").read_text(encoding="utf-8")
+    actions = set(re.findall(r'"([a-z_]+\.[a-z_]+)"', source))  # every "area.verb" literal is an audited action
+    actions |= {f"upload.{a}" for a in ("withdraw", "restore")} | {f"review.{a}" for a in REVIEW_ACTIONS}
+    assert {"units.add_from_upload", "unit_request.submit", "unit_request.confirm", "unit_request.reject",
+            "units.rename", "deadline.set"} <= actions
+    for action in sorted(actions):
+        key = action.replace(".", "_")
+        for lang in ("zh", "en"):
+            assert has(f"forms.audit.{key}", lang), (action, lang)
+            assert has(f"data.action.{key}", lang), (action, lang)
