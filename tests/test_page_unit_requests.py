@@ -142,3 +142,20 @@ def test_a_clerk_requests_the_unit_the_administrator_confirms_and_she_uploads(ex
     value, n_units, units = members_2018q1(example_url)
     assert units.set_index("name_zh").loc[NEW, "parent"] == "C01" and (value, n_units) == (c01_members(example_url) + 12, 2)
     store.engine.dispose()
+
+
+def test_a_request_clicked_after_the_clerk_was_demoted_is_refused_and_stores_nothing(example_url):
+    from tests.test_unit_requests import everything
+
+    store = open_store(example_url)
+    store.set_user("zhang", "张主席", "admin", auth.hash_password(PASSWORD), "test")
+    store.set_user("wang", "王芳", "clerk", auth.hash_password(PASSWORD), "test")
+    store.set_user_units("wang", ["C01"], "zhang")
+    at = open_page("upload", user="wang", role="clerk", epoch=store.user("wang")["session_epoch"])
+    at.file_uploader(key="upload_file").upload("卢沟桥2018Q1.xlsx", her_file(example_url)).run()
+    store.update_user("wang", "zhang", role="leader")  # demoted while her page was open
+    before = everything(store)
+    button(at, TEXT["zh"]["request"]).click().run()
+    assert not at.exception, at.exception
+    assert everything(store) == before and store.unit_requests().empty
+    store.engine.dispose()
