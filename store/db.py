@@ -247,18 +247,11 @@ class Store:
 
     # ---- schema -------------------------------------------------------------------------
     def create_schema(self) -> None:
-        """Create missing tables (idempotent). Only reads when nothing is missing, so opening a
-        store never waits for a running import."""
-        with self.read() as conn:
-            inspector = sa.inspect(conn)
-            missing = [t.name for t in s.metadata.sorted_tables if not inspector.has_table(t.name)]
-        if not missing:
-            self._upgrade_users()
-            return
-        with self.write() as conn:  # several processes creating one new database: one at a time
-            self._lock(conn, _LOCK_SCHEMA)
-            s.metadata.create_all(conn, checkfirst=True)
-        self._upgrade_users()
+        """Bring the schema to the newest migration (idempotent; see :mod:`store.migrate`). Only
+        reads when it is already there, so opening a store never waits for a running import."""
+        from store import migrate
+
+        migrate.upgrade(self)
 
     # ---- units --------------------------------------------------------------------------
     def units(self) -> pd.DataFrame:
@@ -560,18 +553,6 @@ class Store:
         return latest[latest["active"].astype(bool)].reset_index(drop=True)
 
     # ---- users -------------------------------------------------------------------------------
-    def _upgrade_users(self) -> None:
-        """Add the user columns that came later (``active``, ``session_epoch``) to an older database."""
-        have = {c["name"] for c in sa.inspect(self.engine).get_columns("users")}
-        missing = [c for c in (s.users.c.active, s.users.c.session_epoch) if c.name not in have]
-        if not missing:
-            return
-        with self.write() as conn:
-            for column in missing:
-                kind = column.type.compile(dialect=conn.dialect)
-                default = {"active": "1" if conn.dialect.name == "sqlite" else "TRUE", "session_epoch": "0"}[column.name]
-                conn.exec_driver_sql(f"ALTER TABLE users ADD COLUMN {column.name} {kind} NOT NULL DEFAULT {default}")
-
     def users(self) -> pd.DataFrame:
         """Everyone who may sign in (or could, if not disabled): username, display_name, role, active."""
         with self.read() as conn:
@@ -732,7 +713,8 @@ def _empty_observations() -> pd.DataFrame:
 
 
 def open_store(url: str | None = None) -> Store:
-    """Open (and create if new) the database at ``url`` / ``$UNION_DB_URL``."""
+    """Open the database at ``url`` / ``$UNION_DB_URL``, creating it if new and upgrading its
+    schema to the newest migration (``store/migrations``)."""
     store = Store(make_engine(url))
     store.create_schema()
     return store

@@ -1,0 +1,122 @@
+"""Schema migrations (Alembic, in ``store/migrations/``), run on every start by
+:func:`store.db.open_store` and by hand with ``python -m store.migrate``.
+
+* A new, empty database is built by running every migration from the baseline (0001), so the
+  path that upgrades an office's database is the same one every test database takes.
+* A database made before migrations existed (tables, no ``alembic_version``) is taken to be at
+  the baseline, stamped 0001, and upgraded; revisions after the baseline skip what such a
+  database already has.
+* Several processes starting at once: the upgrade runs inside one write transaction
+  (SQLite ``BEGIN IMMEDIATE``; PostgreSQL an advisory transaction lock), and the revision is read
+  again after the lock is had, so one process migrates and the others find the work done. A
+  database already at head is only read, so a start never waits for a running import.
+
+Rolling back: ``python -m store.migrate downgrade REVISION`` with the *newer* code (older code
+does not know how to undo what it never made); restoring the backup taken before the upgrade
+(``python -m store.restore``) is the other way back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from store.db import _LOCK_SCHEMA, Store, make_engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BASELINE = "0001"
+MIGRATION_LOCK_TIMEOUT = 600  # seconds a start waits for another process's migration (PostgreSQL)
+log = logging.getLogger("union.store.migrate")
+
+
+def _config(conn: sa.Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if conn is not None:
+        cfg.attributes["connection"] = conn
+    return cfg
+
+
+def head() -> str:
+    """The newest revision in ``store/migrations/versions``."""
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def current(conn: sa.Connection) -> str | None:
+    """The revision the database is at, or None (new, or made before migrations)."""
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(store: Store, revision: str = "head") -> str | None:
+    """Bring the database of ``store`` (a :class:`store.db.Store`) to ``revision``; returns the
+    revision it was at before, or the same when nothing was to do."""
+    target = head() if revision == "head" else revision
+    with store.read() as conn:
+        before = current(conn)
+    if before == target:
+        return before
+    with store.write() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{MIGRATION_LOCK_TIMEOUT * 1000}ms'")
+        store._lock(conn, _LOCK_SCHEMA)
+        before = current(conn)  # again, under the lock: another process may have done it
+        if before == target:
+            return before
+        cfg = _config(conn)
+        if before is None and sa.inspect(conn).has_table("units"):
+            log.info("adopting a database made before migrations", extra={"event": "schema.adopt"})
+            command.stamp(cfg, BASELINE)
+            before = BASELINE
+        command.upgrade(cfg, target)
+    log.info("schema upgraded", extra={"event": "schema.upgrade", "from": before, "to": target})
+    return before
+
+
+def downgrade(store: Store, revision: str) -> None:
+    """Undo migrations down to ``revision`` (``base`` empties the database)."""
+    with store.write() as conn:
+        store._lock(conn, _LOCK_SCHEMA)
+        before = current(conn)
+        command.downgrade(_config(conn), revision)
+    log.info("schema downgraded", extra={"event": "schema.downgrade", "from": before, "to": revision})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m store.migrate",
+        description="Show or change the database schema revision (the app upgrades to the newest on start).")
+    parser.add_argument("--db", help="database URL (default: $UNION_DB_URL, else var/union.sqlite)")
+    sub = parser.add_subparsers(dest="action")
+    sub.add_parser("current", help="print the revision the database is at and the newest one")
+    up = sub.add_parser("upgrade", help="upgrade to the newest revision (or REVISION)")
+    up.add_argument("revision", nargs="?", default="head")
+    down = sub.add_parser("downgrade", help="undo migrations down to REVISION (e.g. 0001)")
+    down.add_argument("revision")
+    args = parser.parse_args(argv)
+
+    from logsetup import setup_logging
+
+    setup_logging()
+    store = Store(make_engine(args.db))
+    try:
+        if args.action == "upgrade":
+            upgrade(store, args.revision)
+        elif args.action == "downgrade":
+            downgrade(store, args.revision)
+        with store.read() as conn:
+            print(f"current: {current(conn) or '(none)'}  newest: {head()}")
+    finally:
+        store.engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Schema migrations (store/migrations, Alembic): a new database, a database made by the schema
+of before migrations (commit 126dfb1) with data in it, and several processes starting at once
+all end at the newest revision, equal to store/schema.py, with nothing lost; on SQLite and on
+PostgreSQL."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from store import migrate
+from store import schema as s
+from store.db import Store, make_engine, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+OLD_SCHEMA = ROOT / "tests" / "data" / "schema" / "schema_126dfb1.py"
+NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'union.sqlite'}"
+    return request.getfixturevalue("pg_url")
+
+
+def old_metadata() -> sa.MetaData:
+    spec = importlib.util.spec_from_file_location("schema_126dfb1", OLD_SCHEMA)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.metadata
+
+
+def differences(engine: sa.Engine) -> list:
+    with engine.connect() as conn:
+        return compare_metadata(MigrationContext.configure(conn), s.metadata)
+
+
+def revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as conn:
+        return migrate.current(conn)
+
+
+def make_old_database(url: str) -> None:
+    """A database as the release before migrations made it (create_all of the 126dfb1 schema),
+    with a unit, an upload with a value, a withdrawal, a plan, a target, a user and an audit row."""
+    engine = make_engine(url)
+    old = old_metadata()
+    old.create_all(engine)
+    t = old.tables
+    with engine.begin() as conn:
+        conn.execute(sa.insert(t["units"]), [
+            {"code": "F", "name_zh": "街道总工会", "level": "federation", "created_at": NOW},
+            {"code": "C01", "name_zh": "一社区", "parent": "F", "level": "community", "created_at": NOW}])
+        conn.execute(sa.insert(t["uploads"]).values(
+            id=1, filename="2016Q1.xlsx", sha256="ab" * 32, size=3, uploader="李填报", uploaded_at=NOW,
+            period="2016Q1", n_values=1, raw=b"xyz"))
+        conn.execute(sa.insert(t["observations"]).values(
+            upload_id=1, unit="C01", indicator="members", period="2016Q1", value=7167.0, approximate=True))
+        conn.execute(sa.insert(t["upload_events"]).values(upload_id=1, action="withdraw", actor="admin", at=NOW))
+        conn.execute(sa.insert(t["plans"]).values(
+            code="2016-2020", name_zh="十三五", start_period="2016Q1", end_period="2020Q4", base_period="2015Q4",
+            created_by="admin", created_at=NOW))
+        conn.execute(sa.insert(t["targets"]).values(
+            plan="2016-2020", indicator="members", target_type="level", target_value=9000.0, changed_by="admin",
+            changed_at=NOW))
+        conn.execute(sa.insert(t["users"]).values(
+            username="wang", display_name="王主席", role="admin", password_hash="$argon2id$x", created_at=NOW))
+        conn.execute(sa.insert(t["audit_log"]).values(at=NOW, actor="admin", action="plan.add", detail="{}"))
+    engine.dispose()
+
+
+def test_a_new_database_is_built_by_the_migrations_and_equals_the_schema(db_url):
+    store = open_store(db_url)
+    try:
+        assert revision(store.engine) == migrate.head()
+        assert differences(store.engine) == []
+        assert store.users().empty and store.is_empty()
+    finally:
+        store.engine.dispose()
+
+
+def test_a_database_from_before_migrations_is_upgraded_keeping_its_data(db_url):
+    make_old_database(db_url)
+    engine = make_engine(db_url)
+    assert differences(engine), "the old schema should differ from today's"
+    engine.dispose()
+
+    store = open_store(db_url)
+    try:
+        assert revision(store.engine) == migrate.head()
+        assert differences(store.engine) == []
+        user = store.user("wang")
+        assert user["display_name"] == "王主席" and user["active"] is True and user["session_epoch"] == 0
+        assert user["password_hash"] == "$argon2id$x"
+        assert sorted(store.units()["code"]) == ["C01", "F"]
+        uploads = store.uploads()
+        assert uploads["filename"].tolist() == ["2016Q1.xlsx"] and uploads["status"].tolist() == ["withdrawn"]
+        obs = store.observations(include_withdrawn=True)
+        assert obs["value"].tolist() == [7167.0] and obs["approximate"].tolist() == [True]
+        assert store.targets("2016-2020")["target_value"].tolist() == [9000.0]
+        assert len(store.audit_log()) == 1
+        # what came with the new revision works on the upgraded database
+        store.update_user("wang", "admin", active=False)
+        assert store.user("wang")["active"] is False and store.user("wang")["session_epoch"] == 1
+        assert store.sign_in_failed("name:wang", NOW, 5, NOW - NOW) is None
+    finally:
+        store.engine.dispose()
+
+
+def test_a_database_upgraded_by_hand_before_migrations_is_adopted(db_url):
+    """The releases between 126dfb1 and migrations added the user columns and the failures table
+    on start: such a database already has them and is stamped, not altered twice."""
+    engine = make_engine(db_url)
+    s.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(s.users).values(username="li", display_name="李", role="clerk",
+                                               password_hash="h", created_at=NOW, active=False, session_epoch=4))
+    engine.dispose()
+    store = open_store(db_url)
+    try:
+        assert revision(store.engine) == migrate.head()
+        assert differences(store.engine) == []
+        assert store.user("li")["active"] is False and store.user("li")["session_epoch"] == 4
+    finally:
+        store.engine.dispose()
+
+
+def test_opening_a_database_at_the_newest_revision_changes_nothing(db_url):
+    open_store(db_url).engine.dispose()
+    store = Store(make_engine(db_url))
+    try:
+        assert migrate.upgrade(store) == migrate.head()  # already there: nothing run
+    finally:
+        store.engine.dispose()
+
+
+STARTER = """
+import sys
+from store.db import open_store
+store = open_store(sys.argv[1])
+print(len(store.users()), flush=True)
+"""
+
+
+def test_several_processes_starting_at_once_on_a_new_database_all_open_it(db_url):
+    procs = [subprocess.Popen([sys.executable, "-c", STARTER, db_url], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    assert [r[0] for r in results] == [0, 0, 0, 0], [r[2][-2000:] for r in results]
+    assert [r[1].strip() for r in results] == ["0"] * 4
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == [migrate.head()]
+        assert differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_the_baseline_and_upgrade_again_keeps_the_users(db_url):
+    make_old_database(db_url)
+    store = open_store(db_url)
+    try:
+        migrate.downgrade(store, migrate.BASELINE)
+        assert revision(store.engine) == migrate.BASELINE
+        with store.read() as conn:
+            assert "active" not in {c["name"] for c in sa.inspect(conn).get_columns("users")}
+            assert not sa.inspect(conn).has_table("sign_in_failures")
+        migrate.upgrade(store)
+        assert differences(store.engine) == [] and store.user("wang")["display_name"] == "王主席"
+    finally:
+        store.engine.dispose()
+
+
+def test_the_migrate_command_reports_and_upgrades(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    env_run = [sys.executable, "-m", "store.migrate", "--db", url]
+    make_old_database(url)
+    out = subprocess.run([*env_run, "current"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == f"current: (none)  newest: {migrate.head()}"
+    out = subprocess.run([*env_run, "upgrade"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == f"current: {migrate.head()}  newest: {migrate.head()}"
+    out = subprocess.run([*env_run, "downgrade", "0001"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == f"current: 0001  newest: {migrate.head()}"
