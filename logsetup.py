@@ -98,4 +98,17 @@ def setup_logging(*, stderr: bool = False) -> logging.Logger:
         logger.setLevel(level)
         logger.propagate = False
     root._union_setup = wanted  # type: ignore[attr-defined]
+    if not getattr(sys.excepthook, "_union", False):
+        sys.excepthook = _logging_excepthook(sys.excepthook)
     return root
+
+
+def _logging_excepthook(previous):
+    """An uncaught error is logged (``error``, with its traceback), then reported as before."""
+    def hook(kind, value, tb):
+        if not issubclass(kind, KeyboardInterrupt):
+            logging.getLogger("union").error("uncaught %s: %s", kind.__name__, value, exc_info=(kind, value, tb),
+                                             extra={"event": "error"})
+        previous(kind, value, tb)
+    hook._union = True  # type: ignore[attr-defined]
+    return hook

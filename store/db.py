@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +34,7 @@ DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a write waits for the write lock before S
 WRITE_ATTEMPTS = 3  # an import whose new units conflict with a concurrent one is tried this often
 # PostgreSQL advisory transaction locks (two-key form): (class, key)
 _LOCK_FILE, _LOCK_UNITS, _LOCK_SCHEMA = 1, 2, 3
+log = logging.getLogger("union.store")
 
 
 class StoreBusy(RuntimeError):
@@ -452,6 +454,8 @@ class Store:
                     [{"upload_id": i, "action": action, "actor": actor, "at": now(), "reason": reason} for i in ids],
                 )
             self._audit(conn, actor, f"upload.{action}", {"uploads": ids, "reason": reason})
+        log.info("upload %s: %s", action, ids, extra={"event": f"upload.{action}", "user": actor, "uploads": ids,
+                                                       "reason": reason})
 
     def observations(self, *, include_withdrawn: bool = False) -> pd.DataFrame:
         """Every stored observation (upload_id, unit, indicator, period, value, approximate),
