@@ -5,7 +5,6 @@ import streamlit as st
 
 import app_cache
 import auth
-import signin
 from store.db import SameFileActive, StoreBusy
 from ui import dataframe, period_label, tr
 
@@ -57,7 +56,6 @@ if action is not None:
     else:
         st.session_state["history_message"] = tr(done, id=chosen)
         st.rerun()
-import signin
 if st.session_state.get("history_message"):
     st.success(st.session_state.pop("history_message"))
 st.download_button(tr("history.download"), store.upload_raw(chosen), file_name=row["filename"],
