@@ -134,6 +134,15 @@ def test_a_database_upgraded_by_hand_before_migrations_is_adopted(db_url):
         store.engine.dispose()
 
 
+def test_the_newest_revision_is_the_one_alembic_finds():
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate._config())
+    assert migrate.head() == script.get_current_head() and len(script.get_heads()) == 1
+    assert [r.revision for r in script.walk_revisions()][::-1] == sorted(
+        p.name.split("_", 1)[0] for p in (migrate.MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
 def test_opening_a_database_at_the_newest_revision_changes_nothing(db_url):
     open_store(db_url).engine.dispose()
     store = Store(make_engine(db_url))
