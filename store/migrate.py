@@ -3,9 +3,8 @@
 
 * A new, empty database is built by running every migration from the baseline (0001), so the
   path that upgrades an office's database is the same one every test database takes.
-* A database made before migrations existed (tables, no ``alembic_version``) is taken to be at
-  the baseline, stamped 0001, and upgraded; revisions after the baseline skip what such a
-  database already has.
+* A database made before migrations existed (tables, no ``alembic_version``) is upgraded from
+  the start too: each revision skips the tables and columns such a database already has.
 * Several processes starting at once: the upgrade runs inside one write transaction
   (SQLite ``BEGIN IMMEDIATE``; PostgreSQL an advisory transaction lock), and the revision is read
   again after the lock is had, so one process migrates and the others find the work done. A
@@ -77,10 +76,9 @@ def upgrade(store: Store, revision: str = "head") -> str | None:
         from alembic import command
 
         cfg = _config(conn)
-        if before is None and sa.inspect(conn).has_table("units"):
+        if before is None and sa.inspect(conn).get_table_names():
+            # made before migrations: each revision skips what such a database already has
             log.info("adopting a database made before migrations", extra={"event": "schema.adopt"})
-            command.stamp(cfg, BASELINE)
-            before = BASELINE
         command.upgrade(cfg, target)
     log.info("schema upgraded", extra={"event": "schema.upgrade", "from": before, "to": target})
     return before

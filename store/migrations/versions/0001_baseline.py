@@ -1,8 +1,8 @@
 """Baseline: the schema as released before migrations (commit 126dfb1, store/schema.py).
 
 Frozen here on purpose: later changes to store/schema.py get a new revision, never an edit of
-this one. A database made by ``create_all`` before migrations existed is stamped with this
-revision and then upgraded (see :func:`store.migrate.upgrade`).
+this one. A database made by ``create_all`` before migrations existed (maybe only some of its
+tables) gets the tables it lacks: a table that is already there is skipped.
 
 Revision ID: 0001
 Revises:
@@ -21,7 +21,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    have = set(sa.inspect(op.get_bind()).get_table_names())
+
+    def create_table(name, *columns, indexes=()):
+        if name in have:
+            return
+        op.create_table(name, *columns)
+        for index, cols in indexes:
+            op.create_index(index, name, cols)
+
+    create_table(
         "units",
         sa.Column("code", sa.String(64), primary_key=True),
         sa.Column("name_zh", sa.String(200), nullable=False),
@@ -31,7 +40,7 @@ def upgrade() -> None:
         sa.Column("is_example", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_table(
+    create_table(
         "uploads",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("filename", sa.String(300), nullable=False),
@@ -45,9 +54,9 @@ def upgrade() -> None:
         sa.Column("n_values", sa.Integer, nullable=False, server_default="0"),
         sa.Column("report", sa.Text, nullable=False, server_default="{}"),
         sa.Column("raw", sa.LargeBinary, nullable=True),
+        indexes=[("ix_uploads_sha256", ["sha256"])],
     )
-    op.create_index("ix_uploads_sha256", "uploads", ["sha256"])
-    op.create_table(
+    create_table(
         "upload_events",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id"), nullable=False),
@@ -55,9 +64,9 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.Text, nullable=False, server_default=""),
+        indexes=[("ix_upload_events_upload_id", ["upload_id"])],
     )
-    op.create_index("ix_upload_events_upload_id", "upload_events", ["upload_id"])
-    op.create_table(
+    create_table(
         "observations",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id"), nullable=False),
@@ -66,10 +75,9 @@ def upgrade() -> None:
         sa.Column("period", sa.String(10), nullable=False),
         sa.Column("value", sa.Float, nullable=False),
         sa.Column("approximate", sa.Boolean, nullable=False, server_default=sa.false()),
+        indexes=[("ix_obs_cell", ["unit", "indicator", "period"]), ("ix_obs_upload", ["upload_id"])],
     )
-    op.create_index("ix_obs_cell", "observations", ["unit", "indicator", "period"])
-    op.create_index("ix_obs_upload", "observations", ["upload_id"])
-    op.create_table(
+    create_table(
         "plans",
         sa.Column("code", sa.String(40), primary_key=True),
         sa.Column("name_zh", sa.String(200), nullable=False),
@@ -82,7 +90,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(100), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_table(
+    create_table(
         "targets",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("plan", sa.String(40), sa.ForeignKey("plans.code"), nullable=False),
@@ -98,9 +106,9 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
         sa.Column("changed_by", sa.String(100), nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        indexes=[("ix_targets_plan", ["plan"])],
     )
-    op.create_index("ix_targets_plan", "targets", ["plan"])
-    op.create_table(
+    create_table(
         "audit_log",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
@@ -108,7 +116,7 @@ def upgrade() -> None:
         sa.Column("action", sa.String(60), nullable=False),
         sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
     )
-    op.create_table(
+    create_table(
         "users",
         sa.Column("username", sa.String(100), primary_key=True),
         sa.Column("display_name", sa.String(200), nullable=False),
