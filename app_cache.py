@@ -13,6 +13,7 @@ import streamlit as st
 import bootstrap
 import resources
 from metrics import rollup
+from ingest import scope as _store_scope
 from store.db import Store, database_url, open_store
 
 
@@ -38,8 +39,76 @@ def _units(key: tuple) -> pd.DataFrame:
 
 
 def units() -> pd.DataFrame:
-    """The org tree (code, name_zh, name_en, parent, level, is_example)."""
+    """The org tree (code, name_zh, name_en, parent, level, is_example): for a clerk only the
+    units she may see (:func:`scope`)."""
+    return _in_scope(_units(version()), "code")
+
+
+# ---- the user's unit scope (issue 10) --------------------------------------------------------
+# Every public loader below filters by the signed-in user's scope, read from the database on
+# each call (never from a widget or a session value the browser could set); the cached
+# functions compute on the whole tree and never call the filtered loaders, so one user's scope
+# cannot leak into another's cached result.
+class OutOfScope(PermissionError):
+    """A unit the signed-in user may not see was asked for (a stale picker, a URL, session state)."""
+
+    def __init__(self, unit: str):
+        super().__init__(unit)
+        self.unit = unit
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _scopes(key: tuple, username: str, role: str | None) -> tuple[frozenset | None, frozenset | None]:
+    full = _units(key)
+    return (_store_scope.upload_scope(store(), username, full, role),
+            _store_scope.view_scope(store(), username, full, role))
+
+
+def _user() -> str | None:
+    state = st.session_state
+    return None if state.get("single_user") else state.get("user")
+
+
+def _role() -> str | None:
+    """The role signin.current read from the database on this rerun (a leader or an
+    administrator is not limited; anything else unknown counts as a clerk)."""
+    role = st.session_state.get("role")
+    return role if role in ("leader", "admin") else "clerk"
+
+
+def scope() -> frozenset | None:
+    """The units whose figures this session's user may see; None: every unit."""
+    user = _user()
+    return None if not user else _scopes(version(), user, _role())[1]
+
+
+def upload_scope() -> frozenset | None:
+    """The units this session's user may upload for; None: any."""
+    user = _user()
+    return None if not user else _scopes(version(), user, _role())[0]
+
+
+def check_unit(unit: str) -> str:
+    """``unit`` if this session's user may see it; else :class:`OutOfScope`."""
+    allowed = scope()
+    if allowed is not None and unit not in allowed:
+        raise OutOfScope(unit)
+    return unit
+
+
+def _in_scope(frame: pd.DataFrame, column: str = "unit") -> pd.DataFrame:
+    allowed = scope()
+    if allowed is None or column not in frame:
+        return frame
+    return frame[frame[column].isin(allowed)].reset_index(drop=True)
+
+
+def _full_units() -> pd.DataFrame:
     return _units(version())
+
+
+def _full_observations() -> pd.DataFrame:
+    return _observations(version())
 
 
 @st.cache_data(show_spinner=False)
@@ -48,28 +117,29 @@ def _observations(key: tuple) -> pd.DataFrame:
 
 
 def observations() -> pd.DataFrame:
-    """The values that count now: latest active upload per unit, indicator and quarter."""
-    return _observations(version())
+    """The values that count now: latest active upload per unit, indicator and quarter (for a
+    clerk: of the units she may see)."""
+    return _in_scope(_observations(version()))
 
 
 @st.cache_data(show_spinner=False)
 def _quarterly(key: tuple, unit: str) -> pd.DataFrame:
-    return rollup.quarterly(observations(), units(), resources.catalog(), unit)
+    return rollup.quarterly(_full_observations(), _full_units(), resources.catalog(), unit)
 
 
 @st.cache_data(show_spinner=False)
 def _coverage(key: tuple, unit: str) -> pd.DataFrame:
-    return rollup.coverage(observations(), units(), unit)
+    return rollup.coverage(_full_observations(), _full_units(), unit)
 
 
 def coverage(unit: str) -> pd.DataFrame:
     """Per quarter: how many of ``unit``'s units reported, and whether the quarter is complete."""
-    return _coverage(version(), unit)
+    return _coverage(version(), check_unit(unit))
 
 
 def quarterly(unit: str) -> pd.DataFrame:
     """Every indicator per quarter for ``unit`` with all its descendants."""
-    return _quarterly(version(), unit)
+    return _quarterly(version(), check_unit(unit))
 
 
 @st.cache_data(show_spinner=False)
@@ -77,8 +147,20 @@ def _uploads(key: tuple) -> pd.DataFrame:
     return store().uploads()
 
 
+@st.cache_data(show_spinner=False)
+def _upload_units(key: tuple) -> pd.DataFrame:
+    return store().observations(include_withdrawn=True)[["upload_id", "unit"]].drop_duplicates()
+
+
 def uploads() -> pd.DataFrame:
-    return _uploads(version())
+    """The uploads (for a clerk: those with figures of units she may see)."""
+    frame = _uploads(version())
+    allowed = scope()
+    if allowed is None:
+        return frame
+    seen = _upload_units(version())
+    ids = set(seen.loc[seen["unit"].isin(allowed), "upload_id"])
+    return frame[frame["id"].isin(ids)].reset_index(drop=True)
 
 
 @st.cache_data(show_spinner=False)
@@ -116,30 +198,35 @@ def clear() -> None:
 
 # ---- upload and history (quarterly spreadsheets) -----------------------------------------
 @st.cache_data(show_spinner=False, max_entries=8)
-def _dry_run(key: tuple, raw: bytes, filename: str, period: str | None):
+def _dry_run(key: tuple, raw: bytes, filename: str, period: str | None, uploader: str | None = None):
     from ingest import importer
 
-    return importer.prepare(store(), raw, filename, period=period, catalog=resources.catalog())
+    return importer.prepare(store(), raw, filename, period=period, catalog=resources.catalog(), uploader=uploader)
 
 
 def dry_run(raw: bytes, filename: str, period: str | None):
-    """The import report and values of an uploaded file (nothing stored); cached per file."""
-    return _dry_run(version(), raw, filename, period)
+    """The import report and values of an uploaded file (nothing stored); cached per file and
+    uploader (a clerk's rows of other units are refused, :func:`ingest.importer.scope_finding`)."""
+    return _dry_run(version(), raw, filename, period, _user())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _template(key: tuple, period: str, level: str | None) -> bytes:
+def _template(key: tuple, period: str, level: str | None, only: frozenset | None = None) -> bytes:
     from ingest import example, template
 
-    frame = units()
+    frame = _full_units()
     fed = frame.loc[frame["level"] == "federation", "name_zh"]
     name = fed.iloc[0] if len(fed) else resources.FEDERATION_NAME
-    return template.write_template(resources.catalog(), example.reporting_units(frame), period, name, level=level)
+    listed = example.reporting_units(frame)
+    if only is not None:
+        listed = listed[listed["code"].isin(only)]
+    return template.write_template(resources.catalog(), listed, period, name, level=level)
 
 
 def template(period: str, level: str | None = None) -> bytes:
-    """The .xlsx template for ``period`` with the units of ``level`` (all when None)."""
-    return _template(version(), period, level)
+    """The .xlsx template for ``period`` with the units of ``level`` (all when None); for a
+    clerk only her units."""
+    return _template(version(), period, level, upload_scope())
 
 
 #
@@ -151,14 +238,11 @@ def template(period: str, level: str | None = None) -> bytes:
 # ---- progress against the five-year goals --------------------------------------------------
 # (cached loaders for the progress, indicator, units and goals pages go here)
 from metrics import goals as _goals  # noqa: E402
-from metrics import progress as _progress  # noqa: E402
 
 
 def root_unit() -> str:
-    """The federation whose plan it is (the top of the org tree)."""
-    u = units()
-    top = u.loc[u["level"] == "federation", "code"]
-    return str(top.iloc[0]) if len(top) else (str(u["code"].iloc[0]) if len(u) else "")
+    """The federation whose plan it is (:func:`metrics.rollup.root_unit`)."""
+    return rollup.root_unit(_full_units())
 
 
 def plan_info(plan: str) -> dict:
@@ -176,7 +260,8 @@ def current_plan(quarter: str | None) -> str | None:
 @st.cache_data(show_spinner=False)
 def _plan_goals(key: tuple, plan: str) -> pd.DataFrame:
     info = plan_info(plan)
-    return _goals.plan_goals(targets(plan), quarterly(root_unit()), resources.catalog(), info["start_period"])
+    return _goals.plan_goals(targets(plan), _quarterly(key, root_unit()), resources.catalog(), info["start_period"],
+                             _coverage(key, root_unit()))
 
 
 def plan_goals(plan: str) -> pd.DataFrame:
@@ -187,27 +272,38 @@ def plan_goals(plan: str) -> pd.DataFrame:
 @st.cache_data(show_spinner=False)
 def _evaluation(key: tuple, plan: str, unit: str, as_of: str) -> pd.DataFrame:
     info = plan_info(plan)
-    q = quarterly(unit)
+    q = _quarterly(key, unit)
     g = _goals.goals_for_unit(plan_goals(plan), q, resources.catalog(), info["start_period"], unit, root_unit(),
                               _goals.quotas(targets(plan)).get(unit))
-    ev = _progress.evaluate(g, q, resources.catalog(), info["start_period"], info["end_period"], as_of)
-    ev["target_source"] = g["target_source"].to_numpy()
+    ev = _goals.judge(g, q, _coverage(key, unit), resources.catalog(), info["start_period"], info["end_period"], as_of)
+    ev.insert(_goals.EVALUATE_COLUMNS_END, "target_source", g["target_source"].to_numpy())
     return ev
 
 
 def evaluation(plan: str, unit: str, as_of: str) -> pd.DataFrame:
-    """metrics.progress.evaluate for ``unit`` as of ``as_of``, against its own goals."""
-    return _evaluation(version(), plan, unit, as_of)
+    """metrics.goals.judge for ``unit`` as of ``as_of``, against its own goals (the same rows as
+    metrics.goals.evaluate_plan), with the flags of metrics.goals.FLAG_COLUMNS."""
+    return _evaluation(version(), plan, check_unit(unit), as_of)
 
 
 @st.cache_data(show_spinner=False)
 def _all_quarterly(key: tuple) -> pd.DataFrame:
-    return _goals.all_quarterly(observations(), units(), resources.catalog())
+    return _goals.all_quarterly(_full_observations(), _full_units(), resources.catalog())
+
+
+@st.cache_data(show_spinner=False)
+def _coverage_all(key: tuple) -> pd.DataFrame:
+    return rollup.coverage_all(_full_observations(), _full_units(), _goals.ancestors(_full_units()))
+
+
+def coverage_all() -> pd.DataFrame:
+    """Every unit's coverage (metrics.rollup.coverage_all): 已报 n/m per unit and quarter."""
+    return _in_scope(_coverage_all(version()))
 
 
 def all_quarterly() -> pd.DataFrame:
     """Every unit's roll-up in one frame (with a ``unit`` column)."""
-    return _all_quarterly(version())
+    return _in_scope(_all_quarterly(version()))
 
 
 @st.cache_data(show_spinner=False)
@@ -216,14 +312,16 @@ def _unit_evaluations(key: tuple, plan: str, as_of: str, unit_codes: tuple, indi
     g = plan_goals(plan)
     if indicators is not None:
         g = g[g["indicator"].isin(indicators)].reset_index(drop=True)
-    return _goals.evaluate_units(g, all_quarterly(), resources.catalog(), info["start_period"],
+    return _goals.evaluate_units(g, _all_quarterly(key), resources.catalog(), info["start_period"],
                                  info["end_period"], as_of, list(unit_codes), root_unit(),
-                                 _goals.quotas(targets(plan)))
+                                 _goals.quotas(targets(plan)), cover_all=_coverage_all(key))
 
 
 def unit_evaluations(plan: str, as_of: str, unit_codes: list[str], indicators: list[str] | None = None) -> pd.DataFrame:
     """Pace and outlook of each unit against its goals (no projections), stacked."""
-    return _unit_evaluations(version(), plan, as_of, tuple(unit_codes), None if indicators is None else tuple(indicators))
+    allowed = scope()
+    codes = tuple(c for c in unit_codes if allowed is None or c in allowed)
+    return _unit_evaluations(version(), plan, as_of, codes, None if indicators is None else tuple(indicators))
 
 
 #
@@ -241,7 +339,7 @@ def report_inputs():
     from reports.content import Inputs
 
     plan_codes = list(plans()["code"]) if len(plans()) else []
-    return Inputs(observations=observations(), units=units(), uploads=uploads(), plans=plans(),
+    return Inputs(observations=_full_observations(), units=_full_units(), uploads=_uploads(version()), plans=plans(),
                   targets={code: targets(code) for code in plan_codes}, catalog=resources.catalog())
 
 
@@ -264,6 +362,31 @@ def _report_content(key: tuple, start: int, end: int, unit: str, lang: str):
     return build_report(report_inputs(), start, end, unit, lang)
 
 
+def report_allowed(unit: str) -> bool:
+    """May this session's user have the report of ``unit`` (see :func:`report_content`)?"""
+    allowed = scope()
+    return allowed is None or (unit in allowed and unit != root_unit())
+
+
 def report_content(start: int, end: int, unit: str, lang: str):
-    """The report's content (:class:`reports.content.Report`) for one span, unit and language."""
+    """The report's content (:class:`reports.content.Report`) for one span, unit and language.
+    A clerk limited to her units gets reports of her own units only: the federation's report
+    shows which unit and upload every figure comes from (:class:`OutOfScope`)."""
+    if not report_allowed(unit):
+        raise OutOfScope(unit)
     return _report_content(version(), start, end, unit, lang)
+
+
+@st.cache_data(show_spinner=False)
+def _office_report(key: tuple, kind: str, year, plan, as_of, unit: str, lang: str):
+    from reports.office_cli import build_office
+    from reports.office_doc import write_office_docx
+
+    doc = build_office(kind, report_inputs(), year=year, plan=plan, as_of=as_of, unit=unit, lang=lang)
+    return doc, write_office_docx(doc)
+
+
+def office_report(kind: str, *, year=None, plan=None, as_of=None, unit: str, lang: str):
+    """The annual summary or mid-term review (:class:`reports.office_doc.OfficeDoc`) and its
+    .docx bytes. Raises ValueError when there is nothing to build (a year without a complete quarter)."""
+    return _office_report(version(), kind, year, plan, as_of, unit, lang)

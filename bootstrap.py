@@ -2,7 +2,7 @@
 
 ``ensure_example_data(store)`` is called once per process by the dashboard (and by tests);
 on a database that already has uploads it does nothing, so the federation's own data is never
-touched. The example workbooks are generated into ``data/demo/`` when missing and imported
+touched. The example workbooks are generated into ``data/demo/`` when missing or stale and imported
 through the same reader a clerk's upload goes through.
 """
 
@@ -27,7 +27,7 @@ def ensure_example_data(store: Store) -> bool:
     units = resources.example_units()
     store.add_units(units, actor=SYSTEM)
     paths = [resources.DEMO_DIR / example.workbook_name(q) for q in periods.span(example.HISTORY[0], example.CONTINUATION[1])]
-    if not all(p.exists() for p in paths):
+    if not example.workbooks_current(resources.DEMO_DIR, catalog):  # missing, or from an older catalog
         paths = example.write_example_workbooks(units, catalog, resources.DEMO_DIR, resources.FEDERATION_NAME)
     for path in paths:
         period = path.name.split("_")[0]

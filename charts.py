@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from metrics import periods as _periods
 from metrics.report_text import plotly_safe
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -50,30 +51,71 @@ def base_layout(fig: go.Figure, *, title: str | None = None, height: int = 380) 
     return fig
 
 
-def trend_chart(series, *, name: str, unit: str, title: str, lang: str = "zh") -> go.Figure:
-    """A quarterly line of one indicator (``series`` indexed by ``"2016Q1"`` periods)."""
-    x = [p.replace("Q", " Q") for p in series.index]
-    fig = go.Figure(go.Scatter(x=x, y=series.to_numpy(), mode="lines+markers", name=name,
+def trend_chart(series, *, name: str, unit: str, title: str, lang: str = "zh",
+                notes: dict[str, str] | None = None) -> go.Figure:
+    """A quarterly line of one indicator (``series`` indexed by ``"2016Q1"`` periods).
+
+    ``notes``: ``{period: text}`` for incomplete quarters (``"已报 1/84 · 含结转 83 个单位"``):
+    those points are drawn hollow, joined by a dotted line (trace ``meta="incomplete"``), with
+    the text in their hover, so a partial quarter never reads as a cliff in the solid line
+    (``meta="complete"``).
+    """
+    notes = notes or {}
+    x = [_periods.short_label(p, lang) for p in series.index]
+    y = series.to_numpy(dtype=float)
+    partial = [p in notes for p in series.index]
+    hover = "%{x}: %{y:,.1f}" + (" " if lang == "en" else "") + unit
+    solid = [None if bad else v for v, bad in zip(y, partial)]
+    fig = go.Figure(go.Scatter(x=x, y=solid, mode="lines+markers", name=name, meta="complete",
                                line={"color": PRIMARY, "width": 2.5}, marker={"size": 6},
-                               hovertemplate="%{x}: %{y:,.1f}" + (" " if lang == "en" else "") + unit + "<extra></extra>"))
+                               hovertemplate=hover + "<extra></extra>"))
+    if any(partial):
+        # each incomplete point, joined by a dotted line to the point before it
+        keep = [i for i, bad in enumerate(partial) if bad or (i + 1 < len(partial) and partial[i + 1])]
+        fig.add_trace(go.Scatter(
+            x=[x[i] for i in keep], y=[y[i] for i in keep], mode="lines+markers", meta="incomplete",
+            name=name, showlegend=False, line={"color": PRIMARY, "width": 2, "dash": "dot"},
+            marker={"size": 10, "symbol": ["circle-open" if partial[i] else "circle" for i in keep],
+                    "line": {"width": 2, "color": PRIMARY}},
+            customdata=[notes.get(series.index[i], "") for i in keep],
+            hovertemplate=hover + " · %{customdata}<extra></extra>"))
     base_layout(fig, title=title)
-    fig.update_yaxes(ticksuffix="%" if unit == "%" else "", tickformat=",")
-    quarter_axis(fig, x)
+    fig.update_yaxes(ticksuffix="%" if unit == "%" else "", tickformat=",", range=value_range(y))
+    quarter_axis(fig, x, list(series.index))
     unit_note(fig, unit, lang)
     return fig
 
 
-def quarter_axis(fig: go.Figure, x: list[str]) -> None:
-    """Label a quarterly category axis (``"2016 Q1"`` ...) at each year's first quarter, so
-    the labels are a year apart and never crowd."""
-    firsts = [i for i, label in enumerate(x) if label.endswith("Q1")]
-    if len(firsts) > 12:  # a long span: every second year
-        firsts = firsts[::2]
+def value_range(*values, floor_zero: bool = True) -> list[float] | None:
+    """A y range that shows every value given (the line, the target, the projection) with a
+    little room above and below, from zero when nothing is negative (``floor_zero``);
+    ``None`` (Plotly's own) when there is no number. Plotly's autorange can stop just below
+    the top of a line drawn with markers once explicit ticks are set."""
+    nums = [float(v) for group in values for v in (group if hasattr(group, "__iter__") else [group])
+            if v is not None and v == v]
+    if not nums:
+        return None
+    low, high = min(nums), max(nums)
+    pad = (high - low) * 0.08 or abs(high) * 0.08 or 1.0
+    low = 0.0 if floor_zero and low >= 0 else low - pad
+    return [low, high + pad]
+
+
+def quarter_axis(fig: go.Figure, x: list[str], quarters: list[str] | None = None) -> None:
+    """Label a quarterly category axis (``x``: the labels, ``quarters``: their ``"2016Q1"``
+    codes) at each year's first quarter, so the labels are a year apart and never crowd."""
+    codes = quarters if quarters is not None else x
+    firsts = [i for i, label in enumerate(codes) if label.endswith("Q1")]
+    gap = 3
+    if len(firsts) > 5:  # more than five years: every second year, so a phone (390 px) fits them level
+        firsts, gap = firsts[::2], 6
     # the first and the last quarter too, when they are not too close to a labelled Q1
-    keep = sorted({*firsts, *([0] if not firsts or firsts[0] >= 3 else []),
-                   *([len(x) - 1] if x and (not firsts or len(x) - 1 - firsts[-1] >= 3) else [])})
+    keep = sorted({*firsts, *([0] if not firsts or firsts[0] >= gap else []),
+                   *([len(x) - 1] if x and (not firsts or len(x) - 1 - firsts[-1] >= gap) else [])})
     ticks = [x[i] for i in keep]
-    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=ticks, tickangle=0)
+    # "2016年一季度" on two lines (year, quarter): narrow enough to stay level on a phone
+    text = [t.replace("年", "年<br>", 1) for t in ticks]
+    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=text)
 
 
 def unit_note(fig: go.Figure, unit: str, lang: str) -> None:
@@ -90,8 +132,8 @@ def unit_note(fig: go.Figure, unit: str, lang: str) -> None:
 # (progress charts go here)
 import math  # noqa: E402
 
+from i18n import has as _has  # noqa: E402
 from i18n import t as _t  # noqa: E402
-from metrics import progress as _progress  # noqa: E402
 
 # Outlook colours (Open SDG's order: achieved, on track, acceleration needed, limited,
 # deterioration, unable to assess), the same palette as the statuses, with an icon each.
@@ -110,13 +152,13 @@ OUTLOOK_ICONS = {
 
 def status_label(code: str, lang: str = "zh") -> str:
     """Icon and words of a pace status, e.g. ``▼ 滞后``."""
-    words = (_progress.STATUS_ZH if lang == "zh" else _progress.STATUS_EN).get(code, code)
+    words = _t(f"signals.status.{code}", lang) if _has(f"signals.status.{code}", lang) else code
     return f"{STATUS_ICONS.get(code, '')} {words}".strip()
 
 
 def outlook_label(code: str, lang: str = "zh") -> str:
     """Icon and words of an outlook, e.g. ``⇡ 需加快进度``."""
-    words = (_progress.OUTLOOK_ZH if lang == "zh" else _progress.OUTLOOK_EN).get(code, code)
+    words = _t(f"signals.outlook.{code}", lang) if _has(f"signals.outlook.{code}", lang) else code
     return f"{OUTLOOK_ICONS.get(code, '')} {words}".strip()
 
 
@@ -163,16 +205,32 @@ def progress_board_chart(rows, *, names: list[str], lang: str = "zh") -> go.Figu
     return fig
 
 
-def indicator_progress_chart(path, goal: dict, *, name: str, unit: str, plan_end: str, lang: str = "zh") -> go.Figure:
+def indicator_progress_chart(path, goal: dict, *, name: str, unit: str, plan_end: str, lang: str = "zh",
+                             notes: dict[str, str] | None = None) -> go.Figure:
     """The goal's line (:func:`metrics.goals.goal_path`): the value it is judged on per
     quarter, the target, the required path from base to target, and the projection at plan
-    end with its band (``goal``: one :func:`metrics.progress.evaluate` row)."""
-    x = [p.replace("Q", " Q") for p in path["period"]]
+    end with its band (``goal``: one :func:`metrics.progress.evaluate` row). ``notes``
+    (``{period: "已报 n/m · 含结转 k 个单位"}``): incomplete quarters, drawn hollow and dotted
+    as in :func:`trend_chart` (trace ``meta="incomplete"``)."""
+    notes = notes or {}
+    x = [_periods.short_label(p, lang) for p in path["period"]]
     sep = "" if lang == "zh" or unit == "%" else " "
     hover = "%{x}: %{y:,.1f}" + sep + unit + "<extra>%{fullData.name}</extra>"
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=path["actual"].tolist(), mode="lines+markers", meta="actual", name=name,
-                             line={"color": PRIMARY, "width": 2.5}, marker={"size": 6}, hovertemplate=hover))
+    actual = path["actual"].tolist()
+    partial = [p in notes and v == v for p, v in zip(path["period"], actual)]
+    fig.add_trace(go.Scatter(x=x, y=[None if bad else v for v, bad in zip(actual, partial)], mode="lines+markers",
+                             meta="actual", name=name, line={"color": PRIMARY, "width": 2.5}, marker={"size": 6},
+                             hovertemplate=hover))
+    if any(partial):
+        keep = [i for i, bad in enumerate(partial) if bad or (i + 1 < len(partial) and partial[i + 1])]
+        fig.add_trace(go.Scatter(
+            x=[x[i] for i in keep], y=[actual[i] for i in keep], mode="lines+markers", meta="incomplete",
+            name=name, showlegend=False, line={"color": PRIMARY, "width": 2, "dash": "dot"},
+            marker={"size": 10, "symbol": ["circle-open" if partial[i] else "circle" for i in keep],
+                    "line": {"width": 2, "color": PRIMARY}},
+            customdata=[notes.get(path["period"].iloc[i], "") for i in keep],
+            hovertemplate="%{x}: %{y:,.1f}" + sep + unit + " · %{customdata}<extra></extra>"))
     if path["required"].notna().any():
         fig.add_trace(go.Scatter(x=x, y=path["required"].tolist(), mode="lines", meta="required",
                                  name=_t("indicator.trace.required", lang),
@@ -182,10 +240,10 @@ def indicator_progress_chart(path, goal: dict, *, name: str, unit: str, plan_end
                                  name=_t("indicator.trace.target", lang),
                                  line={"color": "#009E73", "width": 1.5, "dash": "dot"}, hovertemplate=hover))
     known = path[path["actual"].notna()]
-    end_x = plan_end.replace("Q", " Q")
+    end_x = _periods.short_label(plan_end, lang)
     projected = goal.get("projected")
     if len(known) and projected is not None and projected == projected and known["period"].iloc[-1] != plan_end:
-        last_x, last_y = known["period"].iloc[-1].replace("Q", " Q"), float(known["actual"].iloc[-1])
+        last_x, last_y = _periods.short_label(known["period"].iloc[-1], lang), float(known["actual"].iloc[-1])
         low, high = goal.get("projected_low"), goal.get("projected_high")
         if low == low and high == high:
             fig.add_trace(go.Scatter(x=[last_x, end_x, end_x, last_x], y=[last_y, high, low, last_y],
@@ -201,7 +259,7 @@ def indicator_progress_chart(path, goal: dict, *, name: str, unit: str, plan_end
                       margin={"b": 90, "t": 75})  # room for a title (the page sets it) and the unit
     fig.update_yaxes(ticksuffix="%" if unit == "%" else "", rangemode="normal", tickformat=",")
     fig.update_xaxes(categoryorder="array", categoryarray=x)
-    quarter_axis(fig, x)
+    quarter_axis(fig, x, list(path["period"]))
     unit_note(fig, unit, lang)
     return fig
 

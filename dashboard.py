@@ -63,11 +63,13 @@ units = app_cache.units()
 observed = sorted(app_cache.observations()["period"].unique(), key=periods.index)
 federation = units.loc[units["level"] == "federation", "code"]
 st.session_state.setdefault("unit", federation.iloc[0] if len(federation) else (units["code"].iloc[0] if len(units) else ""))
+if st.session_state["unit"] not in set(units["code"]):  # another user's choice, or set from outside: not hers
+    st.session_state["unit"] = federation.iloc[0] if len(federation) else (units["code"].iloc[0] if len(units) else "")
 cover = app_cache.coverage(federation.iloc[0]) if len(federation) and observed else None
 if observed:
     # Follow the newest complete quarter (one that (nearly) every unit has reported): a session
     # looking at it moves on when a newer one is complete; one looking back stays where it is.
-    latest = rollup.latest_complete(cover) or observed[-1]
+    latest = rollup.default_quarter(cover) or observed[-1]
     latest_before = st.session_state.get("quarter_latest")
     if st.session_state.get("quarter") not in observed or st.session_state.get("quarter") == latest_before:
         st.session_state["quarter"] = latest
@@ -105,6 +107,8 @@ pages = [
     st.Page("app_pages/goals.py", title=t("common.nav.goals", lang), icon=":material/target:"),
     st.Page("app_pages/report.py", title=t("common.nav.report", lang), icon=":material/description:"),
 ]
+if role in ("leader", "admin"):  # clerks see their own units' state on the upload page
+    pages.append(st.Page("app_pages/reporting.py", title=t("reporting.nav", lang), icon=":material/fact_check:"))
 if auth.allows(role, "clerk"):
     pages += [
         st.Page("app_pages/upload.py", title=t("common.nav.upload", lang), icon=":material/upload_file:"),
@@ -112,11 +116,14 @@ if auth.allows(role, "clerk"):
     ]
 if auth.allows(role, "admin"):
     pages.append(st.Page("app_pages/data.py", title=t("common.nav.data", lang), icon=":material/database:"))
+    pages.append(st.Page("app_pages/admin_units.py", title=t("admin.title", lang), icon=":material/group:"))
 try:
     st.navigation(pages).run()
 except StoreBusy as busy:  # any page: a database locked too long is a message, not a traceback
     logging.getLogger("union.app").warning("database busy", extra={"event": "store.busy", "reason": busy.reason})
     st.error(t(f"store.busy.{busy.reason}", lang))
+except app_cache.OutOfScope:  # a unit outside the clerk's scope asked for by any road: nothing shown
+    st.error(t("scope.not_yours", lang))
 except Exception:  # logged for the operator with its traceback, then shown by Streamlit as before
     logging.getLogger("union.app").exception("page error", extra={"event": "error",
                                                                   "user": st.session_state.get("user")})

@@ -7,7 +7,7 @@ import pandas as pd
 
 import resources
 from metrics.report_text import safe_text
-from ui import fmt_number, lang, tr
+from ui import fmt_number, lang, person, tr
 
 
 def snapshot_table(snap: pd.DataFrame, category: str) -> pd.DataFrame:
@@ -65,7 +65,7 @@ def goals_of_category(ev: pd.DataFrame, category: str) -> pd.DataFrame:
 def progress_table(rows: pd.DataFrame, quarters: pd.DataFrame, plan_start: str, as_of: str) -> pd.DataFrame:
     """The overview rows of some goals (an evaluate frame, in display order): status and
     outlook with icon and words, base, target, current with units (approximate marked),
-    完成进度 in % (for a progress column), 时间进度 as text, a sparkline from the base
+    完成进度 and 时间进度 as numbers in % (a progress and a number column: they sort), a sparkline from the base
     period to ``as_of`` and the goal's attribute."""
     cat = resources.catalog()
     span = _periods.span(_periods.previous(plan_start), as_of) if as_of else []
@@ -80,11 +80,12 @@ def progress_table(rows: pd.DataFrame, quarters: pd.DataFrame, plan_start: str, 
             tr("progress.col.indicator"): alert + ind.name(lang()),
             tr("progress.col.status"): status_label(r.status, lang()),
             tr("progress.col.outlook"): outlook_label(r.outlook, lang()),
-            tr("progress.col.base"): fmt_number(r.base, unit),
+            tr("progress.col.base"): fmt_number(r.base, unit) + (" ⚠" if getattr(r, "base_incomplete", False) else ""),
             tr("progress.col.target"): _target_text(r, unit),
-            tr("progress.col.current"): fmt_number(r.current, unit, approximate=bool(r.approximate)),
+            tr("progress.col.current"): fmt_number(r.current, unit, approximate=bool(r.approximate))
+            + (" ↻" if getattr(r, "carried_units", 0) else ""),
             tr("progress.col.progress"): None if _nan(r.progress) else float(r.progress) * 100,
-            tr("progress.col.elapsed"): "" if r.target_type == "direction" else fmt_number(float(r.elapsed) * 100, "%"),
+            tr("progress.col.elapsed"): None if r.target_type == "direction" or _nan(r.elapsed) else float(r.elapsed) * 100,
             tr("progress.col.trend"): line,
             tr("progress.col.attribute"): attribute_label(r.attribute),
         })
@@ -109,6 +110,15 @@ def count_labels(counts: dict, kind: str) -> list[tuple[str, int, str]]:
     label = status_label if kind == "status" else outlook_label
     colours = STATUS_COLOURS if kind == "status" else OUTLOOK_COLOURS
     return [(label(code, lang()), n, colours.get(code, "#999999")) for code, n in counts.items()]
+
+
+def partial_units(evaluated: pd.DataFrame) -> dict:
+    """``{unit: (reported, expected)}`` for the units of an evaluate_units frame (with flags)
+    whose as-of quarter is incomplete."""
+    if "incomplete" not in evaluated:
+        return {}
+    rows = evaluated[evaluated["incomplete"].astype(bool)].drop_duplicates("unit")
+    return {r.unit: (int(r.reported), int(r.expected)) for r in rows.itertuples(index=False)}
 
 
 def breakdown_table(ev: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -186,7 +196,7 @@ def target_history_table(history: pd.DataFrame) -> pd.DataFrame:
         last[key] = r
         out.append({
             tr("goals.col.changed_at"): pd.Timestamp(r["changed_at"]).strftime("%Y-%m-%d %H:%M"),
-            tr("goals.col.changed_by"): r["changed_by"],
+            tr("goals.col.changed_by"): person(r["changed_by"]),
             tr("goals.col.indicator"): cat[r["indicator"]].name(lang()) if r["indicator"] in cat else r["indicator"],
             tr("goals.col.quota_unit"): r["unit"] or tr("goals.plan_goal"),
             tr("goals.col.change"): "；".join(changes) if lang() == "zh" else "; ".join(changes),
@@ -211,9 +221,14 @@ def _show(v, field: str = "") -> str:
 
 
 def grid_cells(status: pd.DataFrame, outlook: pd.DataFrame) -> pd.DataFrame:
-    """The code each grid cell shows: the pace status, or for a goal with no number (no pace)
-    its outlook, prefixed ``outlook:``."""
-    return status.where(status != "direction_only", "outlook:" + outlook.astype(str))
+    """The code each grid cell shows, two columns per goal: ``(goal, "status")`` its pace status
+    and ``(goal, "outlook")`` its outlook, prefixed ``outlook:`` (pace and outlook never share
+    one coloured cell)."""
+    cols = {}
+    for goal in status.columns:
+        cols[(goal, "status")] = status[goal]
+        cols[(goal, "outlook")] = outlook[goal].map(lambda c: f"outlook:{c}" if isinstance(c, str) else c)
+    return pd.DataFrame(cols, index=status.index)
 
 
 def _cell_label(code) -> str:
@@ -235,14 +250,19 @@ def _cell_colour(code) -> str | None:
 _DARK = {"#009E73", "#0072B2", "#D55E00", "#CC0000"}
 
 
-def status_grid_table(grid: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+def status_grid_table(grid: pd.DataFrame, units: pd.DataFrame, partial: dict | None = None) -> pd.DataFrame:
     """A units × goals grid of cell codes (:func:`grid_cells`) for display: unit names down,
-    indicator names across, each cell icon and words."""
+    indicator names across, each cell icon and words. ``partial``: ``{unit: (n, m)}`` for
+    units whose quarter is incomplete, named with “（已报 n/m）”."""
     cat = resources.catalog()
     names = dict(zip(units["code"], units["name_zh"] if lang() == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])))
+    for code, (n, m) in (partial or {}).items():
+        names[code] = f"{names.get(code, code)} ({tr('coverage.reported', n=n, m=m)})"
     shown = grid.map(_cell_label)
     shown.index = [names.get(u, u) for u in grid.index]
-    shown.columns = [cat[c].name(lang()) for c in grid.columns]
+    kinds = {"status": tr("screens.grid.pace"), "outlook": tr("screens.grid.outlook")}
+    shown.columns = [f"{cat[c[0]].name(lang())} · {kinds[c[1]]}" if isinstance(c, tuple) else cat[c].name(lang())
+                     for c in grid.columns]
     shown.index.name = tr("units.col.unit")
     return shown
 
@@ -297,9 +317,18 @@ def sources_table(uploads: pd.DataFrame, upload_ids: set) -> pd.DataFrame:
     return pd.DataFrame({
         tr("indicator.col.file"): part["filename"],
         tr("indicator.col.period"): [_periods.label(p, lang()) if p else "" for p in part["period"]],
-        tr("indicator.col.uploader"): part["uploader"],
+        tr("indicator.col.uploader"): part["uploader"].map(person),
         tr("indicator.col.uploaded_at"): [pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in part["uploaded_at"]],
+        tr("forms.note_col"): [upload_note(r) for r in part.get("report", pd.Series("", index=part.index))],
     })
+
+
+def upload_note(report: object) -> str:
+    """The clerk's note kept with an upload (in its stored report), or ""."""
+    try:
+        return str(json.loads(report or "{}").get("note") or "")
+    except (TypeError, ValueError, AttributeError):
+        return ""
 
 
 def fmt_estimate(value: float, indicator: str, *, with_unit: bool = True) -> str:
@@ -374,7 +403,7 @@ def audit_table(log: pd.DataFrame) -> pd.DataFrame:
 
     return pd.DataFrame({
         tr("data.audit.at"): log["at"],
-        tr("data.audit.actor"): log["actor"],
+        tr("data.audit.actor"): log["actor"].map(person),
         tr("data.audit.action"): log["action"].map(action),
         tr("data.audit.detail"): log["detail"].map(lambda d: json.dumps(json.loads(d), ensure_ascii=False)[:300]),
     })

@@ -31,8 +31,30 @@ def unit_name(units: pd.DataFrame, code: str) -> str:
     return name or row.iloc[0]["name_zh"]
 
 
+def uploader_label(name: object) -> str:
+    """Who uploaded or changed something, as a page shows it: the program's own account
+    ``system`` reads 系统 (System); anyone else as stored."""
+    text = "" if name is None else str(name)
+    return tr("forms.system") if text == "system" else text
+
+
 def period_label(period: str) -> str:
     return periods.label(period, lang())
+
+
+def person(name) -> str:
+    """Who did something, for a table or chart: the built-in account ``system`` (example data,
+    imports without ``--user``) in the page's language (系统 / System), anyone else as stored."""
+    return tr("screens.system") if name == "system" else name
+
+
+def plan_option(fmt: str, name, code: str) -> str:
+    """A plan in a list: ``fmt`` (``{name}（{code}）``) with its name and code, or the name alone
+    when it already carries the code's years (``Five-year plan 2016-2020``, not ``… (2016-2020)``)."""
+    if not name:
+        return code
+    dashes = str.maketrans({"—": "-", "–": "-", "－": "-"})
+    return name if code.translate(dashes) in str(name).translate(dashes) else fmt.format(name=name, code=code)
 
 
 def indicator_name(code: str) -> str:
@@ -53,7 +75,7 @@ def fmt_number(value: float, unit: str = "", *, approximate: bool = False, signe
     if unit == "%":
         text += "%"
     elif unit == "pp":
-        text += (" 个百分点" if lang() == "zh" else " pp")
+        text += ("个百分点" if lang() == "zh" else " pp")
     elif unit:
         text += unit if lang() == "zh" else " " + (_singular(unit) if abs(value) == 1 else unit)
     if approximate:
@@ -81,17 +103,76 @@ def warn_if_partial(unit: str, quarter: str) -> None:
     row = cover[cover["period"] == quarter]
     if len(row) and not bool(row["complete"].iloc[0]):
         latest = rollup.latest_complete(cover, upto=quarter)
-        st.warning(tr("common.partial_quarter", quarter=period_label(quarter), n=int(row["n_units"].iloc[0]),
+        st.warning(tr("coverage.partial_quarter", quarter=period_label(quarter), n=int(row["n_units"].iloc[0]),
                       m=int(row["expected"].iloc[0]), latest=period_label(latest) if latest else "—"),
                    icon=":material/warning:")
 
 
+def text_px(text) -> int:
+    """An upper estimate of ``text``'s width in pixels in the table font (14 px): a wide or
+    ambiguous East Asian character (汉字, full-width signs, ▼ ● ✔) 14 px, anything else 8 px
+    (Source Sans averages about 7 px at 14 px; digits 7.3). Checked against Chromium's canvas
+    ``measureText`` in ``tests/test_browser_screens.py``."""
+    import unicodedata
+
+    return sum(14 if unicodedata.east_asian_width(ch) in "WFA" else 8 for ch in str(text))
+
+
+# the grid pads each cell 8 px on both sides; a few px more for rounding
+_CELL_PADDING = 20
+_MAX_WIDTH = 420
+
+
+def fit_columns(frame: pd.DataFrame, column_config: dict | None = None) -> dict:
+    """``column_config`` with a pixel width for every text column of ``frame`` wide enough for
+    its header and its longest cell (so nothing is clipped at 1440 px; a table wider than the
+    page scrolls sideways instead), and for any column whose configured width is narrower than
+    its header. Numeric columns keep the grid's own sizing (they show formatted numbers)."""
+    config = dict(column_config or {})
+    for col in frame.columns:
+        name = str(col)
+        current = config.get(name)
+        if current is None and name in config:
+            continue  # a hidden column
+        label = current.get("label") if isinstance(current, dict) and current.get("label") else name
+        header = text_px(label) + _CELL_PADDING
+        values = frame[col]
+        if pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype):
+            sample = values.dropna().astype(str)
+            longest = max((text_px(v) for v in sample.head(500)), default=0) + _CELL_PADDING
+        else:
+            longest = 0
+        need = min(max(header, longest), _MAX_WIDTH)
+        width = current.get("width") if isinstance(current, dict) else None
+        if isinstance(width, int) and width >= need:
+            continue
+        if width is None and not longest:
+            if header <= 100:  # the grid sizes numeric columns to at least ~100 px by itself
+                continue
+        if isinstance(current, dict):
+            config[name] = {**current, "width": need}
+        elif isinstance(current, str):
+            config[name] = st.column_config.Column(current, width=need)
+        else:
+            config[name] = st.column_config.Column(width=need)
+    return config
+
+
 def dataframe(data, **kwargs):
-    """``st.dataframe`` of ``data`` made safe to download or copy (:func:`tables.safe_frame`):
-    every page shows its tables through here."""
+    """``st.dataframe`` of ``data`` made safe to download or copy (:func:`tables.safe_frame`),
+    with column widths that fit each header and cell (:func:`fit_columns`): every page shows
+    its tables through here."""
     from tables import safe_frame
 
-    return st.dataframe(safe_frame(data), **kwargs)
+    shown = safe_frame(data)
+    frame = shown.data if hasattr(shown, "data") and not isinstance(shown, pd.DataFrame) else shown
+    if isinstance(frame, pd.DataFrame):
+        kwargs["column_config"] = fit_columns(frame, kwargs.get("column_config"))
+        if frame.index.name and not kwargs.get("hide_index"):  # a named index (the units grid's unit names)
+            index_px = min(max(text_px(frame.index.name), *(text_px(v) for v in frame.index[:500])) + _CELL_PADDING,
+                           _MAX_WIDTH)
+            kwargs["column_config"].setdefault("_index", st.column_config.Column(width=index_px))
+    return st.dataframe(shown, **kwargs)
 
 
 def data_editor(data, **kwargs) -> pd.DataFrame:
@@ -99,5 +180,22 @@ def data_editor(data, **kwargs) -> pd.DataFrame:
     with the text as the user typed it (the neutralising ``'`` taken off again)."""
     from tables import safe_frame, unsafe_text
 
-    edited = st.data_editor(safe_frame(data), **kwargs)
+    shown = safe_frame(data)
+    if isinstance(shown, pd.DataFrame):
+        kwargs["column_config"] = fit_columns(shown, kwargs.get("column_config"))
+    edited = st.data_editor(shown, **kwargs)
     return edited.apply(lambda col: col.map(unsafe_text) if col.dtype == object or pd.api.types.is_string_dtype(col.dtype) else col)
+
+
+def chart_notes(unit: str) -> dict[str, str]:
+    """Hover notes for the incomplete quarters of ``unit``'s charts: ``{period: "已报 n/m · 含结转 k 个单位"}``."""
+    import app_cache
+
+    cover = app_cache.coverage(unit)
+    notes = {}
+    for r in cover[~cover["complete"].astype(bool)].itertuples(index=False):
+        text = tr("coverage.reported", n=int(r.n_units), m=int(r.expected))
+        if int(r.carried):
+            text += " · " + tr("coverage.carried", k=int(r.carried))
+        notes[r.period] = text
+    return notes

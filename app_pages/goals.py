@@ -8,9 +8,9 @@ import auth
 import resources
 import signin
 from metrics import periods
-from store import plans_io
+from ingest import plans_io
 from tables import (edited_rows, editable_goals, plan_table, quota_frame, quota_rows, target_history_table)
-from ui import data_editor, dataframe, indicator_name, lang, plain, tr
+from ui import plan_option, data_editor, dataframe, indicator_name, lang, plain, tr
 
 plans = app_cache.plans()
 st.title(tr("goals.title"))
@@ -20,7 +20,7 @@ codes = list(plans["code"])
 current = app_cache.current_plan(st.session_state.get("quarter"))
 plan_names = dict(zip(codes, plans["name_zh"] if lang() == "zh" else plans["name_en"].where(plans["name_en"] != "", plans["name_zh"])))
 plan = st.selectbox(tr("goals.pick_plan"), codes, index=codes.index(current) if current in codes else 0,
-                    key="goals_plan", format_func=lambda c, fmt=tr("goals.plan_option"): fmt.format(name=plan_names.get(c) or c, code=c)) if codes else None
+                    key="goals_plan", format_func=lambda c, fmt=tr("goals.plan_option"): plan_option(fmt, plan_names.get(c), c)) if codes else None
 admin = auth.allows(st.session_state.get("role"), "admin")
 actor = st.session_state.get("user") or "admin"
 if msg := st.session_state.pop("goals_message", None):
@@ -37,6 +37,9 @@ if plan:
     dataframe(plan_table(goals, years), hide_index=True, width="stretch", height="content", key="goals_table")
     if (goals["base_source"] == "data").any():
         st.caption(tr("goals.from_data_note"))
+    if goals["base_incomplete"].any():
+        st.warning(tr("coverage.base_incomplete", goals="、".join(indicator_name(c) for c in goals.loc[goals["base_incomplete"], "indicator"])),
+                   icon=":material/warning:")
     targets = app_cache.targets(plan)
 
     if admin:

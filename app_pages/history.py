@@ -6,7 +6,7 @@ import streamlit as st
 import app_cache
 import auth
 from store.db import SameFileActive, StoreBusy
-from ui import dataframe, period_label, tr
+from ui import dataframe, period_label, plain, tr, uploader_label
 
 st.title(tr("history.title"))
 st.caption(tr("history.intro"))
@@ -22,7 +22,7 @@ table = {
     tr("history.col.id"): uploads["id"],
     tr("history.col.file"): uploads["filename"],
     tr("history.col.period"): periods_shown,
-    tr("history.col.uploader"): uploads["uploader"],
+    tr("history.col.uploader"): uploads["uploader"].map(uploader_label),
     tr("history.col.at"): uploads["uploaded_at"],
     tr("history.col.values"): uploads["n_values"],
     tr("history.col.status"): uploads["status"].map(status),
@@ -43,10 +43,24 @@ store = app_cache.store()
 action = None
 if row["status"] == "active":
     if st.button(tr("history.withdraw"), type="primary", key="history_withdraw"):
-        action, done = store.withdraw, "history.withdrawn"
+        if not signin.recheck("admin"):
+            st.stop()
+        st.session_state["history_confirm"] = int(chosen)  # one more click, naming what goes
+    if st.session_state.get("history_confirm") == int(chosen):
+        st.warning(tr("forms.withdraw_confirm", id=int(chosen), file=plain(row["filename"]),
+                      period=period_label(row["period"]) if row["period"] else "—",
+                      uploader=plain(uploader_label(row["uploader"]))), icon=":material/warning:")
+        yes, no = st.columns(2)
+        if yes.button(tr("forms.withdraw_yes"), type="primary", key="history_withdraw_confirm"):
+            action, done = store.withdraw, "history.withdrawn"
+        if no.button(tr("forms.withdraw_no"), key="history_withdraw_cancel"):
+            st.session_state.pop("history_confirm", None)
+            st.rerun()
 elif st.button(tr("history.restore"), type="primary", key="history_restore"):
     action, done = store.restore, "history.restored"
 if action is not None:
+    if not signin.recheck("admin"):  # the role as the database says now, right before the write
+        st.stop()
     try:
         action([chosen], st.session_state["user"], reason)
     except SameFileActive as same:  # the same bytes were imported again after the withdrawal
@@ -54,6 +68,7 @@ if action is not None:
     except StoreBusy as busy:  # an import is writing: nothing changed, try again
         st.error(tr(f"store.busy.{busy.reason}"))
     else:
+        st.session_state.pop("history_confirm", None)
         st.session_state["history_message"] = tr(done, id=chosen)
         st.rerun()
 if st.session_state.get("history_message"):

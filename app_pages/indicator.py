@@ -9,7 +9,7 @@ from charts import indicator_progress_chart, outlook_label, status_label, units_
 from metrics import goals as goal_frames
 from metrics import periods
 from tables import attribute_label, breakdown_table, fmt_estimate, sources_table
-from ui import dataframe, fmt_number, indicator_name, lang, period_label, plain, tr, unit_name
+from ui import chart_notes, dataframe, fmt_number, indicator_name, lang, period_label, plain, tr, unit_name, warn_if_partial
 
 catalog = resources.catalog()
 unit, quarter = st.session_state.get("unit"), st.session_state.get("quarter")
@@ -32,6 +32,7 @@ st.session_state["indicator"] = code
 ind = catalog[code]
 u = ind.unit_label(lang())
 st.caption(tr("indicator.caption", unit=plain(unit_name(units, unit)), quarter=period_label(quarter)))
+warn_if_partial(unit, quarter)
 
 row = ev[ev["indicator"] == code]
 if row.empty:
@@ -52,7 +53,8 @@ else:
     st.markdown(tr("indicator.signals", status=status_label(goal["status"], lang()), outlook=outlook_label(goal["outlook"], lang())))
 
 path = goal_frames.goal_path(app_cache.quarterly(unit), goal, catalog, info["start_period"], info["end_period"], quarter)
-fig = indicator_progress_chart(path, goal, name=ind.name(lang()), unit=u, plan_end=info["end_period"], lang=lang())
+fig = indicator_progress_chart(path, goal, name=ind.name(lang()), unit=u, plan_end=info["end_period"], lang=lang(),
+                               notes=chart_notes(unit))
 fig.update_layout(title={"text": tr("indicator.chart_title", indicator=ind.name(lang())), "x": 0})
 st.plotly_chart(fig, key="indicator_chart", width="stretch")
 basis = ("cumulative" if goal["target_type"] == "cumulative" else

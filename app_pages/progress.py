@@ -27,6 +27,16 @@ ev = app_cache.evaluation(plan, unit, quarter)
 if ev.empty:
     st.info(tr("progress.no_goals"))
     st.stop()
+first = ev.iloc[0]
+if bool(first["held"]):
+    st.info(tr("coverage.held", judged=period_label(first["judged_at"]), quarter=period_label(quarter),
+               n=int(first["reported"]), m=int(first["expected"])), icon=":material/history:")
+elif bool(first["incomplete"]):
+    st.caption(tr("coverage.incomplete_judged", quarter=period_label(quarter), n=int(first["reported"]),
+                  m=int(first["expected"])))
+if ev["base_incomplete"].any():
+    st.warning(tr("coverage.base_incomplete", goals="、".join(indicator_name(c) for c in ev.loc[ev["base_incomplete"], "indicator"])),
+               icon=":material/warning:")
 head = goal_frames.overall(ev)
 st.subheader(tr("progress.header", elapsed=fmt_number(head["elapsed"] * 100, "%"),
                 progress=fmt_number(head["progress"] * 100, "%"), n=head["goals"]))
@@ -35,16 +45,16 @@ st.caption(tr("progress.header_note", period=period_label(head["period"]) if hea
 for kind, column, order in (("status", "status", list(STATUS_COLOURS)), ("outlook", "outlook", list(OUTLOOK_COLOURS))):
     st.markdown(f"**{tr(f'progress.counts.{kind}')}**")
     labelled = count_labels(goal_frames.counts(ev, column, order), kind)
-    cols = st.columns([max(len(label), 12) for label, _n, _colour in labelled])  # long English labels get room
-    for col, (label, n, _colour) in zip(cols, labelled):
-        col.metric(label, n)
+    row = st.container(horizontal=True, gap="medium")  # one compact row that wraps on a phone, not a stack
+    for label, n, _colour in labelled:
+        row.metric(label, n, width="content")
 
 quarters = app_cache.quarterly(unit)
 progress_col, elapsed_col, trend_col = (tr("progress.col.progress"), tr("progress.col.elapsed"),
                                         tr("progress.col.trend"))
 column_config = {
     progress_col: st.column_config.ProgressColumn(progress_col, min_value=0.0, max_value=100.0, format="%.1f%%", width=110),
-    elapsed_col: st.column_config.TextColumn(elapsed_col, width=70),
+    elapsed_col: st.column_config.NumberColumn(elapsed_col, format="%.1f%%", width=84),  # a number: it sorts
     trend_col: st.column_config.LineChartColumn(trend_col, width=110),
 }
 codes_shown = []
@@ -66,6 +76,8 @@ for category in catalog.categories:
 
 if ev["approximate"].any():
     st.caption(tr("common.approx_note"))
+if ev["base_incomplete"].any() or (ev["carried_units"] > 0).any():
+    st.caption(tr("coverage.table_legend"))
 st.caption(tr("progress.legend"))
 
 st.divider()

@@ -1,5 +1,7 @@
 """工作报告: what do the data say for the congress work report of a five-year span, and where
-does each figure come from? Preview the sentences, tables and charts; download Word and Excel."""
+does each figure come from? Preview the sentences, tables and charts; download Word and Excel.
+The same page drafts the annual summary of a year and the mid-term review of a plan
+(report kind 年度总结 / 中期评估)."""
 
 import streamlit as st
 
@@ -10,17 +12,87 @@ from reports import preview
 from reports.build import area_figures, build
 from ui import dataframe, lang, tr, unit_name
 
+
+def office_page(kind: str, units) -> None:
+    """The annual summary (a year) or the mid-term review (a plan and quarter): choices, the
+    Word download, and a preview of the same content."""
+    import pandas as pd
+
+    from metrics import periods
+    from metrics.wording import quarter_label
+    from reports.midterm import resolve
+
+    inputs = app_cache.report_inputs()
+    quarters = sorted(set(inputs.observations["period"]), key=periods.index) if len(inputs.observations) else []
+    if not quarters:
+        st.info(tr("report.no_data"))
+        return
+    left, right = st.columns(2)
+    year = plan = as_of = None
+    if kind == "annual":
+        years = sorted({periods.year_of(q) for q in quarters}, reverse=True)
+        year = left.selectbox(tr("annual.page.year"), years, key="report_year")
+    else:
+        if inputs.plans.empty:
+            st.info(tr("annual.page.no_plan"))
+            return
+        default_plan, default_q = resolve(inputs)
+        codes = list(inputs.plans["code"])
+        plan = left.selectbox(tr("annual.page.plan"), codes, index=codes.index(default_plan), key="report_plan")
+        row = inputs.plans[inputs.plans["code"] == plan].iloc[0]
+        in_plan = [q for q in quarters if periods.index(row["start_period"]) <= periods.index(q) <= periods.index(row["end_period"])][::-1]
+        if not in_plan:
+            st.info(tr("annual.page.no_plan_data"))
+            return
+        as_of = left.selectbox(tr("annual.page.as_of"), in_plan, index=in_plan.index(default_q) if default_q in in_plan else 0,
+                               key="report_as_of", format_func=lambda q: quarter_label(q, lang()))
+    codes = units["code"].tolist()
+    default = codes.index(st.session_state["unit"]) if st.session_state.get("unit") in codes else 0
+    unit = right.selectbox(tr("report.unit"), codes, index=default, key="report_office_unit",
+                           format_func=lambda c: unit_name(units, c))
+    try:
+        doc, docx = app_cache.office_report(kind, year=year, plan=plan, as_of=as_of, unit=unit, lang=lang())
+    except ValueError as exc:
+        st.info(preview.markdown_safe(str(exc)))
+        return
+    names = {"year": year or "", "plan": plan or "", "unit": unit}
+    st.download_button(tr("annual.page.download"), docx, file_name=tr(f"annual.page.file_{kind}", **names),
+                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                       key="report_office_download", icon=":material/download:", type="primary")
+    st.divider()
+    st.header(preview.markdown_safe(doc.title))
+    st.caption(preview.markdown_safe(doc.subtitle))
+    for block in doc.blocks:
+        st.subheader(preview.markdown_safe(block.heading))
+        for text in block.paragraphs:
+            st.markdown(preview.markdown_safe(text))
+        if block.table is not None:
+            st.caption(preview.markdown_safe(block.table.caption))
+            rows = [[cell.replace("\n", " ") for cell in row] for row in block.table.rows]  # a Word cell's line break
+            dataframe(pd.DataFrame(rows, columns=block.table.header), hide_index=True, width="stretch")
+    st.subheader(tr("report.doc.note"))
+    for note in doc.notes:
+        st.caption(preview.markdown_safe(note))
+
 spans = app_cache.report_spans()
 units = app_cache.units()
 st.title(tr("report.title"))
 st.caption(tr("report.intro"))
+kind = st.radio(tr("annual.page.kind"), ["congress", "annual", "midterm"], horizontal=True, key="report_kind",
+                format_func=lambda k: tr(f"annual.page.kind_{k}"))
+if kind != "congress":
+    office_page(kind, units)
+    st.stop()
 if not spans:
     st.info(tr("report.no_data"))
     st.stop()
 
 left, right = st.columns(2)
 span = left.selectbox(tr("report.span"), spans, key="report_span", format_func=lambda s: span_label(*s, lang()))
-codes = units["code"].tolist()
+codes = [c for c in units["code"].tolist() if app_cache.report_allowed(c)]  # a clerk: her own units
+if not codes:
+    st.info(tr("scope.no_report"))
+    st.stop()
 default = codes.index(st.session_state["unit"]) if st.session_state.get("unit") in codes else 0
 unit = right.selectbox(tr("report.unit"), codes, index=default, key="report_unit",
                        format_func=lambda c: unit_name(units, c))

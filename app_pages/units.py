@@ -5,7 +5,7 @@ import streamlit as st
 
 import app_cache
 from metrics import goals as goal_frames
-from tables import grid_cells, status_grid_table, status_grid_xlsx, styled_grid
+from tables import grid_cells, partial_units, status_grid_table, status_grid_xlsx, styled_grid
 from ui import dataframe, lang, period_label, plain, tr
 
 unit, quarter = st.session_state.get("unit"), st.session_state.get("quarter")
@@ -31,10 +31,13 @@ if evaluated.empty:
     st.info(tr("progress.no_goals"))
     st.stop()
 grid = grid_cells(goal_frames.status_grid(evaluated), goal_frames.status_grid(evaluated, "outlook"))
-shown = status_grid_table(grid, units)
+partial = partial_units(evaluated)
+shown = status_grid_table(grid, units, partial)
 dataframe(styled_grid(grid, shown), width="stretch", key="units_grid",
              height=min(40 + 35 * len(shown), 900))
 st.caption(tr("units.note"))
+if partial:
+    st.caption(tr("coverage.units_note"))
 st.caption(tr("units.legend"))
 
 title = tr("units.file_title", plan=plan_name, quarter=period_label(quarter))

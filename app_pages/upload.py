@@ -8,6 +8,7 @@ import streamlit as st
 
 import app_cache
 import resources
+import season_view
 import signin
 from ingest import importer
 from ingest.report import changes_frame, findings_frame, kept_frame, preview_frame
@@ -16,8 +17,18 @@ from store.db import StoreBusy
 from ui import dataframe, lang, period_label, plain, tr
 
 catalog = resources.catalog()
+
+
+def findings_table(frame) -> None:
+    """Errors or warnings as a table whose 说明 wraps in full (a data grid cuts long text at its
+    column's edge, losing the how-to-fix part); the location is in its own column only."""
+    from tables import safe_frame
+
+    st.table(safe_frame(frame).style.hide(axis="index"))
+
 st.title(tr("upload.title"))
 st.caption(tr("upload.intro"))
+season_view.my_units(st.session_state.get("user"), st.session_state.get("quarter"))
 
 observed = sorted(app_cache.observations()["period"].unique(), key=periods.index)
 latest = observed[-1] if observed else st.session_state.get("quarter") or "2016Q1"
@@ -44,6 +55,10 @@ with st.expander(tr("upload.template.heading")):
 
 period = st.selectbox(tr("upload.period"), list(period_labels), key="upload_period",
                       format_func=period_labels.get)
+own = app_cache.upload_scope()
+if own is not None and not own:  # a clerk with no units assigned
+    st.warning(tr("scope.no_units"))
+    st.stop()
 file = st.file_uploader(tr("upload.file"), type=["xlsx", "xls", "csv"], key="upload_file")
 done = st.session_state.setdefault("upload_done", {})
 if file is None:
@@ -68,10 +83,10 @@ st.caption(tr("upload.report.counts_line", period=period_label(report.period) if
               **report.counts))
 if report.errors:
     st.markdown(f"**{tr('upload.report.errors', n=len(report.errors))}**")
-    dataframe(findings_frame(report.errors, lang()), hide_index=True, width="stretch", key="upload_errors")
+    findings_table(findings_frame(report.errors, lang()))
 if report.warnings:
     st.markdown(f"**{tr('upload.report.warnings', n=len(report.warnings))}**")
-    dataframe(findings_frame(report.warnings, lang()), hide_index=True, width="stretch", key="upload_warnings")
+    findings_table(findings_frame(report.warnings, lang()))
 if not report.findings:
     st.success(tr("upload.report.none"))
 if report.changes:
@@ -98,13 +113,17 @@ if report.errors:
 ack = True
 if report.warnings:
     ack = st.checkbox(tr("upload.ack", n=len(report.warnings)), key="upload_ack")
+note = st.text_area(tr("forms.note"), key="upload_note", max_chars=importer.NOTE_LIMIT, help=tr("forms.note_help"))
 if st.button(tr("upload.commit"), type="primary", disabled=not ack, key="upload_commit"):
     if not signin.recheck("clerk"):
         st.stop()
     try:
-        upload_id = importer.commit(app_cache.store(), prepared, st.session_state["user"], acknowledged=ack)
+        upload_id = importer.commit(app_cache.store(), prepared, st.session_state["user"], acknowledged=ack,
+                                    note=note)
     except importer.ImportRefused as refused:  # e.g. the same file committed meanwhile in another session
         st.error(tr("ingest.duplicate_file", upload=refused.upload_id) if refused.reason == "duplicate"
+                 else tr("reporting.locked") if refused.reason == "locked"
+                 else tr("scope.refused_commit") if refused.reason == "out_of_scope"
                  else tr("upload.blocked", n=len(report.errors)))
         st.stop()
     except StoreBusy as busy:  # another import held the database too long: nothing stored, try again

@@ -7,7 +7,7 @@ Makes a synthetic org tree (1 federation, communities of 20 enterprises each) wi
 * ``goals.all_quarterly``: every unit's roll-up at once;
 * ``goals.evaluate_units``: every goal for every unit (pace and outlook, no projections),
   i.e. the units page's grid with "all units" -- vectorised over units
-  (``progress.unit_goals_grid`` + ``progress.evaluate_grid``);
+  (``grid.unit_goals_grid`` + ``grid.evaluate_grid``);
 * for sizes up to ``--loop-max`` units (default 500) also the per-unit loop
   (``goals.evaluate_units_per_unit``, the reference), checked equal to the vectorised grid.
 

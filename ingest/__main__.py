@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                 if refused.reason == "duplicate":
                     report.duplicate_of = refused.upload_id
                     report.findings.insert(0, Finding("duplicate_file", args.file.name, {"upload": refused.upload_id}))
+                for unit, quarter in refused.pairs:  # approved (locked) meanwhile
+                    report.findings.insert(0, Finding("period_locked", args.file.name, {"unit": unit, "quarter": quarter}))
         elif args.commit:
             log_refused(prepared, args.user, "duplicate" if report.duplicate_of else "has_errors", "cli")
     except StoreBusy as busy:

@@ -71,7 +71,15 @@ FLOWS = {
     "artworks_awarded": (31, 12, "all"),
     "model_workers": (4, 1, "enterprise"),
     "research_reports": (283, 125, "federation+community"),
+    # beyond the core catalog: the rest of the seed's figures (3万余元 宣传资料, 100%完成调训, 一篇获奖)
+    "publicity_spending": (30_600, 12_000, "federation"),
+    "cadre_training_assigned": (24, 10, "federation"),
+    "awarded_reports": (1, 0, "federation"),
 }
+# The seed's 先进工作者 2名 and 五一劳动奖章 2名: model_workers split, persons in order of award.
+MODEL_WORKER_SPLIT = {"hist": ("advanced_workers", 2), "cont": ("advanced_workers", 1)}
+# 信息准确率 98%以上 in 2015Q4: records found inaccurate, federation total (7167 - 117 = 7050 accurate).
+INACCURATE_RECORDS_2015 = 117
 # Winter and summer months weigh more for some flows (送温暖 in Q1, 送清凉 in Q3).
 SEASON = {"seasonal_supplies": (3.0, 0.3, 3.0, 0.6), "hardship_aid": (2.0, 0.8, 0.8, 1.2)}
 
@@ -177,11 +185,45 @@ def example_values(units: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
                     records.append((unit, code, q, float(v)))
 
     frame = pd.DataFrame(records, columns=["unit", "indicator", "period", "value"])
+    frame = pd.concat([frame, _derived(frame, hist)], ignore_index=True)
     frame["approximate"] = False
     unknown = set(frame["indicator"]) - set(catalog.codes)
     if unknown:
         raise ValueError(f"example data names indicators missing from the catalog: {sorted(unknown)}")
     return frame
+
+
+def _derived(frame: pd.DataFrame, hist: list[str]) -> pd.DataFrame:
+    """The indicators made from others: every 上级调训 place completed (100%); model_workers
+    split into 先进工作者 and 五一劳动奖章 (the first persons of each span to
+    ``MODEL_WORKER_SPLIT``, the rest to the medal); member records = members, all passing
+    inspection; accurate records = members less ``INACCURATE_RECORDS_2015`` spread over the
+    units in 2015Q4 (and in proportion to members in other quarters)."""
+    rows = []
+    done = frame[frame["indicator"] == "cadre_training_assigned"].assign(indicator="cadre_training_completed")
+    rows.append(done)
+    models = frame[frame["indicator"] == "model_workers"].copy()
+    models["_i"] = models["period"].map(periods.index)
+    models = models.sort_values(["_i", "unit"], kind="stable")
+    left = {"hist": MODEL_WORKER_SPLIT["hist"][1], "cont": MODEL_WORKER_SPLIT["cont"][1]}
+    split = []
+    for r in models.itertuples(index=False):
+        span = "hist" if r.period in hist else "cont"
+        first = min(int(r.value), left[span])
+        left[span] -= first
+        split.append((r.unit, "advanced_workers", r.period, float(first)))
+        split.append((r.unit, "may_day_medallists", r.period, float(r.value - first)))
+    rows.append(pd.DataFrame(split, columns=["unit", "indicator", "period", "value"]))
+    members = frame[frame["indicator"] == "members"]
+    rows.append(members.assign(indicator="member_records"))
+    rows.append(members.assign(indicator="qualified_records"))
+    last = members[members["period"] == hist[-1]].set_index("unit")["value"]
+    deficit = pd.Series(allocate(INACCURATE_RECORDS_2015, last.to_numpy() + 1e-9, last.to_numpy().astype(np.int64)),
+                        index=last.index)
+    ratio = members["value"] / members["unit"].map(last).where(lambda v: v > 0)
+    lost = (members["unit"].map(deficit) * ratio).fillna(0).round().clip(upper=members["value"])
+    rows.append(members.assign(indicator="accurate_records", value=members["value"] - lost))
+    return pd.concat(rows, ignore_index=True)[["unit", "indicator", "period", "value"]]
 
 
 def reporting_units(units: pd.DataFrame) -> pd.DataFrame:
@@ -193,6 +235,28 @@ def reporting_units(units: pd.DataFrame) -> pd.DataFrame:
 
 def workbook_name(period: str) -> str:
     return f"{period}_example.xlsx"
+
+
+#: Bumped when the generator changes what it writes; with the catalog's codes it makes the stamp
+#: that tells workbooks in ``data/demo/`` written by an older generator (or catalog) apart.
+GENERATOR_VERSION = 2
+STAMP_FILE = ".generator"
+
+
+def stamp(catalog: Catalog) -> str:
+    """What the workbooks of this generator and catalog are stamped with."""
+    import hashlib
+
+    codes = ",".join(sorted(catalog.codes))
+    return f"{GENERATOR_VERSION}:" + hashlib.sha256(codes.encode("utf-8")).hexdigest()[:16]
+
+
+def workbooks_current(folder: Path, catalog: Catalog) -> bool:
+    """True when ``folder`` holds every example workbook, written by this generator for this
+    catalog (so a checkout with workbooks from before an indicator was added regenerates them)."""
+    paths = [folder / workbook_name(q) for q in periods.span(HISTORY[0], CONTINUATION[1])]
+    mark = folder / STAMP_FILE
+    return all(p.exists() for p in paths) and mark.exists() and mark.read_text(encoding="utf-8").strip() == stamp(catalog)
 
 
 def write_example_workbooks(units: pd.DataFrame, catalog: Catalog, folder: Path, federation: str) -> list[Path]:
@@ -211,6 +275,7 @@ def write_example_workbooks(units: pd.DataFrame, catalog: Catalog, folder: Path,
         path = folder / workbook_name(period)
         path.write_bytes(write_template(catalog, rows, period, federation, part))
         paths.append(path)
+    (folder / STAMP_FILE).write_text(stamp(catalog) + "\n", encoding="utf-8")
     return paths
 
 

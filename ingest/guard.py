@@ -331,6 +331,16 @@ def _stream_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, filename: str, scan
         raise UnreadableFile("corrupt_file", filename) from None
 
 
+
+def refuse_far(where: str, rows: int, cols: int) -> None:
+    """Refuse a sheet whose farthest cell (``where``) makes it ``rows`` x ``cols``: the first
+    bound it breaks names the finding (rows, then columns, then the cell area from A1)."""
+    if rows > MAX_ROWS:
+        raise UnreadableFile("too_many_rows", where, rows=rows, limit=MAX_ROWS)
+    if cols > MAX_COLS:
+        raise UnreadableFile("too_many_columns", where, cols=cols, limit=MAX_COLS)
+    raise UnreadableFile("too_many_cells", where, cells=rows * cols, limit=MAX_CELLS)
+
 class _SheetScan:
     """The farthest cell of one worksheet, from the cells actually present.
 
@@ -373,12 +383,7 @@ class _SheetScan:
         self._check_counts()
 
     def raise_far(self, row: int, col: int, rows: int, cols: int) -> None:
-        where = f"{self.sheet}!{column_letters(col)}{row}"
-        if rows > MAX_ROWS:
-            raise UnreadableFile("too_many_rows", where, rows=rows, limit=MAX_ROWS)
-        if cols > MAX_COLS:
-            raise UnreadableFile("too_many_columns", where, cols=cols, limit=MAX_COLS)
-        raise UnreadableFile("too_many_cells", where, cells=rows * cols, limit=MAX_CELLS)
+        refuse_far(f"{self.sheet}!{column_letters(col)}{row}", rows, cols)
 
     def _check_counts(self) -> None:
         if self.cells > MAX_CELLS:
@@ -491,12 +496,7 @@ def _walk_biff(stream: bytes, filename: str) -> None:
         nonlocal max_row, max_col
         rows, cols = max(max_row, row + 1), max(max_col, col + 1)
         if rows > MAX_ROWS or cols > MAX_COLS or rows * cols > MAX_CELLS:
-            where = f"{sheet}!{column_letters(col + 1)}{row + 1}"
-            if rows > MAX_ROWS:
-                raise UnreadableFile("too_many_rows", where, rows=rows, limit=MAX_ROWS)
-            if cols > MAX_COLS:
-                raise UnreadableFile("too_many_columns", where, cols=cols, limit=MAX_COLS)
-            raise UnreadableFile("too_many_cells", where, cells=rows * cols, limit=MAX_CELLS)
+            refuse_far(f"{sheet}!{column_letters(col + 1)}{row + 1}", rows, cols)
         max_row, max_col = rows, cols
 
     while pos + 4 <= end:

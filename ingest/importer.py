@@ -56,12 +56,14 @@ class Prepared:
 
 
 class ImportRefused(Exception):
-    """commit() said no: ``reason`` is has_errors, needs_ack or duplicate."""
+    """commit() said no: ``reason`` is has_errors, needs_ack, duplicate, out_of_scope or locked
+    (a unit's quarter in the file was approved meanwhile; ``pairs`` names them)."""
 
     def __init__(self, reason: str, upload_id: int | None = None):
         super().__init__(reason)
         self.reason = reason
         self.upload_id = upload_id
+        self.pairs: list[tuple[str, str]] = []
 
 
 def sha256(raw: bytes) -> str:
@@ -70,12 +72,16 @@ def sha256(raw: bytes) -> str:
 
 def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame, current: pd.DataFrame,
             period: str | None = None, allow_new_units: bool = False, duplicate_of: int | None = None,
-            uploader: str | None = None) -> Prepared:
+            uploader: str | None = None, locked: list[tuple[str, str]] | None = None,
+            scope: frozenset[str] | None = None) -> Prepared:
     """Read and validate ``raw``; nothing is stored. ``current``: the values that count now
     (unit, indicator, period, value, approximate). ``duplicate_of``: the id of an active
     upload with the same bytes, if the caller found one. ``uploader``: who would commit.
+    ``locked``: the approved (so locked) ``(unit, period)`` pairs; values of the file for one of
+    them are an error (``period_locked``, one finding per unit and quarter).
     ``filename`` is stored as :func:`metrics.report_text.safe_filename` gives it (no path, no
-    formula-like start)."""
+    formula-like start). ``scope``: the units the uploader may upload for (None: any); rows of
+    other units are an ``out_of_scope`` error naming them (:func:`scope_finding`)."""
     filename = safe_filename(filename)
     report = ImportReport(filename=filename, sha256=sha256(raw))
     empty = pd.DataFrame(columns=VALUE_FRAME)
@@ -94,15 +100,41 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
     report.ignored_columns = read.ignored_columns
     report.sheets = read.sheets
     report.kept = kept_values(checked.values, current, checked.period)
+    if locked and len(checked.values):
+        hits = set(locked)
+        touched = checked.values[["unit", "period", "unit_text", "where"]].drop_duplicates(["unit", "period"])
+        for row in touched.itertuples():
+            if (str(row.unit), str(row.period)) in hits:
+                report.findings.insert(0, Finding("period_locked", str(row.where or filename),
+                                                  {"unit": str(row.unit_text or row.unit), "quarter": str(row.period)}))
+    if (refused := scope_finding(checked.values, scope, filename)) is not None:
+        report.findings.insert(0, refused)
     if duplicate_of is not None:
         report.duplicate_of = duplicate_of
         report.findings.insert(0, Finding("duplicate_file", filename, {"upload": duplicate_of}))
     return Prepared(report, checked.values, checked.new_units, raw, filename)
 
 
+def scope_finding(values: pd.DataFrame, scope: frozenset[str] | None, filename: str) -> Finding | None:
+    """An ``out_of_scope`` error naming the units of ``values`` outside ``scope`` (as the
+    file writes them), or None when every row is within it."""
+    if scope is None or values.empty:
+        return None
+    outside = values[~values["unit"].isin(scope)]
+    if outside.empty:
+        return None
+    names = list(dict.fromkeys(str(t) if isinstance(t, str) and t else str(u)
+                               for u, t in zip(outside["unit"], outside.get("unit_text", outside["unit"]))))
+    shown = "、".join(names[:10]) + ("……" if len(names) > 10 else "")
+    return Finding("out_of_scope", filename, {"units": shown, "n": len(names)})
+
+
 def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allow_new_units: bool = False,
             catalog: Catalog | None = None, uploader: str | None = None) -> Prepared:
-    """:func:`dry_run` with units, current values and duplicates taken from ``store``."""
+    """:func:`dry_run` with units, current values and duplicates taken from ``store``; a
+    clerk ``uploader`` is limited to her units (:func:`ingest.scope.upload_scope`)."""
+    from ingest.scope import upload_scope
+
     catalog = catalog or resources.catalog()
     filename = safe_filename(filename)
     try:  # refuse a broken or hostile file before touching the database at all
@@ -111,12 +143,25 @@ def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allo
         report = ImportReport(filename=filename, sha256=sha256(raw), readable=False, findings=[exc.finding])
         return Prepared(report, pd.DataFrame(columns=VALUE_FRAME), pd.DataFrame(), raw, filename)
     current = rollup.current(store.observations())
-    return dry_run(raw, filename, catalog=catalog, units=store.units(), current=current, period=period,
+    reviews = store.reviews()
+    locked = []
+    if len(reviews):  # approved quarters: the latest review action of the unit's quarter is approve
+        last = reviews.groupby(["unit", "period"])["action"].last()
+        locked = [pair for pair, action in last.items() if action == "approve"]
+    units = store.units()
+    aliases = store.unit_aliases().groupby("unit")["name"].agg(list)
+    if len(aliases):  # a renamed unit's old names still find it (ingest.validate.UnitResolver)
+        units = units.assign(aliases=units["code"].map(aliases))
+    return dry_run(raw, filename, catalog=catalog, units=units, current=current, period=period,
                    allow_new_units=allow_new_units, duplicate_of=store.find_upload_by_hash(sha256(raw)),
-                   uploader=uploader)
+                   uploader=uploader, locked=locked, scope=upload_scope(store, uploader, units))
 
 
-def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = False, source: str = "upload") -> int:
+NOTE_LIMIT = 500  # characters of the clerk's note kept with an upload
+
+
+def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = False, source: str = "upload",
+           note: str = "") -> int:
     """Store what the dry run reported; returns the new upload id. Raises :class:`ImportRefused`,
     or :class:`store.db.StoreBusy` when the database stays locked (nothing is stored; try again).
 
@@ -126,7 +171,7 @@ def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = Fal
     with codes free at that moment, and the values are stored under those codes. Logged as
     ``import.committed`` or ``import.refused`` (see :mod:`logsetup`)."""
     try:
-        upload_id = _commit(store, prepared, uploader, acknowledged=acknowledged, source=source)
+        upload_id = _commit(store, prepared, uploader, acknowledged=acknowledged, source=source, note=note)
     except ImportRefused as refused:
         log_refused(prepared, uploader, refused.reason, source, refused.upload_id)
         raise
@@ -147,23 +192,35 @@ def log_refused(prepared: Prepared, uploader: str, reason: str, source: str, dup
         "errors": [f.code for f in report.findings if f.severity == "error"][:20]})
 
 
-def _commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool, source: str) -> int:
-    from store.db import DuplicateUpload, NewUpload
+def _commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool, source: str, note: str) -> int:
+    from metrics.report_text import clean_text
+    from store.db import DuplicateUpload, NewUpload, PeriodLocked
 
     report = prepared.report
     if not prepared.can_commit:
         raise ImportRefused("duplicate" if report.duplicate_of else "has_errors", report.duplicate_of)
     if prepared.needs_ack and not acknowledged:
         raise ImportRefused("needs_ack")
+    from ingest.scope import upload_scope  # again at commit: her units may have changed since the dry run
+    if scope_finding(prepared.values, upload_scope(store, uploader), prepared.filename) is not None:
+        raise ImportRefused("out_of_scope")
     values = prepared.values[["unit", "indicator", "period", "value", "approximate"]]
     new_units = None
     if len(prepared.new_units):
         new_units = prepared.new_units.drop(columns=["where"], errors="ignore").assign(is_example=False)
         if "file_code" in new_units:
             new_units["file_code"] = new_units["file_code"].fillna("")
+    summary = report.summary()
+    note = clean_text(note or "").strip()[:NOTE_LIMIT]
+    if note:  # the clerk's word on the figures ("why did this figure jump"), shown where they are explained
+        summary["note"] = note
     try:  # new units, the file and its values: one transaction
         return store.add_upload(NewUpload(prepared.filename, prepared.raw, uploader, values, report.period,
-                                          source=source, report=report.summary(), new_units=new_units,
+                                          source=source, report=summary, new_units=new_units,
                                           unit_matcher=UnitResolver))
     except DuplicateUpload as exc:
         raise ImportRefused("duplicate", exc.upload_id) from None
+    except PeriodLocked as exc:  # approved between the dry run and the commit: nothing stored
+        refused = ImportRefused("locked")
+        refused.pairs = exc.pairs
+        raise refused from None

@@ -54,7 +54,13 @@ YTD_WORDS = {"本年累计", "累计", "1-本季累计", "本年度累计", "年
 PRIOR_WORDS = {"上年同期", "去年同期", "同期", "上年同期数"}
 LANCI = {"甲", "乙", "丙", "丁", "栏次"}
 _SECTION = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
-_FILLED_BY = re.compile(r"填报单位\s*[:：]\s*(\S.*?)\s*(?:$|\s{2,}|报告期|日期)")
+# 填报单位：X, 填报单位（盖章）：X, 填报单位(盖章): X, 填报单位 X; the name may also sit in the next cell
+_SEAL = r"[（(]\s*(?:盖章|公章|签章|章)\s*[)）]"
+_FILLED_BY = re.compile(r"填\s*报\s*单\s*位\s*(?:" + _SEAL + r")?\s*[:：]?(?!\s*负责人)\s*(.*?)\s*"
+                        r"(?:$|\s{2,}|报告期|报送日期|填报日期|日期|填报人|时间)")
+_SEAL_AT_END = re.compile(r"\s*" + _SEAL + r"\s*$")
+# sheet names that do not name a unit: Sheet1, 表1, 工作表2, 季度数据, 2016Q1, 一季度 ...
+_GENERIC_SHEET = re.compile(r"(?i)^(?:sheet|工作表|表|页|第)?\s*\d*\s*$|.*(?:表|报|数据|季|年|月|统计|汇总|sheet)|^\d")
 
 CELL_COLUMNS = ["sheet", "row", "col", "where", "row_where", "unit_code", "unit_name", "row_kind", "parent_row",
                 "indicator", "col_role", "col_parent", "value", "approximate", "error", "text", "period"]
@@ -410,6 +416,7 @@ def _read_wide(name, rows, merged, h, catalog, gaps, sink, result) -> bool:
     _period_evidence(name, rows, h, result)
     # data rows
     ind_cols = [(col, col.col) for col in columns]
+    first_value_col = min(col.col for col in columns)
     unknown_with_data = {c: 0 for c, _ in unknown}
     last_unit_row = None
     ignored = 0
@@ -429,9 +436,11 @@ def _read_wide(name, rows, merged, h, catalog, gaps, sink, result) -> bool:
         flabel = fold_header(label)
         if flabel in LANCI or (not label and _is_lanci_row(row)):
             continue
-        if C.is_total_label(uname) or C.is_total_label(code):
+        side = _side_label(row, first_value_col) if not label or not (
+            C.is_total_label(uname) or C.is_total_label(code) or C.is_subtotal_label(label)) else ""
+        if C.is_total_label(uname) or C.is_total_label(code) or (not _unit_like(label) and C.is_total_label(side)):
             kind = "total"
-        elif C.is_subtotal_label(label):
+        elif C.is_subtotal_label(label) or (not _unit_like(label) and C.is_subtotal_label(side)):
             ignored += len(present)
             continue
         elif C.subset_label(label) is not None and last_unit_row is not None:
@@ -481,6 +490,22 @@ def _read_wide(name, rows, merged, h, catalog, gaps, sink, result) -> bool:
     return True
 
 
+def _side_label(row: list, upto: int) -> str:
+    """The first text left of the first value column that is a total or subtotal label: a 合计
+    written in the 序号 column (often A:B merged, so the 单位 cell is empty)."""
+    for c in range(min(upto, len(row))):
+        v = row[c]
+        if isinstance(v, str) and (C.is_total_label(v) or C.is_subtotal_label(v)):
+            return v
+    return ""
+
+
+def _unit_like(label: str) -> bool:
+    """A label that names a unit (so a 合计 elsewhere on its row does not make it a total row)."""
+    return bool(label) and not C.is_total_label(label) and not C.is_subtotal_label(label) \
+        and not label.replace(".", "").isdigit()
+
+
 def _is_lanci_row(row: list) -> bool:
     """A 栏次 row: small whole numbers 1, 2, 3 … in order (and 甲/乙 labels)."""
     nums = [v for v in row if not _empty(v)]
@@ -505,6 +530,42 @@ def _long_header(scan: list[list]) -> int | None:
     return None
 
 
+def _filled_by(rows: list[list], h: int, sheet: str) -> tuple[str, str]:
+    """(unit name, its cell) from a vertical form's 填报单位 line: above the header first, else
+    anywhere on the sheet (a signature block below the table); ("", "") when there is none.
+    ``填报单位（盖章）：丰益花园社区工会``, ``填报单位(盖章): X``, ``填报单位 X`` or the name in
+    the next non-empty cell of the same row."""
+    order = list(range(min(h, len(rows)))) + list(range(h + 1, len(rows)))
+    for r in order:
+        row = rows[r]
+        for c, v in enumerate(row):
+            text = _text(v)
+            if "填" not in text:
+                continue
+            m = _FILLED_BY.search(text)
+            if not m:
+                continue
+            found = _SEAL_AT_END.sub("", m.group(1)).strip(" :：")
+            if found:
+                return found, cell_ref(sheet, r, c)
+            for c2 in range(c + 1, len(row)):
+                nxt = _SEAL_AT_END.sub("", _text(row[c2])).strip(" :：")
+                if nxt:
+                    if re.match(r"(报告期|填报日期|日期|填报人)", nxt):
+                        break
+                    return nxt, cell_ref(sheet, r, c2)
+    return "", ""
+
+
+def _sheet_disagrees(sheet: str, unit: str) -> bool:
+    """The sheet's name names a unit other than the form's 填报单位 (丰益花园 agrees with
+    丰益花园社区工会; Sheet1, 表1, 2016Q1 name no unit)."""
+    s, u = fold_header(sheet), fold_header(unit)
+    if not s or _GENERIC_SHEET.match(s):
+        return False
+    return s not in u and u not in s
+
+
 def _read_long(name, rows, h, catalog, sink, result) -> bool:
     header = [fold_header(_text(v)) for v in rows[h]]
 
@@ -516,11 +577,9 @@ def _read_long(name, rows, h, catalog, sink, result) -> bool:
     ytd_col = find(YTD_WORDS)
     sheet_unit = ""
     if code_col is None and name_col is None:  # a vertical form: one unit per sheet
-        for r in range(h):
-            for v in rows[r]:
-                m = _FILLED_BY.search(_text(v))
-                if m:
-                    sheet_unit = m.group(1).strip()
+        sheet_unit, where = _filled_by(rows, h, name)
+        if sheet_unit and _sheet_disagrees(name, sheet_unit):
+            result.findings.append(Finding("sheet_name_differs", where, {"sheet": name, "unit": sheet_unit}))
         sheet_unit = sheet_unit or name
     _period_evidence(name, rows, h, result)
     unknown_inds: dict[str, str] = {}

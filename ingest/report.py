@@ -36,6 +36,7 @@ CODES = {
     # what the file holds
     "no_table": ERROR,
     "duplicate_file": ERROR,
+    "period_locked": ERROR,
     "unknown_unit": ERROR,
     "missing_unit": ERROR,
     "not_a_number": ERROR,
@@ -45,12 +46,14 @@ CODES = {
     "negative_count": ERROR,
     "percent_over_100": ERROR,
     "part_over_whole": ERROR,
+    "part_over_stored_whole": ERROR,
     "subset_over_parent": ERROR,
     "duplicate_unit": ERROR,
     "period_conflict": ERROR,
     "period_missing": ERROR,
     "period_not_quarter": ERROR,
     "too_long": ERROR,
+    "out_of_scope": ERROR,  # a clerk's file with rows of units not hers (i18n/*/scope.toml)
     "total_mismatch": WARNING,
     "far_from_last_quarter": WARNING,
     "rate_mismatch": WARNING,
@@ -60,6 +63,7 @@ CODES = {
     "new_unit": WARNING,
     "ytd_mismatch": WARNING,
     "control_chars": WARNING,
+    "sheet_name_differs": WARNING,
 }
 
 # Findings about the file as a whole: the importer stops at the first one (exit code 2).
@@ -90,8 +94,18 @@ class Finding:
                     values[key[:-3]] = value
             else:
                 values[key] = value
-        key = f"ingest.{self.code}" if has(f"ingest.{self.code}", lang) else f"guard.{self.code}"  # guard.toml
+        key = next((k for k in (f"ingest.{self.code}", f"scope.{self.code}", f"forms.{self.code}") if has(k, lang)),
+                   f"guard.{self.code}")  # scope.toml, forms.toml, guard.toml
         return t(key, lang, where=self.where, **values)
+
+    def advice(self, lang: str = "zh") -> str:
+        """The message without the leading location (``季度数据!D7：``), for tables that show
+        the location in a column of its own; a message naming its cell mid-sentence is whole."""
+        text = self.message(lang)
+        for lead in (f"{self.where}：", f"{self.where}:", f"“{self.where}”：", f"\"{self.where}\":"):
+            if self.where and text.startswith(lead):
+                return text[len(lead):].lstrip()
+        return text
 
     def to_dict(self, lang: str = "zh") -> dict:
         return {"where": self.where, "code": self.code, "severity": self.severity,
@@ -169,7 +183,7 @@ def findings_frame(findings: list[Finding], lang: str = "zh"):
     import pandas as pd
 
     return pd.DataFrame({t("upload.report.where", lang): [f.where for f in findings],
-                         t("upload.report.message", lang): [f.message(lang) for f in findings]})
+                         t("upload.report.message", lang): [f.advice(lang) for f in findings]})
 
 
 def preview_frame(values, catalog, lang: str = "zh"):

@@ -15,19 +15,24 @@ unit (``allow_new_units``), a year-to-date column that disagrees with the stored
 
 Also an error: a new unit's name or code, or the uploader, longer than the database column
 that would hold it (:func:`too_long`; the limits come from ``store/schema.py``).
+
+The rules are a table, :data:`RULES`: one function per rule (``rule_<code>``, from the prepared
+:class:`Context` to findings), listed with its code and severity; its message is the string
+``ingest.<code>`` (or ``forms.<code>``) in ``i18n/zh`` and ``i18n/en``.
 """
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 import sqlalchemy as sa
 
 from ingest.reader import ReadResult
-from ingest.report import Finding
+from i18n import has
+from ingest.report import CODES, ERROR, WARNING, Finding
 from metrics import periods as P
 from metrics.catalog import Catalog
 from store import schema
@@ -37,6 +42,8 @@ FAR_MIN = 10  # small counts (2 disputes, then 7) move by more than three times 
 RATE_TOLERANCE = 0.5  # percentage points
 TOTAL_TOLERANCE = 0.5
 VALUE_COLUMNS = ["unit", "indicator", "period", "value", "approximate"]
+KEYS3 = ["unit", "indicator", "period"]
+CELL_ERRORS = ("not_a_number", "date_not_number", "formula_error", "formula_no_value")
 
 
 @dataclass
@@ -96,6 +103,9 @@ class UnitResolver:
                 if name:
                     self.by_name.setdefault(fold_name(name), str(code))
         self.names = [str(n) for n in units["name_zh"]]
+        for code, names in zip(units["code"], units["aliases"]) if "aliases" in units else ():
+            for name in names if isinstance(names, list) else ():  # a renamed unit's old names (Store.unit_aliases)
+                self.by_name.setdefault(fold_name(name), str(code))
 
     def __call__(self, code: str, name: str) -> str | None:
         if code and code.strip().upper() in self.by_code:
@@ -109,34 +119,369 @@ class UnitResolver:
         return None
 
     def suggest(self, text: str) -> list[str]:
-        return difflib.get_close_matches(text, self.names, n=3, cutoff=0.4)
+        from ingest.units_match import suggest  # by the distinctive part of the name
+
+        return suggest(text, self.names, n=3)
+
+
+# ---- the rules ------------------------------------------------------------------------------------
+#
+# Each rule is one function from the prepared :class:`Context` to its findings, listed in RULES
+# with its code and severity; its message is ``ingest.<code>`` (or ``forms.<code>``) in
+# i18n/zh and i18n/en. :func:`validate` prepares the context once and runs every rule.
+
+
+@dataclass
+class Context:
+    """What every rule reads: the cells with their period and unit resolved, and the state."""
+
+    read: ReadResult
+    catalog: Catalog
+    cells: pd.DataFrame  # CELL_COLUMNS + unit (resolved code or None)
+    file_period: str | None
+    period_findings: list[Finding]
+    bad_period: pd.Series  # cells whose 期间 is not a quarter
+    resolver: UnitResolver
+    unit_rows_found: list[dict]  # one per unit row: where, label, code (None when unknown), new_code
+    new_units: pd.DataFrame
+    uploader: str | None
+    ok: pd.Series  # cells holding a number
+    kinds: pd.Series
+    percent: pd.Series
+    main: pd.DataFrame  # numbers in the value columns of unit rows
+    values: pd.DataFrame  # what a commit stores
+    current: pd.DataFrame  # what counts now (unit, indicator, period, value, approximate)
+    compared: pd.DataFrame  # values merged with current: old, old_approx
+    file_period_before_column: str | None = None  # the file's quarter before a 期间 column could name it
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One validation rule: its finding code, severity (error blocks, warning needs an
+    acknowledgement) and the function that finds it."""
+
+    code: str
+    severity: str
+    check: Callable[[Context], list[Finding]]
+
+    @property
+    def message_key(self) -> str:
+        return f"ingest.{self.code}" if has(f"ingest.{self.code}") else f"forms.{self.code}"
+
+
+def rule_period_missing(ctx: Context) -> list[Finding]:
+    """No quarter in the title, the cells, the file name or the clerk's choice."""
+    return [f for f in ctx.period_findings if f.code == "period_missing"]
+
+
+def rule_period_conflict(ctx: Context) -> list[Finding]:
+    """Two quarters named (title, file name, choice), or a 期间 cell naming another quarter."""
+    out = [f for f in ctx.period_findings if f.code == "period_conflict"]
+    per_cell, fp = ctx.read.cells["period"], ctx.file_period_before_column
+    if fp is not None and len(per_cell):
+        differs = per_cell.notna() & ~ctx.bad_period & (per_cell != fp)
+        for row in ctx.read.cells[differs].drop_duplicates("period").itertuples():
+            out.append(Finding("period_conflict", row.where, {
+                "found": P.label(row.period), "other": P.label(fp),
+                "other_where_zh": "文件的报告期", "other_where_en": "the file's period",
+                "found_en": P.label(row.period, "en"), "other_en": P.label(fp, "en")}))
+    return out
+
+
+def rule_period_not_quarter(ctx: Context) -> list[Finding]:
+    """A 期间 cell that is not one quarter."""
+    return [Finding("period_not_quarter", row.where, {"text": row.period[1:]})
+            for row in ctx.read.cells[ctx.bad_period].itertuples()]
+
+
+def rule_missing_unit(ctx: Context) -> list[Finding]:
+    """A row with figures and no unit name or code."""
+    return [Finding("missing_unit", u["where"]) for u in ctx.unit_rows_found if u["code"] is None and not u["label"]]
+
+
+def rule_new_unit(ctx: Context) -> list[Finding]:
+    """A unit not in the list, added at commit (only with ``allow_new_units``)."""
+    return [Finding("new_unit", u["where"], {"unit": u["label"], "code": u["new_code"]})
+            for u in ctx.unit_rows_found if u.get("first_new")]
+
+
+def rule_unknown_unit(ctx: Context) -> list[Finding]:
+    """A unit not in the list (closest names suggested)."""
+    out = []
+    for u in ctx.unit_rows_found:
+        if u["code"] is None and u["label"]:
+            suggestions = ctx.resolver.suggest(u["label"])
+            out.append(Finding("unknown_unit", u["where"], {
+                "unit": u["label"], "suggestions": "、".join(suggestions) if suggestions else "—",
+                "suggestions_en": ", ".join(suggestions) if suggestions else "—"}))
+    return out
+
+
+def rule_too_long(ctx: Context) -> list[Finding]:
+    """A new unit's name or code, or the uploader, longer than the database keeps."""
+    return too_long(ctx.new_units, ctx.uploader)
+
+
+def _cell_error(code: str) -> Callable[[Context], list[Finding]]:
+    def check(ctx: Context) -> list[Finding]:
+        cells = ctx.cells
+        return [Finding(code, row.where, {"text": row.text, **_names(ctx.catalog, row.indicator)})
+                for row in cells[cells["error"] == code].itertuples()]
+    check.__doc__ = f"A cell the reader could not take as a number ({code})."
+    return check
+
+
+def rule_negative_count(ctx: Context) -> list[Finding]:
+    """A count below zero."""
+    c = ctx.cells
+    return [Finding("negative_count", row.where, {"value": _num(row.value), **_names(ctx.catalog, row.indicator)})
+            for row in c[ctx.ok & ~ctx.percent & (c["value"] < 0)].itertuples()]
+
+
+def rule_percent_over_100(ctx: Context) -> list[Finding]:
+    """A percentage outside 0..100."""
+    c = ctx.cells
+    return [Finding("percent_over_100", row.where, {"value": _num(row.value), **_names(ctx.catalog, row.indicator)})
+            for row in c[ctx.ok & ctx.percent & ((c["value"] > 100) | (c["value"] < 0))].itertuples()]
+
+
+def rule_approximate(ctx: Context) -> list[Finding]:
+    """An approximate figure (约300, 200余): stored as written and marked."""
+    c = ctx.cells
+    return [Finding("approximate", row.where, {"text": row.text, "value": _num(row.value),
+                                               **_names(ctx.catalog, row.indicator)})
+            for row in c[ctx.ok & c["approximate"]].itertuples()]
+
+
+def rule_duplicate_unit(ctx: Context) -> list[Finding]:
+    """The same unit twice in the file."""
+    main = ctx.main[ctx.main["unit"].notna()]
+    dup = main.duplicated(["unit", "indicator", "period"], keep="first")
+    if not dup.any():
+        return []
+    first = main.drop_duplicates(["unit", "indicator", "period"], keep="first")
+    first_where = {(r.unit, r.indicator, r.period): r.row_where for r in first.itertuples()}
+    out, seen = [], set()
+    for row in main[dup].itertuples():
+        if row.row_where in seen:
+            continue
+        seen.add(row.row_where)
+        out.append(Finding("duplicate_unit", row.row_where, {
+            "unit": row.unit_name or row.unit_code, "first": first_where[(row.unit, row.indicator, row.period)]}))
+    return out
+
+
+def _wide(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Values and cells per unit (rows without a unit by their row) and period, one column per indicator."""
+    main = ctx.main.assign(_key=ctx.main["unit"].fillna(ctx.main["row_where"]))
+    once = main.drop_duplicates(["_key", "period", "indicator"])
+    return (once.pivot(index=["_key", "period"], columns="indicator", values="value"),
+            once.pivot(index=["_key", "period"], columns="indicator", values="where"))
+
+
+def rule_part_over_whole(ctx: Context) -> list[Finding]:
+    """The numerator of a catalog rate over its denominator in the file (会员人数 over 职工人数)."""
+    wide_value, wide_where = _wide(ctx)
+    out = []
+    for ind in ctx.catalog:
+        if ind.kind != "rate" or ind.numerator not in wide_value or ind.denominator not in wide_value:
+            continue
+        num, den = wide_value[ind.numerator], wide_value[ind.denominator]
+        over = num.notna() & den.notna() & (num > den)
+        for key in over[over].index:
+            out.append(Finding("part_over_whole", wide_where.at[key, ind.numerator], {
+                "part_value": _num(num[key]), "whole_value": _num(den[key]),
+                "whole_where": wide_where.at[key, ind.denominator],
+                **{f"part_{k[-2:]}": v for k, v in _names(ctx.catalog, ind.numerator).items()},
+                **{f"whole_{k[-2:]}": v for k, v in _names(ctx.catalog, ind.denominator).items()}}))
+    return out
+
+
+def rule_rate_mismatch(ctx: Context) -> list[Finding]:
+    """A reported rate more than half a point from its parts."""
+    wide_value, wide_where = _wide(ctx)
+    out = []
+    for ind in ctx.catalog:
+        if ind.kind != "rate" or ind.code not in wide_value or ind.numerator not in wide_value \
+                or ind.denominator not in wide_value:
+            continue
+        num, den, reported = wide_value[ind.numerator], wide_value[ind.denominator], wide_value[ind.code]
+        computed = num / den.where(den > 0) * 100
+        off = reported.notna() & computed.notna() & ((reported - computed).abs() > RATE_TOLERANCE)
+        for key in off[off].index:
+            out.append(Finding("rate_mismatch", wide_where.at[key, ind.code], {
+                "reported": f"{reported[key]:.1f}", "computed": f"{computed[key]:.1f}",
+                **_names(ctx.catalog, ind.code)}))
+    return out
+
+
+def rule_subset_over_parent(ctx: Context) -> list[Finding]:
+    """A 其中 row or column over the row or column it is part of."""
+    cells, ok = ctx.cells, ctx.ok
+    subs = cells[ok & (cells["row_kind"] == "subset")]
+    colsubs = cells[ok & cells["col_parent"].notna() & (cells["row_kind"] == "unit")]
+    if not len(subs) and not len(colsubs):
+        return []
+    by_row = cells[ok].set_index(["sheet", "row", "indicator"])["value"]
+    by_row = by_row[~by_row.index.duplicated()]
+    out = []
+    for row in subs.itertuples():
+        parent = by_row.get((row.sheet, row.parent_row, row.indicator))
+        if parent is not None and row.value > parent + 1e-9:
+            out.append(Finding("subset_over_parent", row.where, {
+                "value": _num(row.value), "parent_value": _num(parent), "part": row.unit_name,
+                **_names(ctx.catalog, row.indicator)}))
+    for row in colsubs.itertuples():
+        parent = by_row.get((row.sheet, row.row, row.col_parent))
+        if parent is not None and row.value > parent + 1e-9:
+            out.append(Finding("subset_over_parent", row.where, {
+                "value": _num(row.value), "parent_value": _num(parent), "part": ctx.catalog[row.indicator].zh,
+                **_names(ctx.catalog, row.col_parent)}))
+    return out
+
+
+def rule_total_mismatch(ctx: Context) -> list[Finding]:
+    """The 合计 row against the sum of the unit rows of its sheet."""
+    cells, ok = ctx.cells, ctx.ok
+    totals = cells[ok & (cells["row_kind"] == "total") & (cells["col_role"] == "value") & (ctx.kinds != "rate")]
+    sums = ctx.main.groupby(["sheet", "indicator"])["value"].sum()
+    out = []
+    for row in totals.itertuples():
+        total = float(sums.get((row.sheet, row.indicator), 0.0))
+        if abs(total - row.value) > TOTAL_TOLERANCE:
+            out.append(Finding("total_mismatch", row.where, {
+                "total": _num(row.value), "sum": _num(total), **_names(ctx.catalog, row.indicator)}))
+    return out
+
+
+def rule_far_from_last_quarter(ctx: Context) -> list[Finding]:
+    """More than three times, or under a third of, the same unit's last quarter."""
+    cur, cmp = ctx.current, ctx.compared
+    if not len(cur):
+        return []
+    prev_of = {}
+    for p in cmp["period"].unique():
+        try:
+            prev_of[p] = P.previous(p)
+        except ValueError:
+            prev_of[p] = None
+    last = cmp.assign(period=cmp["period"].map(prev_of)).merge(
+        cur.rename(columns={"value": "last"})[KEYS3 + ["last"]], on=KEYS3, how="inner")
+    far = (last["last"] > 0) & (last[["last", "value"]].max(axis=1) >= FAR_MIN) & (
+        (last["value"] > FAR_FACTOR * last["last"]) | (last["value"] < last["last"] / FAR_FACTOR))
+    return [Finding("far_from_last_quarter", row.where, {
+        "value": _num(row.value), "last": _num(row.last), "unit": row.unit_text, **_names(ctx.catalog, row.indicator)})
+        for row in last[far].itertuples()]
+
+
+def rule_part_over_stored_whole(ctx: Context) -> list[Finding]:
+    """A part over its whole once the upload stands beside what is stored."""
+    return _parts_against_stored(ctx.values, ctx.current, ctx.catalog)
+
+
+def rule_ytd_mismatch(ctx: Context) -> list[Finding]:
+    """A 本年累计 column that disagrees with the stored quarters plus this one."""
+    cells, catalog = ctx.cells, ctx.catalog
+    ytd = cells[ctx.ok & (cells["row_kind"] == "unit") & (cells["col_role"] == "ytd") & cells["unit"].notna()
+                & cells["period"].notna()]
+    if not len(ytd):
+        return []
+    cur = ctx.current
+    cur_map = {(u, i, p): v for u, i, p, v in zip(cur["unit"], cur["indicator"], cur["period"], cur["value"])}
+    this_q = {(r.unit, r.indicator, r.period): r.value for r in ctx.values.itertuples()}
+    out = []
+    for row in ytd.itertuples():
+        if catalog[row.indicator].kind != "flow":
+            continue
+        quarters = P.span(P.year_start(row.period), P.previous(row.period)) if not row.period.endswith("Q1") else []
+        earlier = [cur_map.get((row.unit, row.indicator, q)) for q in quarters]
+        now_value = this_q.get((row.unit, row.indicator, row.period))
+        if now_value is None or any(e is None for e in earlier):
+            continue
+        expected = now_value + sum(earlier)
+        if abs(expected - row.value) > TOTAL_TOLERANCE:
+            out.append(Finding("ytd_mismatch", row.where, {
+                "value": _num(row.value), "expected": _num(expected), **_names(catalog, row.indicator)}))
+    return out
+
+
+RULES: list[Rule] = [
+    Rule("period_missing", ERROR, rule_period_missing),
+    Rule("period_conflict", ERROR, rule_period_conflict),
+    Rule("period_not_quarter", ERROR, rule_period_not_quarter),
+    Rule("missing_unit", ERROR, rule_missing_unit),
+    Rule("new_unit", WARNING, rule_new_unit),
+    Rule("unknown_unit", ERROR, rule_unknown_unit),
+    Rule("too_long", ERROR, rule_too_long),
+    *[Rule(code, ERROR, _cell_error(code)) for code in CELL_ERRORS],
+    Rule("negative_count", ERROR, rule_negative_count),
+    Rule("percent_over_100", ERROR, rule_percent_over_100),
+    Rule("approximate", WARNING, rule_approximate),
+    Rule("duplicate_unit", ERROR, rule_duplicate_unit),
+    Rule("part_over_whole", ERROR, rule_part_over_whole),
+    Rule("rate_mismatch", WARNING, rule_rate_mismatch),
+    Rule("subset_over_parent", ERROR, rule_subset_over_parent),
+    Rule("total_mismatch", WARNING, rule_total_mismatch),
+    Rule("far_from_last_quarter", WARNING, rule_far_from_last_quarter),
+    Rule("part_over_stored_whole", ERROR, rule_part_over_stored_whole),
+    Rule("ytd_mismatch", WARNING, rule_ytd_mismatch),
+]
+
+
+def _register(rules: list[Rule]) -> None:
+    """A rule's severity is the one the import report uses for its code (ingest.report.CODES)."""
+    for rule in rules:
+        if CODES.setdefault(rule.code, rule.severity) != rule.severity:
+            raise ValueError(f"rule {rule.code}: severity {rule.severity} differs from ingest.report.CODES")
+
+
+_register(RULES)
 
 
 def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current: pd.DataFrame,
              period: str | None = None, filename: str = "", allow_new_units: bool = False,
-             federation_name: str = "街道总工会", uploader: str | None = None) -> Validated:
-    """All the rules above; pure (does not change its inputs). ``uploader``: who would commit
-    (checked against the database's limit when given)."""
+             federation_name: str = "街道总工会", uploader: str | None = None,
+             rules: list[Rule] | None = None) -> Validated:
+    """Every rule of :data:`RULES` (or ``rules``); pure (does not change its inputs).
+    ``uploader``: who would commit (checked against the database's limit when given)."""
     findings = list(read.findings)
-    cells = read.cells.copy()
     file_period, period_findings = resolve_period(read, period, filename)
-    findings += period_findings
-    if len(cells) == 0:
+    if len(read.cells) == 0:
+        findings += period_findings
+        findings.sort(key=lambda f: (f.severity != "error", _order(f.where)))
         return Validated(findings, pd.DataFrame(columns=VALUE_COLUMNS + ["unit_text", "where"]), file_period,
                          {"read": 0, "new": 0, "updated": 0, "unchanged": 0, "ignored": read.ignored}, [])
+    ctx = _prepare(read, catalog, units, current, file_period, period_findings, allow_new_units,
+                   federation_name, uploader)
+    rules = RULES if rules is None else rules
+    _register(rules)
+    for rule in rules:
+        findings += rule.check(ctx)
 
+    cmp = ctx.compared
+    is_new = cmp["old"].isna()
+    same = ~is_new & ((cmp["old"] - cmp["value"]).abs() < 1e-9) & (cmp["old_approx"].fillna(False).astype(bool)
+                                                                   == cmp["approximate"])
+    new, unchanged = int(is_new.sum()), int(same.sum())
+    updated = len(cmp) - new - unchanged
+    changes = [{"unit": r.unit, "unit_text": r.unit_text, "indicator": r.indicator, "period": r.period,
+                "old": float(r.old), "new": float(r.value), "where": r.where}
+               for r in cmp[~is_new & ~same].itertuples()]
+    read_n = int(len(ctx.cells)) + read.ignored
+    counts = {"read": read_n, "new": new, "updated": updated, "unchanged": unchanged,
+              "ignored": read_n - new - updated - unchanged}
+    findings.sort(key=lambda f: (f.severity != "error", _order(f.where)))
+    return Validated(findings, ctx.values, ctx.file_period, counts, changes, ctx.new_units)
+
+
+def _prepare(read, catalog, units, current, file_period, period_findings, allow_new_units, federation_name,
+             uploader) -> Context:
+    """The context the rules read: each cell's period and unit, the values to store, the stored state."""
+    cells = read.cells.copy()
     # periods per cell (a long table's 期间 column, else the file's)
     per_cell = cells["period"]
     bad = per_cell.fillna("").str.startswith("!")
-    for row in cells[bad].itertuples():
-        findings.append(Finding("period_not_quarter", row.where, {"text": row.period[1:]}))
-    if file_period is not None:
-        differs = per_cell.notna() & ~bad & (per_cell != file_period)
-        for row in cells[differs].drop_duplicates("period").itertuples():
-            findings.append(Finding("period_conflict", row.where, {
-                "found": P.label(row.period), "other": P.label(file_period),
-                "other_where_zh": "文件的报告期", "other_where_en": "the file's period",
-                "found_en": P.label(row.period, "en"), "other_en": P.label(file_period, "en")}))
+    file_period_before_column = file_period
     cells["period"] = per_cell.where(per_cell.notna() & ~bad, file_period)
     if file_period is None:  # a long table's 期间 column naming one quarter is the file's period
         named = cells["period"].dropna().unique()
@@ -148,15 +493,15 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
     unit_rows = cells["row_kind"] == "unit"
     keys = cells.loc[unit_rows, ["unit_code", "unit_name", "row_where"]].drop_duplicates("row_where")
     resolved: dict[str, str | None] = {}
+    found_rows: list[dict] = []
     new_units = []
     existing_codes = set(units["code"])
     made: dict[str, str] = {}
     for row in keys.itertuples():
         code = resolver(row.unit_code, row.unit_name)
         label = row.unit_name or row.unit_code
-        if code is None and not label:
-            findings.append(Finding("missing_unit", row.row_where))
-        elif code is None and allow_new_units:
+        entry = {"where": row.row_where, "label": label, "code": code, "new_code": None}
+        if code is None and label and allow_new_units:
             key = fold_name(label)
             if key not in made:
                 new_code = row.unit_code if row.unit_code and row.unit_code not in existing_codes else None
@@ -166,13 +511,10 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
                 made[key] = new_code
                 new_units.append({"code": new_code, "name_zh": row.unit_name or row.unit_code, "name_en": "",
                                   "level": "community", "file_code": row.unit_code or "", "where": row.row_where})
-                findings.append(Finding("new_unit", row.row_where, {"unit": label, "code": new_code}))
+                entry["first_new"] = True
             code = made[key]
-        elif code is None:
-            suggestions = resolver.suggest(label)
-            findings.append(Finding("unknown_unit", row.row_where, {
-                "unit": label, "suggestions": "、".join(suggestions) if suggestions else "—",
-                "suggestions_en": ", ".join(suggestions) if suggestions else "—"}))
+            entry.update(code=code, new_code=code)
+        found_rows.append(entry)
         resolved[row.row_where] = code
     cells["unit"] = cells["row_where"].map(resolved)
     cells.loc[~unit_rows, "unit"] = None
@@ -186,158 +528,29 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
                                                   "level": "federation", "parent": ""}]), new_frame])
         new_frame["parent"] = new_frame["parent"].fillna(parent) if "parent" in new_frame else parent
         new_frame.loc[new_frame["level"] == "federation", "parent"] = ""
-    findings += too_long(new_frame, uploader)
 
-    # cells that are not numbers
-    errors = cells["error"].notna()
-    for row in cells[errors].itertuples():
-        findings.append(Finding(row.error, row.where, {"text": row.text, **_names(catalog, row.indicator)}))
-    ok = ~errors & cells["value"].notna()
+    ok = cells["error"].isna() & cells["value"].notna()
     kinds = cells["indicator"].map({i.code: i.kind for i in catalog})
     percent = cells["indicator"].map({i.code: i.is_percent for i in catalog}).astype(bool)
-
-    for row in cells[ok & ~percent & (cells["value"] < 0)].itertuples():
-        findings.append(Finding("negative_count", row.where, {"value": _num(row.value), **_names(catalog, row.indicator)}))
-    for row in cells[ok & percent & ((cells["value"] > 100) | (cells["value"] < 0))].itertuples():
-        findings.append(Finding("percent_over_100", row.where, {"value": _num(row.value), **_names(catalog, row.indicator)}))
-    for row in cells[ok & cells["approximate"]].itertuples():
-        findings.append(Finding("approximate", row.where, {"text": row.text, "value": _num(row.value),
-                                                           **_names(catalog, row.indicator)}))
-
     main = cells[ok & unit_rows & (cells["col_role"] == "value")]
-    # the same unit twice
-    dup = main[main["unit"].notna()].duplicated(["unit", "indicator", "period"], keep="first")
-    if dup.any():
-        first = main[main["unit"].notna()].drop_duplicates(["unit", "indicator", "period"], keep="first")
-        first_where = {(r.unit, r.indicator, r.period): r.row_where for r in first.itertuples()}
-        seen = set()
-        for row in main[main["unit"].notna()][dup].itertuples():
-            if row.row_where in seen:
-                continue
-            seen.add(row.row_where)
-            findings.append(Finding("duplicate_unit", row.row_where, {
-                "unit": row.unit_name or row.unit_code, "first": first_where[(row.unit, row.indicator, row.period)]}))
-
-    # parts and wholes, reported rates (per unit and period; rows without a unit by their row)
-    main = main.assign(_key=main["unit"].fillna(main["row_where"]))
-    wide_value = main.drop_duplicates(["_key", "period", "indicator"]).pivot(
-        index=["_key", "period"], columns="indicator", values="value")
-    wide_where = main.drop_duplicates(["_key", "period", "indicator"]).pivot(
-        index=["_key", "period"], columns="indicator", values="where")
-    for ind in catalog:
-        if ind.kind != "rate" or ind.numerator not in wide_value or ind.denominator not in wide_value:
-            continue
-        num, den = wide_value[ind.numerator], wide_value[ind.denominator]
-        over = num.notna() & den.notna() & (num > den)
-        for key in over[over].index:
-            findings.append(Finding("part_over_whole", wide_where.at[key, ind.numerator], {
-                "part_value": _num(num[key]), "whole_value": _num(den[key]),
-                "whole_where": wide_where.at[key, ind.denominator],
-                **{f"part_{k[-2:]}": v for k, v in _names(catalog, ind.numerator).items()},
-                **{f"whole_{k[-2:]}": v for k, v in _names(catalog, ind.denominator).items()}}))
-        if ind.code in wide_value:
-            reported = wide_value[ind.code]
-            computed = num / den.where(den > 0) * 100
-            off = reported.notna() & computed.notna() & ((reported - computed).abs() > RATE_TOLERANCE)
-            for key in off[off].index:
-                findings.append(Finding("rate_mismatch", wide_where.at[key, ind.code], {
-                    "reported": f"{reported[key]:.1f}", "computed": f"{computed[key]:.1f}",
-                    **_names(catalog, ind.code)}))
-
-    # subset rows and 其中 columns against their parents
-    subs = cells[ok & (cells["row_kind"] == "subset")]
-    colsubs = cells[ok & cells["col_parent"].notna() & unit_rows]
-    by_row = pd.Series(dtype=float)
-    if len(subs) or len(colsubs):
-        by_row = cells[ok].set_index(["sheet", "row", "indicator"])["value"]
-        by_row = by_row[~by_row.index.duplicated()]
-    for row in subs.itertuples():
-        parent = by_row.get((row.sheet, row.parent_row, row.indicator))
-        if parent is not None and row.value > parent + 1e-9:
-            findings.append(Finding("subset_over_parent", row.where, {
-                "value": _num(row.value), "parent_value": _num(parent), "part": row.unit_name,
-                **_names(catalog, row.indicator)}))
-    for row in colsubs.itertuples():
-        parent = by_row.get((row.sheet, row.row, row.col_parent))
-        if parent is not None and row.value > parent + 1e-9:
-            findings.append(Finding("subset_over_parent", row.where, {
-                "value": _num(row.value), "parent_value": _num(parent), "part": catalog[row.indicator].zh,
-                **_names(catalog, row.col_parent)}))
-
-    # 合计 against the rows
-    totals = cells[ok & (cells["row_kind"] == "total") & (cells["col_role"] == "value") & (kinds != "rate")]
-    sums = cells[ok & unit_rows & (cells["col_role"] == "value")].groupby(["sheet", "indicator"])["value"].sum()
-    for row in totals.itertuples():
-        total = float(sums.get((row.sheet, row.indicator), 0.0))
-        if abs(total - row.value) > TOTAL_TOLERANCE:
-            findings.append(Finding("total_mismatch", row.where, {
-                "total": _num(row.value), "sum": _num(total), **_names(catalog, row.indicator)}))
 
     # values to store: flows and stocks of known units
     store_mask = ok & unit_rows & (cells["col_role"] == "value") & (kinds != "rate") & cells["unit"].notna() \
         & cells["period"].notna()
-    values = cells[store_mask]
-    values = values.drop_duplicates(["unit", "indicator", "period"], keep="first")
+    values = cells[store_mask].drop_duplicates(["unit", "indicator", "period"], keep="first")
     values = pd.DataFrame({"unit": values["unit"], "indicator": values["indicator"], "period": values["period"],
                            "value": values["value"].astype(float), "approximate": values["approximate"].astype(bool),
                            "unit_text": values["unit_name"].where(values["unit_name"] != "", values["unit_code"]),
                            "where": values["where"]}).reset_index(drop=True)
 
-    # against what is stored: last quarter, year to date, and the counts
-    keys3 = ["unit", "indicator", "period"]
-    cur = current[keys3 + ["value", "approximate"]] if len(current) else \
+    cur = current[KEYS3 + ["value", "approximate"]] if len(current) else \
         pd.DataFrame({"unit": [], "indicator": [], "period": [], "value": [], "approximate": []})
     cur = cur.astype({"unit": object, "indicator": object, "period": object, "value": float, "approximate": bool})
-    cmp = values[keys3 + ["value", "approximate", "unit_text", "where"]].astype(
+    cmp = values[KEYS3 + ["value", "approximate", "unit_text", "where"]].astype(
         {"unit": object, "indicator": object, "period": object}).merge(
-        cur.rename(columns={"value": "old", "approximate": "old_approx"}), on=keys3, how="left")
-    is_new = cmp["old"].isna()
-    same = ~is_new & ((cmp["old"] - cmp["value"]).abs() < 1e-9) & (cmp["old_approx"].fillna(False).astype(bool)
-                                                                   == cmp["approximate"])
-    new, unchanged = int(is_new.sum()), int(same.sum())
-    updated = len(cmp) - new - unchanged
-    changes = [{"unit": r.unit, "unit_text": r.unit_text, "indicator": r.indicator, "period": r.period,
-                "old": float(r.old), "new": float(r.value), "where": r.where}
-               for r in cmp[~is_new & ~same].itertuples()]
-    if len(cur):
-        prev_of = {}
-        for p in cmp["period"].unique():
-            try:
-                prev_of[p] = P.previous(p)
-            except ValueError:
-                prev_of[p] = None
-        last = cmp.assign(period=cmp["period"].map(prev_of)).merge(
-            cur.rename(columns={"value": "last"})[keys3 + ["last"]], on=keys3, how="inner")
-        far = (last["last"] > 0) & (last[["last", "value"]].max(axis=1) >= FAR_MIN) & (
-            (last["value"] > FAR_FACTOR * last["last"]) | (last["value"] < last["last"] / FAR_FACTOR))
-        for row in last[far].itertuples():
-            findings.append(Finding("far_from_last_quarter", row.where, {
-                "value": _num(row.value), "last": _num(row.last), "unit": row.unit_text,
-                **_names(catalog, row.indicator)}))
-    cur_map = {(u, i, p): (v, a) for u, i, p, v, a in zip(cur["unit"], cur["indicator"], cur["period"],
-                                                          cur["value"], cur["approximate"])} \
-        if (cells["col_role"] == "ytd").any() else {}
-
-    ytd = cells[ok & unit_rows & (cells["col_role"] == "ytd") & cells["unit"].notna() & cells["period"].notna()]
-    this_q = {(r.unit, r.indicator, r.period): r.value for r in values.itertuples()} if len(ytd) else {}
-    for row in ytd.itertuples():
-        if catalog[row.indicator].kind != "flow":
-            continue
-        quarters = P.span(P.year_start(row.period), P.previous(row.period)) if not row.period.endswith("Q1") else []
-        earlier = [cur_map.get((row.unit, row.indicator, q)) for q in quarters]
-        now_value = this_q.get((row.unit, row.indicator, row.period))
-        if now_value is None or any(e is None for e in earlier):
-            continue
-        expected = now_value + sum(e[0] for e in earlier)
-        if abs(expected - row.value) > TOTAL_TOLERANCE:
-            findings.append(Finding("ytd_mismatch", row.where, {
-                "value": _num(row.value), "expected": _num(expected), **_names(catalog, row.indicator)}))
-
-    read_n = int(len(cells)) + read.ignored
-    counts = {"read": read_n, "new": new, "updated": updated, "unchanged": unchanged,
-              "ignored": read_n - new - updated - unchanged}
-    findings.sort(key=lambda f: (f.severity != "error", _order(f.where)))
-    return Validated(findings, values, file_period, counts, changes, new_frame)
+        cur.rename(columns={"value": "old", "approximate": "old_approx"}), on=KEYS3, how="left")
+    return Context(read, catalog, cells, file_period, period_findings, bad, resolver, found_rows, new_frame,
+                   uploader, ok, kinds, percent, main, values, cur, cmp, file_period_before_column)
 
 
 def text_limits() -> dict[str, int]:
@@ -375,6 +588,40 @@ def too_long(new_units: pd.DataFrame, uploader: str | None) -> list[Finding]:
                 "what_zh": zh, "what_en": en, "n": len(text), "limit": limits[what],
                 "text": text if len(text) <= 24 else text[:24] + "…"}))
     return findings
+
+
+def _parts_against_stored(values: pd.DataFrame, cur: pd.DataFrame, catalog: Catalog) -> list[Finding]:
+    """Part <= whole of every catalog rate in the state *after* the upload: where the file
+    brings one part of a unit's quarter and the other part is already stored (a re-upload of
+    建会企业数 alone), the two are compared as they will stand. A part over its whole is an
+    error at the file's cell, naming the stored value."""
+    out: list[Finding] = []
+    if values.empty or cur.empty:
+        return out
+    keys3 = ["unit", "indicator", "period"]
+    new = values[keys3 + ["value", "where"]]
+    stored = cur[cur["unit"].isin(set(new["unit"])) & cur["period"].isin(set(new["period"]))][keys3 + ["value"]]
+    after = pd.concat([stored.assign(where=None, from_file=False), new.assign(from_file=True)], ignore_index=True)
+    after = after.drop_duplicates(keys3, keep="last").set_index(keys3)
+    for ind in catalog:
+        if ind.kind != "rate":
+            continue
+        for (unit, period), part in new[new["indicator"].isin([ind.numerator, ind.denominator])].groupby(["unit", "period"]):
+            num_key, den_key = (unit, ind.numerator, period), (unit, ind.denominator, period)
+            if num_key not in after.index or den_key not in after.index:
+                continue
+            num, den = after.loc[num_key], after.loc[den_key]
+            if bool(num["from_file"]) and bool(den["from_file"]):
+                continue  # both in the file: the file's own part_over_whole rule
+            if float(num["value"]) > float(den["value"]):
+                in_file, other = (num, ind.denominator) if bool(num["from_file"]) else (den, ind.numerator)
+                out.append(Finding("part_over_stored_whole", str(in_file["where"]), {
+                    "part_value": _num(float(num["value"])), "whole_value": _num(float(den["value"])),
+                    "stored_zh": catalog[other].zh, "stored_en": catalog[other].en, "period": P.label(period),
+                    "period_en": P.label(period, "en"),
+                    **{f"part_{k[-2:]}": v for k, v in _names(catalog, ind.numerator).items()},
+                    **{f"whole_{k[-2:]}": v for k, v in _names(catalog, ind.denominator).items()}}))
+    return out
 
 
 def _order(where: str) -> tuple:

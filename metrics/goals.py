@@ -23,11 +23,19 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from metrics import periods, progress
+from metrics import grid, periods, progress
 from metrics.catalog import Catalog
 
 GOAL_COLUMNS = ["indicator", "target_type", "base", "target", "attribute", "goal_direction",
-                "goal_text_zh", "goal_text_en", "base_source"]
+                "goal_text_zh", "goal_text_en", "base_source", "base_incomplete"]
+
+#: The flags :func:`judge` adds to an evaluation, for every page, the report and the command
+#: line: ``reported``/``expected`` units in the as-of quarter (已报 n/m), ``incomplete`` (not
+#: all expected units reported it), ``carried_units`` (units whose stocks in ``current`` are
+#: carried from an earlier report), ``base_incomplete`` (a base taken from data of a quarter
+#: not every unit reported), ``held`` (the judgement is that of ``judged_at``, the latest
+#: complete quarter, because the incomplete quarter would have made it worse) and ``judged_at``.
+FLAG_COLUMNS = ["reported", "expected", "incomplete", "carried_units", "base_incomplete", "held", "judged_at"]
 
 # The units page shows every unit by default up to this many units (else the chosen unit's
 # children): the vectorised grid takes ~0.1 s for 500 units (benchmarks/RESULTS.md).
@@ -62,15 +70,61 @@ def current_plan(plans: pd.DataFrame, quarter: str | None) -> str | None:
     return str(plans["code"].iloc[0])
 
 
-def plan_goals(targets: pd.DataFrame, quarters: pd.DataFrame, catalog: Catalog, plan_start: str) -> pd.DataFrame:
+def base_incomplete(cover: pd.DataFrame | None, plan_start: str, kind: str) -> bool:
+    """True when a base taken from the data rests on a quarter not every unit reported.
+
+    The base quarter (the quarter before ``plan_start``; for a flow the four quarters of the
+    base year) must be complete in ``cover`` (:func:`metrics.rollup.coverage`), and must have
+    as many reporting units as are expected in the plan's first quarter: a base that counts 5
+    units against later totals of 10 is not the same measure.
+    """
+    if cover is None or cover.empty:
+        return False
+    base_q = periods.previous(plan_start)
+    rows = cover.set_index("period")
+    if base_q not in rows.index:
+        return True
+    quarters = periods.span(periods.shift(base_q, -3), base_q) if kind == "flow" else [base_q]
+    if any(q in rows.index and not bool(rows.at[q, "complete"]) for q in quarters):
+        return True
+    return bool(plan_start in rows.index and int(rows.at[base_q, "n_units"]) < int(rows.at[plan_start, "expected"]))
+
+
+def base_incomplete_all(cover_all: pd.DataFrame, plan_start: str) -> pd.DataFrame:
+    """:func:`base_incomplete` for every unit of a :func:`metrics.rollup.coverage_all` frame at
+    once: a frame indexed by unit with bool columns ``flow`` and ``stock`` (stocks and rates)."""
+    base_q = periods.previous(plan_start)
+    year = periods.span(periods.shift(base_q, -3), base_q)
+    units = pd.Index(pd.unique(cover_all["unit"]))
+    part = cover_all[cover_all["period"].isin([*year, plan_start])]
+    done = part.pivot(index="unit", columns="period", values="complete").reindex(index=units)
+    n = part.pivot(index="unit", columns="period", values="n_units").reindex(index=units)
+    m = part.pivot(index="unit", columns="period", values="expected").reindex(index=units)
+
+    def col(frame: pd.DataFrame, q: str, fill) -> pd.Series:
+        return frame[q].astype(object).where(frame[q].notna(), fill) if q in frame else pd.Series(fill, index=units)
+
+    has_base = done[base_q].notna() if base_q in done else pd.Series(False, index=units)
+    fewer = col(n, base_q, 0).astype(float) < col(m, plan_start, 0).astype(float)
+    year_open = pd.concat([~col(done, q, True).astype(bool) for q in year], axis=1).any(axis=1)
+    stock = ~has_base | ~col(done, base_q, True).astype(bool) | fewer
+    flow = ~has_base | year_open | fewer
+    return pd.DataFrame({"flow": flow.astype(bool), "stock": stock.astype(bool)}, index=units)
+
+
+def plan_goals(targets: pd.DataFrame, quarters: pd.DataFrame, catalog: Catalog, plan_start: str,
+               cover: pd.DataFrame | None = None) -> pd.DataFrame:
     """The plan's goals (rows with an empty ``unit``) as :func:`metrics.progress.evaluate`
     wants them: ``base``/``target`` from ``base_value``/``target_value``.
 
     A goal with no base in the plan takes it from the data (``quarters``: the federation's
     roll-up) with :func:`metrics.progress.base_value`: the base-period value (the quarter
     before ``plan_start``) for stocks and rates, the base year's sum for flows (all four
-    quarters needed). ``base_source`` says ``"plan"``, ``"data"`` or ``""`` (none found).
-    Goals for indicators missing from the catalog are dropped. Catalog order.
+    quarters needed). ``base_source`` says ``"plan"``, ``"data"`` or ``""`` (none found);
+    ``base_incomplete`` flags a base from the data of an incomplete quarter
+    (:func:`base_incomplete`, with ``cover``, the federation's coverage), which an
+    administrator should enter by hand. Goals for indicators missing from the catalog are
+    dropped. Catalog order.
     """
     if targets.empty:
         return pd.DataFrame(columns=GOAL_COLUMNS)
@@ -89,6 +143,7 @@ def plan_goals(targets: pd.DataFrame, quarters: pd.DataFrame, catalog: Catalog, 
             "attribute": t.get("attribute") or "", "goal_direction": t.get("goal_direction") or "",
             "goal_text_zh": t.get("goal_text_zh") or "", "goal_text_en": t.get("goal_text_en") or "",
             "base_source": source,
+            "base_incomplete": bool(source == "data" and base_incomplete(cover, plan_start, ind.kind)),
         })
     order = {c: i for i, c in enumerate(catalog.codes)}
     out = pd.DataFrame(rows, columns=GOAL_COLUMNS)
@@ -123,42 +178,46 @@ def ancestors(units: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit", "ancestor"])
 
 
-def all_quarterly(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+def all_quarterly(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog, *,
+                  carry: bool = True) -> pd.DataFrame:
     """:func:`metrics.rollup.quarterly` for every unit in one pass, with a ``unit`` column
     (the unit whose subtree was rolled up): ``unit, indicator, period, value, approximate,
-    n_units``. Rates from summed parts of the units that reported both, as in rollup."""
-    cols = ["unit", "indicator", "period", "value", "approximate", "n_units"]
+    n_units, carried_units``. Rates from the paired parts (:func:`metrics.rollup.paired_parts`),
+    stocks of a unit that missed a quarter carried (:func:`metrics.rollup.carry_forward`), as
+    in rollup."""
+    from metrics import rollup
+
+    cols = ["unit", "indicator", "period", "value", "approximate", "n_units", "carried_units"]
     obs = observations[observations["value"].notna()][["unit", "indicator", "period", "value", "approximate"]]
     if obs.empty:
         return pd.DataFrame(columns=cols)
-    wide = obs.merge(ancestors(units), on="unit")
+    obs = rollup.carry_forward(obs, units, catalog) if carry else obs.assign(carried=False)
+    up = ancestors(units)
+    wide = obs.merge(up, on="unit")
     summed = (wide.groupby(["ancestor", "indicator", "period"], sort=False)
-              .agg(value=("value", "sum"), approximate=("approximate", "any"), n_units=("unit", "nunique"))
+              .agg(value=("value", "sum"), approximate=("approximate", "any"), n_units=("unit", "nunique"),
+                   carried_units=("carried", "sum"))
               .reset_index())
     frames = [summed]
     for ind in catalog:
         if ind.kind != "rate":
             continue
-        parts = obs[obs["indicator"].isin([ind.numerator, ind.denominator])]
-        if parts.empty:
+        p = rollup.paired_parts(obs, ind.numerator, ind.denominator)
+        if p.empty:
             continue
-        p = parts.pivot_table(index=["unit", "period"], columns="indicator", values="value", aggfunc="sum")
-        if ind.numerator not in p or ind.denominator not in p:
-            continue
-        approx = parts.groupby(["unit", "period"])["approximate"].any()
-        p = p.dropna(subset=[ind.numerator, ind.denominator]).join(approx).reset_index()
-        p = p.merge(ancestors(units), on="unit")
+        p = p.merge(up, on="unit")
         g = p.groupby(["ancestor", "period"], sort=False).agg(
-            num=(ind.numerator, "sum"), den=(ind.denominator, "sum"), approximate=("approximate", "any"),
-            n_units=(ind.numerator, "size")).reset_index()
+            num=("num", "sum"), den=("den", "sum"), approximate=("approximate", "any"),
+            n_units=("unit", "size"), carried_units=("carried", "sum")).reset_index()
         value = np.where(g["den"] > 0, g["num"] / g["den"].where(g["den"] > 0) * 100, np.nan)
         frames.append(pd.DataFrame({"ancestor": g["ancestor"], "indicator": ind.code, "period": g["period"],
                                     "value": value, "approximate": g["approximate"].astype(bool),
-                                    "n_units": g["n_units"]}))
+                                    "n_units": g["n_units"], "carried_units": g["carried_units"]}))
     out = pd.concat(frames, ignore_index=True).rename(columns={"ancestor": "unit"})
     out = out[out["indicator"].isin(set(catalog.codes))]
     out["approximate"] = out["approximate"].astype(bool)
     out["n_units"] = out["n_units"].astype("int64")
+    out["carried_units"] = out["carried_units"].astype("int64")
     return out.sort_values(["unit", "indicator", "period"]).reset_index(drop=True)[cols]
 
 
@@ -178,14 +237,19 @@ def goals_for_unit(goals: pd.DataFrame, unit_quarters: pd.DataFrame, catalog: Ca
 def evaluate_units(goals: pd.DataFrame, quarters_all: pd.DataFrame, catalog: Catalog, plan_start: str,
                    plan_end: str, as_of: str, units: Iterable[str], root: str,
                    unit_quotas: Mapping[str, Mapping[str, float]] | None = None, *,
-                   detail: bool = False) -> pd.DataFrame:
+                   detail: bool = False, cover_all: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every goal for each of ``units`` against :func:`goals_for_unit`, stacked with ``unit``
     and ``target_source`` columns (unit by unit, goals in the order of ``goals``): the status
     grid of the units page. ``quarters_all`` is an :func:`all_quarterly` frame.
 
+    With ``cover_all`` (:func:`metrics.rollup.coverage_all`) each unit is judged as
+    :func:`judge` does (a unit whose as-of quarter is incomplete keeps its latest complete
+    quarter's judgement if the incomplete one would be worse) and the :data:`FLAG_COLUMNS`
+    are added.
+
     ``detail=False`` (default: pace and outlook, no projections or trends) computes all units
-    at once with :func:`metrics.progress.unit_goals_grid` and
-    :func:`metrics.progress.evaluate_grid` (one numpy pass per goal); ``detail=True`` runs
+    at once with :func:`metrics.grid.unit_goals_grid` and
+    :func:`metrics.grid.evaluate_grid` (one numpy pass per goal); ``detail=True`` runs
     :func:`evaluate_units_per_unit`. Both give the same values (tests/test_metrics_grid.py).
     A roll-up with two rows for one unit, indicator and quarter also goes unit by unit.
     """
@@ -196,19 +260,77 @@ def evaluate_units(goals: pd.DataFrame, quarters_all: pd.DataFrame, catalog: Cat
     if not units:
         return pd.DataFrame(columns=["unit", *progress.EVALUATE_COLUMNS, "target_source"])
     try:
-        g = progress.unit_goals_grid(goals, quarters_all, catalog, plan_start, units, unit_quotas)
+        g = grid.unit_goals_grid(goals, quarters_all, catalog, plan_start, units, unit_quotas)
         mine = (g["unit"] == root).to_numpy()
         if mine.any():  # the federation that set the plan: the plan's own bases and targets
             n = int(mine.sum() // max(len(goals), 1))
             g.loc[mine, "base"] = np.tile(goals["base"].to_numpy(dtype=float), n)
             g.loc[mine, "target"] = np.tile(goals["target"].to_numpy(dtype=float), n)
             g.loc[mine, "target_source"] = np.where(g.loc[mine, "target"].notna(), "plan", "")
-        ev = progress.evaluate_grid(g, quarters_all, catalog, plan_start, plan_end, as_of)
-    except progress.DuplicateQuarters:
+        ev = grid.evaluate_grid(g, quarters_all, catalog, plan_start, plan_end, as_of)
+    except grid.DuplicateQuarters:
         return evaluate_units_per_unit(goals, quarters_all, catalog, plan_start, plan_end, as_of, units, root,
                                        unit_quotas)
     ev["target_source"] = g["target_source"].to_numpy()
+    if cover_all is not None:
+        ev = _judge_units(ev, goals, quarters_all, cover_all, catalog, plan_start, plan_end, as_of, root, unit_quotas)
     return ev
+
+
+def _judge_units(ev: pd.DataFrame, goals: pd.DataFrame, quarters_all: pd.DataFrame, cover_all: pd.DataFrame,
+                 catalog: Catalog, plan_start: str, plan_end: str, as_of: str, root: str,
+                 unit_quotas) -> pd.DataFrame:
+    """:func:`judge` for the stacked evaluation of many units (see :func:`evaluate_units`)."""
+    ev = ev.reset_index(drop=True)
+    now = cover_all[cover_all["period"] == as_of].drop_duplicates("unit").set_index("unit")
+    open_units = set(now.index[~now["complete"].astype(bool)]) & set(ev["unit"])
+    redo: dict[str, list[str]] = {}
+    if open_units:  # each unit whose quarter is incomplete: its latest complete quarter before
+        part = cover_all[cover_all["unit"].isin(open_units) & cover_all["complete"].astype(bool)]
+        part = part[part["period"].map(periods.index) < periods.index(as_of)]
+        last = part.groupby("unit")["period"].agg(lambda ps: max(ps, key=periods.index))
+        floor = periods.index(periods.previous(plan_start))
+        for u in dict.fromkeys(ev["unit"]):
+            before = last.get(u)
+            if u in open_units and before is not None and periods.index(before) >= floor:
+                redo.setdefault(before, []).append(u)
+    held_at: dict[str, str] = {}
+    for before, codes in redo.items():
+        other = evaluate_units(goals, quarters_all, catalog, plan_start, plan_end, before, codes, root, unit_quotas)
+        for u, part in other.groupby("unit", sort=False):
+            mine = ev.index[ev["unit"] == u]
+            if _worse(ev.loc[mine], part).any():
+                for c in part.columns:
+                    ev.loc[mine, c] = part[c].to_numpy()
+                held_at[u] = before
+    units = ev["unit"]
+    ev["reported"] = units.map(now["n_units"]).fillna(0).astype("int64").to_numpy()
+    ev["expected"] = units.map(now["expected"]).fillna(0).astype("int64").to_numpy()
+    ev["incomplete"] = units.map(~now["complete"].astype(bool)).fillna(False).astype(bool).to_numpy()
+    if "carried_units" in quarters_all and len(quarters_all):
+        keys = ["unit", "indicator", "period"]
+        carried = ev[keys].merge(quarters_all[[*keys, "carried_units"]].drop_duplicates(keys), on=keys, how="left")
+        ev["carried_units"] = np.where(ev["target_type"].to_numpy() == "cumulative", 0,
+                                       carried["carried_units"].fillna(0).to_numpy()).astype("int64")
+    else:
+        ev["carried_units"] = 0
+    bases = base_incomplete_all(cover_all, plan_start) if len(cover_all) else pd.DataFrame(columns=["flow", "stock"])
+    kind = ["flow" if catalog[c].kind == "flow" else "stock" for c in ev["indicator"]]
+    lookup = {(u, k): bool(v) for k in ("flow", "stock") for u, v in bases[k].items()} if len(bases) else {}
+    flag = np.array([lookup.get((u, k), False) for u, k in zip(units.tolist(), kind)], dtype=bool)
+    source = _goal_base_source_map(goals)
+    from_data = ev["target_source"].isin(["derived", "quota"]).to_numpy() | (
+        (units == root).to_numpy() & (ev["indicator"].map(source) == "data").to_numpy())
+    ev["base_incomplete"] = from_data & ev["base"].notna().to_numpy() & flag
+    ev["held"] = units.isin(list(held_at)).to_numpy()
+    ev["judged_at"] = np.array([held_at.get(u, as_of) for u in units], dtype=object)
+    return ev.reset_index(drop=True)
+
+
+def _goal_base_source_map(goals: pd.DataFrame) -> dict[str, str]:
+    if "base_source" not in goals:
+        return {}
+    return {str(i): str(s) for i, s in zip(goals["indicator"], goals["base_source"])}
 
 
 def evaluate_units_per_unit(goals: pd.DataFrame, quarters_all: pd.DataFrame, catalog: Catalog, plan_start: str,
@@ -246,6 +368,108 @@ def counts(evaluated: pd.DataFrame, column: str, order: Iterable[str]) -> dict[s
     """How many goals have each code of ``column`` (every code of ``order``, zeros kept)."""
     found = evaluated[column].value_counts()
     return {code: int(found.get(code, 0)) for code in order}
+
+
+def judge(goals: pd.DataFrame, quarters: pd.DataFrame, cover: pd.DataFrame | None, catalog: Catalog,
+          plan_start: str, plan_end: str, as_of: str, thresholds: progress.Thresholds | None = None, *,
+          detail: bool = True) -> pd.DataFrame:
+    """:func:`metrics.progress.evaluate` of one unit's goals, with the :data:`FLAG_COLUMNS`,
+    so that a missing report never looks like a decline.
+
+    ``quarters``: the unit's roll-up (stocks of units that missed a quarter carried);
+    ``cover``: its :func:`metrics.rollup.coverage`. When ``as_of`` is incomplete (not every
+    expected unit reported it), the goals are also evaluated at the latest complete quarter
+    before it; if any goal's status or outlook would be more urgent at ``as_of`` than there,
+    every goal keeps the judgement of that complete quarter (``held``, ``judged_at``): absence
+    alone never makes a status worse, and one quarter's judgement is never mixed with
+    another's. Otherwise the judgement at ``as_of`` stands, marked ``incomplete``.
+    A goal's base from the data is flagged ``base_incomplete`` (:func:`base_incomplete`);
+    a plan base entered by hand is not.
+    """
+    ev = progress.evaluate(goals, quarters, catalog, plan_start, plan_end, as_of, thresholds, detail=detail)
+    row = cover[cover["period"] == as_of] if cover is not None and len(cover) else pd.DataFrame()
+    reported = int(row["n_units"].iloc[0]) if len(row) else 0
+    expected = int(row["expected"].iloc[0]) if len(row) else 0
+    incomplete = bool(len(row) and not bool(row["complete"].iloc[0]))
+    held, judged_at = False, as_of
+    if incomplete:
+        from metrics import rollup
+
+        before = rollup.latest_complete(cover, upto=periods.previous(as_of))
+        if before is not None and periods.index(before) >= periods.index(periods.previous(plan_start)):
+            ev_c = progress.evaluate(goals, quarters, catalog, plan_start, plan_end, before, thresholds,
+                                     detail=detail)
+            if _worse(ev, ev_c).any():
+                ev, held, judged_at = ev_c, True, before
+    ev = ev.copy()
+    ev["reported"], ev["expected"], ev["incomplete"] = reported, expected, incomplete
+    ev["carried_units"] = _carried(ev, quarters)
+    ev["base_incomplete"] = _base_flags(goals, cover, catalog, plan_start)
+    ev["held"], ev["judged_at"] = held, judged_at
+    return ev
+
+
+_STATUS_RANK = {c: i for i, c in enumerate(progress.STATUS_URGENCY)}
+_OUTLOOK_RANK = {c: i for i, c in enumerate(progress.OUTLOOK_URGENCY)}
+
+
+def _worse(now: pd.DataFrame, before: pd.DataFrame) -> np.ndarray:
+    """Per goal: is (status, outlook) more urgent in ``now`` than in ``before``?"""
+    a = list(zip(now["status"].map(_STATUS_RANK), now["outlook"].map(_OUTLOOK_RANK)))
+    b = list(zip(before["status"].map(_STATUS_RANK), before["outlook"].map(_OUTLOOK_RANK)))
+    return np.array([x < y for x, y in zip(a, b)], dtype=bool)
+
+
+def _carried(ev: pd.DataFrame, quarters: pd.DataFrame) -> np.ndarray:
+    """Per goal: units whose stocks in ``current`` were carried (0 for flows and cumulative goals)."""
+    if "carried_units" not in quarters or quarters.empty:
+        return np.zeros(len(ev), dtype=np.int64)
+    look = quarters.set_index(["indicator", "period"])["carried_units"]
+    look = look[~look.index.duplicated()]
+    out = []
+    for ind, period, kind in zip(ev["indicator"], ev["period"], ev["target_type"]):
+        out.append(int(look.get((ind, period), 0)) if isinstance(period, str) and kind != "cumulative" else 0)
+    return np.array(out, dtype=np.int64)
+
+
+def _base_flags(goals: pd.DataFrame, cover, catalog: Catalog, plan_start: str) -> np.ndarray:
+    """Per goal: a base from the data (``base_source`` "data", or a unit's own base) of an
+    incomplete quarter."""
+    out = []
+    for g in goals.to_dict("records"):
+        from_data = g.get("target_source") in ("derived", "quota") or g.get("base_source") == "data"
+        out.append(bool(from_data and not _nan(g.get("base"))
+                        and base_incomplete(cover, plan_start, catalog[g["indicator"]].kind)))
+    return np.array(out, dtype=bool)
+
+
+def evaluate_plan(observations: pd.DataFrame, units: pd.DataFrame, targets: pd.DataFrame, plan: Mapping,
+                  catalog: Catalog, unit: str, as_of: str, *, detail: bool = True) -> pd.DataFrame:
+    """Every goal of ``plan`` for ``unit`` as of ``as_of``, as the progress page shows it: the
+    one road from the stored state to a goal's row, for the pages, the report and
+    ``python -m reports status``.
+
+    ``observations``: the values that count (:func:`metrics.rollup.current`); ``units``: the
+    org tree; ``targets``: the plan's targets; ``plan``: its row (``start_period``,
+    ``end_period``). Returns :data:`metrics.progress.EVALUATE_COLUMNS`, ``target_source``
+    and :data:`FLAG_COLUMNS` (:func:`judge`), goals in catalog order.
+    """
+    from metrics import rollup
+
+    root = rollup.root_unit(units)
+    start, end = plan["start_period"], plan["end_period"]
+    fed_q = rollup.quarterly(observations, units, catalog, root)
+    fed_cover = rollup.coverage(observations, units, root)
+    goals = plan_goals(targets, fed_q, catalog, start, fed_cover)
+    q = fed_q if unit == root else rollup.quarterly(observations, units, catalog, unit)
+    cover = fed_cover if unit == root else rollup.coverage(observations, units, unit)
+    g = goals_for_unit(goals, q, catalog, start, unit, root, quotas(targets).get(unit))
+    ev = judge(g, q, cover, catalog, start, end, as_of, detail=detail)
+    ev.insert(EVALUATE_COLUMNS_END, "target_source", g["target_source"].to_numpy())
+    return ev
+
+
+EVALUATE_COLUMNS_END = len(progress.EVALUATE_COLUMNS)
 
 
 def overall(evaluated: pd.DataFrame) -> dict:

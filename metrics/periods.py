@@ -81,3 +81,12 @@ def label(period: str, lang: str = "zh") -> str:
     """Human label: ``2016年第1季度`` in Chinese, ``2016 Q1`` in English."""
     y, q = parse(period)
     return f"{y}年第{q}季度" if lang == "zh" else f"{y} Q{q}"
+
+
+_ZH_QUARTERS = "一二三四"
+
+
+def short_label(period: str, lang: str = "zh") -> str:
+    """A chart axis label: ``2016年一季度`` in Chinese, ``2016Q1`` in English."""
+    y, q = parse(period)
+    return f"{y}年{_ZH_QUARTERS[q - 1]}季度" if lang == "zh" else f"{y}Q{q}"

@@ -12,7 +12,16 @@ A *clause* template is text with placeholders in ``str.format`` syntax:
   the catalog unit (``98%``, ``1500家``, ``200余万元``);
 * ``{certified_technicians:名}`` -- the same with the measure word after ``:`` in place of
   the catalog unit (``5名``; a Chinese report counts people as 名 in a running sentence);
-* ``{since}`` -- the opener for the span (``五年来`` / ``2016年以来``).
+* ``{members:change}`` -- a stock's change since the end of the year before the span
+  (``增加533人``, ``减少3个``, ``持平``); the clause is left out when there is no such base;
+* ``{since}`` -- the opener for the span (``五年来`` / ``2016年以来``, with the quarters that
+  have no data: ``五年来（缺2011年第三季度数据）``);
+* ``{base_end}`` -- the end of the year before the span (``2015年末``).
+
+A clause key may have variants ``<clause>_change`` (a stock worded as its level and change)
+and ``<clause>_detail`` (a figure told by its parts, as 先进工作者2名，五一劳动奖章获得者2名):
+the report uses the first variant whose figures are all there (for ``_detail``, none of them
+zero), else the plain clause.
 
 A clause whose figures are not all there is left out (a report leaves out what it has no
 data for rather than printing zeros); a sentence is its remaining clauses joined by the
@@ -41,7 +50,7 @@ from metrics.wording import phrase
 if TYPE_CHECKING:
     from metrics.catalog import Indicator
 
-SPECIAL_FIELDS = ("since",)
+SPECIAL_FIELDS = ("since", "base_end")
 SEPARATORS = {
     "zh": {"comma": "，", "semicolon": "；", "end": "。"},
     "en": {"comma": ", ", "semicolon": "; ", "end": "."},
@@ -52,7 +61,8 @@ _ZH_DIGITS = "零一二三四五六七八九十"
 @dataclass(frozen=True)
 class SentenceSpec:
     """One sentence of an area: its clause keys (under ``report.sentence.<area>.``), in order,
-    and the separator between clauses (``"comma"`` or ``"semicolon"``)."""
+    and the separator between clauses (``"comma"`` or ``"semicolon"``). A key ending in ``?``
+    is left out when all its figures are zero ("其中0篇…" is not written)."""
 
     clauses: tuple[str, ...]
     sep: str = "comma"
@@ -82,7 +92,8 @@ AREA_SENTENCES: dict[str, tuple[SentenceSpec, ...]] = {
         _s("libraries", "library_enterprises"),
     ),
     "services": (
-        _s("member_cards", "card_rate"),
+        _s("member_records", "member_cards", "records_rate", "accuracy_rate", "card_rate"),
+        _s("publicity"),
         _s("policies", "premiums", "claims", "payouts"),
         _s("offpeak", "tickets"),
     ),
@@ -92,7 +103,8 @@ AREA_SENTENCES: dict[str, tuple[SentenceSpec, ...]] = {
     ),
     "self_building": (
         _s("service_station"),
-        _s("research_reports"),
+        _s("cadre_training"),
+        _s("research_reports", "awarded_reports?"),
     ),
 }
 
@@ -121,10 +133,12 @@ def figure_text(
 ) -> str | None:
     """The figure as the report states it: the catalog's ``approx_wording`` decides 余 wording,
     and a figure that was already an estimate in the source (``source_approximate``) is never
-    stated as exact. ``counter`` replaces the unit label (Chinese only, e.g. ``名`` for 人).
-    None when the value is missing."""
+    stated as exact. A rate is always in the 近/以上 style, so it is never stated above its
+    value (97.99% reads 近98%, not 98%). ``counter`` replaces the unit label (Chinese only,
+    e.g. ``名`` for 人). None when the value is missing."""
     unit = counter if (counter and lang == "zh") else indicator.unit_label(lang)
-    return phrase(value, unit, approximate=indicator.approx_wording or source_approximate, lang=lang)
+    approximate = indicator.approx_wording or source_approximate or indicator.is_percent
+    return phrase(value, unit, approximate=approximate, lang=lang)
 
 
 def render_clause(template: str, figures: Mapping[str, str | None], extras: Mapping[str, str] | None = None) -> str | None:

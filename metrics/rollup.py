@@ -13,15 +13,31 @@ The catalog kinds decide how values combine:
 * ``flow``  -- over units: sum; over quarters: sum.
 * ``stock`` -- over units: sum; over quarters: the latest quarter with data.
 * ``rate``  -- ``numerator / denominator * 100`` of the *summed parts*, never an average of
-  rates. Per quarter only units that reported both parts count, so a unit that forgot its
-  denominator cannot inflate the rate. A zero or missing denominator gives NaN.
+  rates. Per quarter only units that reported both parts *and a positive denominator* count,
+  so a unit that forgot its denominator, or re-sent it as 0, cannot inflate the rate. A zero
+  or missing total denominator gives NaN. Over a span, a rate of flows is the sum of these
+  per-quarter paired parts (``num``, ``den`` columns), never the parts summed separately.
 
 A quarter nobody reported is missing (absent or NaN), never zero. ``n_units`` says how many
 units were summed, so a caller can tell a partial total from a full one.
+
+Missing reports (docs/progress-method.md, "A missing report is not a decline"):
+
+* **Expected reporters.** A unit is expected to report from ``active_from`` (else its first
+  report) through ``active_until`` (else open; a unit ``merged_into`` another stops at its
+  last report); see :func:`expected_reporters`. A quarter is complete when every expected
+  unit has reported it (:func:`coverage`).
+* **Stocks carried forward.** A unit that is expected in a quarter and sent nothing keeps the
+  stocks (and so the stock parts of rates) of its latest report, for at most
+  :data:`CARRY_QUARTERS` quarters and never past the latest quarter anyone reported; such rows
+  are marked ``carried`` and counted in ``carried_units`` (:func:`carry_forward`).
+* **Flows are not carried**: a quarter's flow is the sum of what was reported; the quarter is
+  marked incomplete by :func:`coverage`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -30,7 +46,10 @@ import pandas as pd
 from metrics import periods
 from metrics.catalog import Catalog
 
-QUARTERLY_COLUMNS = ["indicator", "period", "value", "approximate", "n_units"]
+QUARTERLY_COLUMNS = ["indicator", "period", "value", "approximate", "n_units", "carried_units", "num", "den"]
+
+#: A unit's stocks are carried forward from its latest report for at most this many quarters.
+CARRY_QUARTERS = 4
 
 
 def current(observations: pd.DataFrame, active_uploads: Iterable[int] | None = None) -> pd.DataFrame:
@@ -45,6 +64,25 @@ def current(observations: pd.DataFrame, active_uploads: Iterable[int] | None = N
     obs = obs.sort_values("upload_id", kind="stable")
     obs = obs.drop_duplicates(["unit", "indicator", "period"], keep="last")
     return obs.reset_index(drop=True)
+
+
+def root_unit(units: pd.DataFrame) -> str:
+    """The federation whose plan it is: the top of the org tree.
+
+    The unit without a parent; among several, the first whose ``level`` is ``federation``,
+    else the first. ``""`` for an empty tree. The one rule for the pages, the report and the
+    command line.
+    """
+    if units.empty:
+        return ""
+    roots = units[units["parent"].fillna("").astype(str) == ""]
+    if roots.empty:
+        return str(units["code"].iloc[0])
+    if "level" in roots:
+        fed = roots[roots["level"] == "federation"]
+        if len(fed):
+            return str(fed["code"].iloc[0])
+    return str(roots["code"].iloc[0])
 
 
 def subtree(units: pd.DataFrame, code: str) -> list[str]:
@@ -65,17 +103,139 @@ def subtree(units: pd.DataFrame, code: str) -> list[str]:
     return out
 
 
-def quarterly(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog, unit: str) -> pd.DataFrame:
+def _pindex(column: pd.Series) -> np.ndarray:
+    """``periods.index`` of every value of a period column, computed once per distinct value."""
+    codes, uniques = pd.factorize(column)
+    return np.array([periods.index(p) for p in uniques], dtype=np.int64)[codes]
+
+
+def _bounds(column: pd.Series) -> tuple[str, str]:
+    """The first and last quarter in a period column."""
+    uniques = sorted(pd.unique(column), key=periods.index)
+    return uniques[0], uniques[-1]
+
+
+def _span_of(units: pd.DataFrame, column: str) -> dict[str, str]:
+    """``{code: quarter}`` of a units column that may be absent or empty."""
+    if column not in units:
+        return {}
+    out = {}
+    for code, value in zip(units["code"].astype(str), units[column]):
+        if isinstance(value, str) and periods.is_period(value.strip()):
+            out[code] = value.strip()
+    return out
+
+
+def expected_reporters(observations: pd.DataFrame, units: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
+    """The units expected to report each quarter ``first``..``last``: ``unit, period`` rows.
+
+    A unit is expected from ``active_from`` (else the first quarter it reported anything)
+    through ``active_until`` (else, for a unit ``merged_into`` another, its last report; else
+    ``last``). A unit that never reported and has no ``active_from`` is not expected. Units
+    are data (``data/units.csv``, the units table), so a unit that joins, closes or merges
+    changes what a quarter's total is measured against, not earlier counts.
+    """
+    obs = observations[observations["value"].notna()] if "value" in observations else observations
+    codes = units["code"].astype(str).to_numpy()
+    seen = pd.DataFrame({"unit": obs["unit"].astype(str), "i": _pindex(obs["period"])})
+    seen = seen.groupby("unit")["i"].agg(["min", "max"]).reindex(codes)
+    lo_all, hi_all = periods.index(first), periods.index(last)
+    start, until = _span_of(units, "active_from"), _span_of(units, "active_until")
+    merged = np.zeros(len(codes), dtype=bool)
+    if "merged_into" in units:
+        merged = units["merged_into"].map(lambda m: isinstance(m, str) and bool(m.strip())).to_numpy(dtype=bool)
+    lo = np.array([periods.index(start[c]) if c in start else np.nan for c in codes], dtype=float)
+    lo = np.where(np.isnan(lo), seen["min"].to_numpy(dtype=float), lo)
+    hi = np.array([periods.index(until[c]) if c in until else np.nan for c in codes], dtype=float)
+    hi = np.where(np.isnan(hi) & merged, seen["max"].to_numpy(dtype=float), hi)
+    hi = np.where(np.isnan(hi), hi_all, hi)
+    lo, hi = np.maximum(lo, lo_all), np.minimum(hi, hi_all)
+    ok = ~np.isnan(lo) & (hi >= lo)
+    lo, hi, codes = lo[ok].astype(np.int64), hi[ok].astype(np.int64), codes[ok]
+    n = hi - lo + 1
+    unit_col = np.repeat(codes, n)
+    offsets = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    idx = np.repeat(lo, n) + offsets
+    labels = {i: periods.from_index(int(i)) for i in np.unique(idx)}
+    return pd.DataFrame({"unit": unit_col.astype(object), "period": [labels[i] for i in idx]})
+
+
+def carried_pairs(observations: pd.DataFrame, units: pd.DataFrame, max_quarters: int = CARRY_QUARTERS,
+                  last: str | None = None) -> pd.DataFrame:
+    """The (unit, quarter) pairs whose stocks :func:`carry_forward` fills: the unit was
+    expected, sent nothing, and reported at most ``max_quarters`` quarters before (``source``,
+    that latest report). Columns ``unit, period, source``."""
+    cols = ["unit", "period", "source"]
+    obs = observations[observations["value"].notna()]
+    if obs.empty or max_quarters <= 0:
+        return pd.DataFrame(columns=cols)
+    first, last_seen = _bounds(obs["period"])
+    last = last or last_seen
+    expected = expected_reporters(obs, units, first, last)
+    if expected.empty:
+        return pd.DataFrame(columns=cols)
+    reported = obs[["unit", "period"]].drop_duplicates().assign(_r=True)
+    missing = expected.merge(reported, on=["unit", "period"], how="left")
+    missing = missing[missing["_r"].isna()][["unit", "period"]]
+    if missing.empty:
+        return pd.DataFrame(columns=cols)
+    # the latest quarter each unit reported before each missing quarter (merge_asof on the index)
+    rep = reported.assign(_i=_pindex(reported["period"])).sort_values("_i")
+    miss = missing.assign(_i=_pindex(missing["period"])).sort_values("_i")
+    found = pd.merge_asof(miss, rep.rename(columns={"period": "source"})[["unit", "source", "_i"]],
+                          on="_i", by="unit", allow_exact_matches=False, direction="backward",
+                          tolerance=max_quarters)
+    return found.dropna(subset=["source"])[cols].reset_index(drop=True)
+
+
+def carry_forward(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog,
+                  max_quarters: int = CARRY_QUARTERS, last: str | None = None) -> pd.DataFrame:
+    """``observations`` (reported values) plus, for every quarter a unit was expected and sent
+    nothing, its stocks from its latest report at most ``max_quarters`` quarters before,
+    marked ``carried`` (a new bool column; reported rows are False).
+
+    Only stocks are carried (and so the stock parts of a rate); flows never are: a flow not
+    reported is not known. Nothing is carried past ``last`` (default: the latest quarter
+    anyone reported) or outside the unit's active span (:func:`expected_reporters`).
+    Returns a new frame; ``observations`` is not changed.
+    """
+    obs = observations[observations["value"].notna()]
+    out = obs.assign(carried=False)
+    found = carried_pairs(obs, units, max_quarters, last)
+    if found.empty:
+        return out
+    stocks = {i.code for i in catalog if i.kind == "stock"}
+    src = obs[obs["indicator"].isin(stocks)]
+    copied = found[["unit", "period", "source"]].merge(
+        src.rename(columns={"period": "source"}), on=["unit", "source"], how="inner").drop(columns="source")
+    copied = copied.assign(carried=True)
+    return pd.concat([out, copied[out.columns]], ignore_index=True)
+
+
+def quarterly(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog, unit: str, *,
+              carry: bool = True) -> pd.DataFrame:
     """Every indicator per quarter for ``unit`` and its descendants.
 
-    Returns the columns ``indicator, period, value, approximate, n_units``, sorted by
-    indicator then period; rates are computed from their parts (see the module docstring).
+    Returns :data:`QUARTERLY_COLUMNS` (``indicator, period, value, approximate, n_units,
+    carried_units, num, den``), sorted by indicator then period; rates are computed from their
+    parts (see the module docstring; ``num``/``den`` are the paired parts, NaN for other
+    kinds). With ``carry`` (default) a unit that missed a quarter keeps its stocks
+    (:func:`carry_forward`); ``carried_units`` counts them, ``n_units`` counts every unit
+    summed, reported or carried. ``observations`` that already have a ``carried`` column are
+    used as they are.
     """
     members = set(subtree(units, unit))
-    obs = observations[observations["unit"].isin(members) & observations["value"].notna()]
+    obs = observations[observations["value"].notna()]
+    if carry and "carried" not in obs:
+        last = _bounds(obs["period"])[1] if len(obs) else None
+        obs = carry_forward(obs[obs["unit"].isin(members)], units, catalog, last=last)
+    if "carried" not in obs:
+        obs = obs.assign(carried=False)
+    obs = obs[obs["unit"].isin(members)]
     summed = (
         obs.groupby(["indicator", "period"], sort=True)
-        .agg(value=("value", "sum"), approximate=("approximate", "any"), n_units=("unit", "nunique"))
+        .agg(value=("value", "sum"), approximate=("approximate", "any"), n_units=("unit", "nunique"),
+             carried_units=("carried", "sum"))
         .reset_index()
     )
     rates = [_rate_quarterly(obs, ind.code, ind.numerator, ind.denominator) for ind in catalog if ind.kind == "rate"]
@@ -83,24 +243,42 @@ def quarterly(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog,
     frame = frame[frame["indicator"].isin(set(catalog.codes))]
     frame["approximate"] = frame["approximate"].astype(bool)
     frame["n_units"] = frame["n_units"].astype("int64")
+    frame["carried_units"] = frame["carried_units"].astype("int64")
+    for col in ("num", "den"):
+        frame[col] = frame[col].astype(float) if col in frame else np.nan
     return frame.sort_values(["indicator", "period"]).reset_index(drop=True)[QUARTERLY_COLUMNS]
 
 
-def _rate_quarterly(obs: pd.DataFrame, code: str, numerator: str, denominator: str) -> pd.DataFrame:
-    """rate = sum(numerator) / sum(denominator) * 100 per quarter, over units that reported both."""
+def paired_parts(obs: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFrame:
+    """A rate's two parts side by side per unit and quarter, only where both are reported and
+    the denominator is positive: ``unit, period, num, den, approximate, carried``. The one rule
+    for which units a rate counts (the quarterly roll-up, every unit's roll-up, spans)."""
+    cols = ["unit", "period", "num", "den", "approximate", "carried"]
     parts = obs[obs["indicator"].isin([numerator, denominator])]
     if parts.empty:
-        return pd.DataFrame(columns=QUARTERLY_COLUMNS)
-    wide = parts.pivot_table(
-        index=["unit", "period"], columns="indicator", values="value", aggfunc="sum"
-    )
+        return pd.DataFrame(columns=cols)
+    wide = parts.pivot_table(index=["unit", "period"], columns="indicator", values="value", aggfunc="sum")
     if numerator not in wide or denominator not in wide:
+        return pd.DataFrame(columns=cols)
+    flags = parts.groupby(["unit", "period"]).agg(
+        approximate=("approximate", "any"),
+        carried=("carried", "any") if "carried" in parts else ("approximate", lambda s: False))
+    wide = wide.dropna(subset=[numerator, denominator])
+    wide = wide[wide[denominator] > 0].join(flags).reset_index()
+    return pd.DataFrame({"unit": wide["unit"], "period": wide["period"], "num": wide[numerator].astype(float),
+                         "den": wide[denominator].astype(float), "approximate": wide["approximate"].astype(bool),
+                         "carried": wide["carried"].astype(bool)})
+
+
+def _rate_quarterly(obs: pd.DataFrame, code: str, numerator: str, denominator: str) -> pd.DataFrame:
+    """rate = sum(numerator) / sum(denominator) * 100 per quarter, over units that reported
+    both with a positive denominator (:func:`paired_parts`)."""
+    wide = paired_parts(obs, numerator, denominator)
+    if wide.empty:
         return pd.DataFrame(columns=QUARTERLY_COLUMNS)
-    approx = parts.groupby(["unit", "period"])["approximate"].any()
-    wide = wide.dropna(subset=[numerator, denominator]).join(approx)
-    per_q = wide.groupby(level="period").agg(
-        num=(numerator, "sum"), den=(denominator, "sum"), approximate=("approximate", "any"), n_units=(numerator, "size")
-    )
+    per_q = wide.groupby("period").agg(
+        num=("num", "sum"), den=("den", "sum"), approximate=("approximate", "any"), n_units=("unit", "size"),
+        carried_units=("carried", "sum"))
     value = np.where(per_q["den"] > 0, per_q["num"] / per_q["den"].where(per_q["den"] > 0) * 100, np.nan)
     return pd.DataFrame(
         {
@@ -109,6 +287,9 @@ def _rate_quarterly(obs: pd.DataFrame, code: str, numerator: str, denominator: s
             "value": value,
             "approximate": per_q["approximate"].to_numpy(dtype=bool),
             "n_units": per_q["n_units"].to_numpy(dtype="int64"),
+            "carried_units": per_q["carried_units"].to_numpy(dtype="int64"),
+            "num": per_q["num"].to_numpy(dtype=float),
+            "den": per_q["den"].to_numpy(dtype=float),
         }
     )
 
@@ -118,7 +299,8 @@ def over_span(quarters: pd.DataFrame, catalog: Catalog, start: str, end: str) ->
 
     flow: the sum of the reported quarters (NaN if none); stock: the latest quarter in the
     span with data; rate of stocks: the rate at the latest quarter with both parts; rate of
-    flows: summed numerator / summed denominator. Returns one row per indicator that has data,
+    flows: the sum of each quarter's paired parts (``num`` / ``den``: units that reported both,
+    with a positive denominator), divided. Returns one row per indicator that has data,
     with ``indicator, value, approximate, period`` (for flows, the last quarter that counted)
     and ``quarters`` (how many quarters contributed).
     """
@@ -129,13 +311,16 @@ def over_span(quarters: pd.DataFrame, catalog: Catalog, start: str, end: str) ->
     for ind in catalog:
         part = inside[inside["indicator"] == ind.code]
         if ind.kind == "rate" and catalog[ind.numerator].kind == "flow":
-            num = inside[inside["indicator"] == ind.numerator]
-            den = inside[inside["indicator"] == ind.denominator]
-            if num.empty or den.empty or den["value"].sum() == 0:
+            # the per-quarter paired parts (both reported, denominator > 0), summed over the span
+            if "num" in part and "den" in part:
+                paired = part.dropna(subset=["num", "den"])
+                num, den = paired["num"].sum(), paired["den"].sum()
+            else:  # a frame from before the paired parts were kept
+                paired, num, den = part, math.nan, math.nan
+            if paired.empty or not den > 0:
                 continue
-            rows.append((ind.code, num["value"].sum() / den["value"].sum() * 100,
-                         bool(num["approximate"].any() or den["approximate"].any()),
-                         max(num["period"].max(), den["period"].max()), len(den)))
+            rows.append((ind.code, num / den * 100, bool(paired["approximate"].any()),
+                         max(paired["period"], key=periods.index), len(paired)))
         elif part.empty:
             continue
         elif ind.kind == "flow":
@@ -204,31 +389,64 @@ def _relative(change: pd.Series, base: pd.Series) -> pd.Series:
     return (change / base.abs().where(base != 0)) * 100
 
 
-# A quarter counts as complete when at least this share of the units that reported the busiest
-# earlier quarter have reported it. Totals of an incomplete quarter are partial sums.
-COMPLETE_SHARE = 0.9
-
-
 def coverage(observations: pd.DataFrame, units: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """How many units of ``unit``'s subtree reported anything, per quarter, and whether the
-    quarter is complete.
+    """How many of the units expected in ``unit``'s subtree reported each quarter, and whether
+    the quarter is complete.
 
-    ``complete`` is True when ``n_units >= COMPLETE_SHARE * max(n_units of all earlier
-    quarters)``; the first quarter is complete. So when one community has sent 2018Q1 and the
-    other 83 units have not, 2018Q1 is incomplete (1 of 84) and its federation totals are not
-    the quarter's totals. Returns ``period, n_units, expected, complete`` sorted by period,
-    where ``expected`` is the earlier maximum (or ``n_units`` for the first quarter).
+    ``expected``: the units of the subtree expected that quarter (:func:`expected_reporters`;
+    a unit that reported counts too); ``n_units``: those that reported anything; ``carried``:
+    those that did not and whose stocks are carried (:func:`carried_pairs`); ``complete``:
+    every expected unit reported. Quarters run from the first to the latest quarter anyone
+    (in any subtree) reported, so a unit that missed the latest quarter shows it as 0 of 1.
+    Returns ``period, n_units, expected, carried, complete`` sorted by period.
     """
+    cols = ["period", "n_units", "expected", "carried", "complete"]
+    obs = observations[observations["value"].notna()]
+    if obs.empty:
+        return pd.DataFrame(columns=cols)
+    first, last = _bounds(obs["period"])
     members = set(subtree(units, unit))
-    obs = observations[observations["unit"].isin(members) & observations["value"].notna()]
-    counts = obs.groupby("period")["unit"].nunique()
-    order = sorted(counts.index, key=periods.index)
-    counts = counts.reindex(order)
-    earlier = counts.cummax().shift(1)
-    expected = earlier.fillna(counts).astype("int64")
-    complete = counts >= COMPLETE_SHARE * expected
-    return pd.DataFrame({"period": order, "n_units": counts.to_numpy(dtype="int64"),
-                         "expected": expected.to_numpy(dtype="int64"), "complete": complete.to_numpy(dtype=bool)})
+    mine = obs[obs["unit"].isin(members)]
+    tree = units[units["code"].astype(str).isin(members)]
+    reported = mine[["unit", "period"]].drop_duplicates()
+    expected = pd.concat([expected_reporters(mine, tree, first, last), reported]).drop_duplicates()
+    if expected.empty:
+        return pd.DataFrame(columns=cols)
+    n = reported.groupby("period")["unit"].nunique()
+    m = expected.groupby("period")["unit"].nunique()
+    c = carried_pairs(mine, tree, CARRY_QUARTERS, last).groupby("period")["unit"].nunique()
+    order = sorted(m.index, key=periods.index)
+    out = pd.DataFrame({"period": order})
+    out["n_units"] = n.reindex(order).fillna(0).to_numpy(dtype="int64")
+    out["expected"] = m.reindex(order).to_numpy(dtype="int64")
+    out["carried"] = c.reindex(order).fillna(0).to_numpy(dtype="int64")
+    out["complete"] = out["n_units"] >= out["expected"]
+    return out[cols]
+
+
+def coverage_all(observations: pd.DataFrame, units: pd.DataFrame, ancestors: pd.DataFrame) -> pd.DataFrame:
+    """:func:`coverage` of every unit's subtree in one pass, with a ``unit`` column first.
+    ``ancestors``: ``unit, ancestor`` pairs (:func:`metrics.goals.ancestors`)."""
+    cols = ["unit", "period", "n_units", "expected", "carried", "complete"]
+    obs = observations[observations["value"].notna()]
+    if obs.empty:
+        return pd.DataFrame(columns=cols)
+    first, last = _bounds(obs["period"])
+    reported = obs[["unit", "period"]].drop_duplicates()
+    expected = pd.concat([expected_reporters(obs, units, first, last), reported]).drop_duplicates()
+    carried = carried_pairs(obs, units, CARRY_QUARTERS, last)[["unit", "period"]]
+
+    def per_ancestor(pairs: pd.DataFrame, name: str) -> pd.Series:
+        up = pairs.merge(ancestors, on="unit")
+        return up.groupby(["ancestor", "period"])["unit"].nunique().rename(name)
+
+    out = pd.concat([per_ancestor(expected, "expected"), per_ancestor(reported, "n_units"),
+                     per_ancestor(carried, "carried")], axis=1)
+    out = out.fillna(0).astype("int64").reset_index().rename(columns={"ancestor": "unit"})
+    out = out[out["expected"] > 0]
+    out["complete"] = out["n_units"] >= out["expected"]
+    out["_i"] = out["period"].map(periods.index)
+    return out.sort_values(["unit", "_i"]).reset_index(drop=True)[cols]
 
 
 def latest_complete(cover: pd.DataFrame, upto: str | None = None) -> str | None:
@@ -237,3 +455,12 @@ def latest_complete(cover: pd.DataFrame, upto: str | None = None) -> str | None:
     if upto is not None:
         part = part[part["period"].map(periods.index) <= periods.index(upto)]
     return None if part.empty else part["period"].iloc[-1]
+
+
+def default_quarter(cover: pd.DataFrame) -> str | None:
+    """The quarter the dashboard opens on (and ``python -m reports status`` uses without
+    ``--as-of``): the latest complete quarter of the federation's :func:`coverage`, else the
+    latest quarter with data, else None."""
+    if cover is None or cover.empty:
+        return None
+    return latest_complete(cover) or str(cover["period"].iloc[-1])

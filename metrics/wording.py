@@ -18,8 +18,9 @@ The rules
 ---------
 1. **Exact figures.** A figure is stated exactly unless rule 2 applies. Integers print
    without thousands separators in Chinese (``1500家``, ``7167人``), with them in English
-   (``1,500 enterprises``). A non-integer is rounded half-up to ``settings.decimals``
-   places and trailing zeros are dropped (``350.5平方米``).
+   (``1,500 enterprises``). A non-integer is cut (rounded down, never up) to
+   ``settings.decimals`` places and trailing zeros are dropped (``350.5平方米``,
+   350.559 -> ``350.55平方米``); float noise within 1e-9 of the next place counts as it.
 2. **余 (rounded down).** A figure is rounded down when it is flagged approximate
    (``approximate=True``, the catalog's ``approx_wording``) or when it is *large*
    (at or above ``settings.large_from``, default one million). Rounding keeps the fewest
@@ -27,21 +28,25 @@ The rules
    within ``settings.tolerance`` (default 10%) of the value: 5230 -> 5000余, 1360 -> 1300余
    (1000 is 26% below), 283 -> 280余. 余 is written only when the stated figure is strictly
    below the value, so a round value stays exact (5000 -> 5000人次, 300 -> 300场), and a
-   small value keeps what is honest: 43 -> 40余人次 (the seed's "43余人次" would claim more
-   than 43 when the data says 43), 15 -> 15件 (10 is 33% below, 15 is exact). If no
+   small value is stated exactly: below ``settings.exact_below`` (100) the approximate flag
+   is ignored, so 43 -> 43人次 (the seed's "43余人次" claims more than the data's 43, and
+   "40余人次" hides a figure the data knows exactly), 32 -> 32期, 15 -> 15件. If no
    round-down within the tolerance exists (only possible with tighter settings), the figure
    stays exact: the wording never drifts further from the data than the tolerance.
 3. **Money in 万元.** For units in ``settings.wan_units`` (default only 元), a figure at or
    above ``settings.wan_from`` (10,000) is stated in 万 in Chinese: 230000 -> 23万元,
-   235600 -> 23.56万元 (exact, as many decimals as needed), 3000 -> 3000元. With 余 the
-   position of 余 follows the size of the remainder dropped: below one 万 it goes after 万
-   (235600 -> 23万余元, 30500 -> 3万余元, as the seed's "3万余"), otherwise before it
-   (2134000 -> 200余万元). English never uses 万: ``more than 2,000,000 yuan``.
+   235000 -> 23.5万元 (at most ``settings.wan_decimals``, one, decimal in 万), 3000 -> 3000元.
+   A figure with more 万 decimals than that is cut to them and gets 余: 218392 -> 21.8万余元
+   (never "21.8392万元"). With 余 the position of 余 follows the size of the remainder
+   dropped: below one 万 it goes after 万 (235600 -> 23万余元 when approximate, 30500 ->
+   3万余元, as the seed's "3万余"), otherwise before it (2134000 -> 200余万元). English never
+   uses 万: ``more than 2,000,000 yuan``.
    No 亿: a sub-district's figures stay far below 100 million.
 4. **Rates** (unit ``%``, values in percent, 98.0 means 98%): see :func:`phrase_rate`.
-   Exact style rounds to ``settings.rate_decimals`` (one) place and drops a zero tenth:
-   98.0 -> 98%, 97.99 -> 98%, 97.6 -> 97.6%. Approximate style says 近N% just below an
-   integer and N%以上 just above it, never overstating: 97.99 -> 近98%, 98.4 -> 98%以上.
+   Exact style cuts to ``settings.rate_decimals`` (one) place and drops a zero tenth:
+   98.0 -> 98%, 97.99 -> 97.9% (never 98%: that is more than the data), 97.6 -> 97.6%.
+   Approximate style says 近N% just below an integer and N%以上 just above it, never
+   overstating: 97.99 -> 近98%, 98.4 -> 98%以上.
 5. **Lists** (:func:`join_list`): 、 between items and 和 before the last; English ", " and
    " and " (no serial comma).
 6. **Units** are appended without a space in Chinese (``1500家``) and after a space in
@@ -87,6 +92,9 @@ class WordingSettings:
     - ``max_leading_digits``: most leading digits a 余 figure keeps (default 2).
     - ``wan_from`` and ``wan_units``: a figure in one of these units at or above
       ``wan_from`` is stated in 万 in Chinese (default 10,000 and only 元).
+    - ``wan_decimals``: most decimals of a figure stated in 万 (default 1: ``21.8万余元``).
+    - ``exact_below``: below this value a figure is stated exactly even when flagged
+      approximate (default 100: ``43人次``, not ``40余人次``).
     - ``decimals``: places kept for an exact non-integer figure (default 2).
     - ``rate_decimals``: places kept for an exact-style rate (default 1; a zero tenth is dropped).
     """
@@ -96,6 +104,8 @@ class WordingSettings:
     max_leading_digits: int = 2
     wan_from: float = 10_000
     wan_units: frozenset[str] = frozenset({"元"})
+    wan_decimals: int = 1
+    exact_below: float = 100
     decimals: int = 2
     rate_decimals: int = 1
 
@@ -106,7 +116,7 @@ class WordingSettings:
             raise ValueError(f"max_leading_digits must be at least 1, got {self.max_leading_digits}")
         if self.large_from <= 0 or self.wan_from <= 0:
             raise ValueError("large_from and wan_from must be positive")
-        if self.decimals < 0 or self.rate_decimals < 0:
+        if self.decimals < 0 or self.rate_decimals < 0 or self.wan_decimals < 0:
             raise ValueError("decimals and rate_decimals must not be negative")
         object.__setattr__(self, "wan_units", frozenset(self.wan_units))
 
@@ -187,9 +197,15 @@ def round_down_leading(value: float, settings: WordingSettings = DEFAULTS) -> tu
 
 
 def _exact(d: Decimal, places: int) -> Decimal:
+    """``d`` cut to ``places`` decimals (never rounded up), except that float noise within
+    1e-9 below a value with ``places`` decimals is that value (97.99999999999999 -> 98)."""
     if d == d.to_integral_value():
         return d
-    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    step = Decimal(1).scaleb(-places)
+    nearest = d.quantize(step, rounding=ROUND_HALF_UP)
+    if abs(nearest - d) <= _RATE_EPSILON * max(Decimal(1), d):
+        return nearest
+    return d.quantize(step, rounding=ROUND_FLOOR)
 
 
 def _number(d: Decimal, lang: str) -> str:
@@ -214,7 +230,7 @@ def phrase(
     >>> phrase(7167, "人"), phrase(7167, "人", approximate=True)
     ('7167人', '7000余人')
     >>> phrase(235_600, "元"), phrase(235_600, "元", approximate=True)
-    ('23.56万元', '23万余元')
+    ('23.5万余元', '23万余元')
     >>> phrase(1360, "enterprises", approximate=True, lang="en")
     'more than 1,300 enterprises'
 
@@ -226,7 +242,7 @@ def phrase(
     d = _to_decimal(value)
     if d is None:
         return None
-    if approximate or d >= Decimal(repr(float(settings.large_from))):
+    if (approximate and d >= Decimal(repr(float(settings.exact_below)))) or d >= Decimal(repr(float(settings.large_from))):
         stated, more = _round_down(d, settings)
     else:
         stated, more = d, False
@@ -238,6 +254,14 @@ def phrase(
         return f"more than {text}" if more else text
 
     if unit in settings.wan_units and stated >= Decimal(repr(float(settings.wan_from))):
+        in_wan = stated / _WAN
+        tolerance = Decimal(repr(settings.tolerance))
+        for places in range(settings.wan_decimals, 5):  # more places only if the tolerance needs them
+            cut = in_wan.quantize(Decimal(1).scaleb(-places), rounding=ROUND_FLOOR)
+            if d - cut * _WAN <= tolerance * d:
+                break
+        if cut != in_wan:  # more 万 decimals than the house style keeps: cut, and say 余
+            stated, more = cut * _WAN, True
         wan = _number(stated / _WAN, lang)
         if not more:
             return f"{wan}万{unit}"
@@ -256,9 +280,9 @@ def phrase_rate(
 ) -> str | None:
     """A rate in percent (98.0 means 98%), to whole percent unless the tenth matters.
 
-    Exact style (default): rounded half-up to ``settings.rate_decimals`` places, so a value
-    within 0.05 of an integer is that integer and a zero tenth is dropped: 98.0 -> 98%,
-    97.99 -> 98%, 97.6 -> 97.6%, 100 -> 100%.
+    Exact style (default): cut to ``settings.rate_decimals`` places (never rounded up, so a
+    rate just under a round figure is not stated as it) and a zero tenth is dropped:
+    98.0 -> 98%, 97.99 -> 97.9%, 97.6 -> 97.6%, 100 -> 100%.
 
     Approximate style (``approximate=True``) never overstates: an integer value is stated as
     is (98%); otherwise the nearer integer is stated with a qualifier, 近N% ("nearly") when
@@ -347,3 +371,29 @@ def span_label(start_year: int, end_year: int, lang: str = "zh") -> str:
     if lang == "en":
         return str(start) if start == end else f"{start}\u2013{end}"
     return f"{start}年" if start == end else f"{start}\u2014{end}年"
+
+
+_ZH_QUARTERS = "一二三四"
+
+
+def quarter_label(period: str, lang: str = "zh") -> str:
+    """A quarter as an official text writes it: ``2015年第四季度`` (Chinese numerals, as the
+    office writes them, not ``第4季度``), English ``2015 Q4``.
+
+    >>> quarter_label("2015Q4"), quarter_label("2011Q3", "en")
+    ('2015年第四季度', '2011 Q3')
+    """
+    _check_lang(lang)
+    from metrics import periods
+
+    year, q = periods.parse(period)
+    return f"{year}年第{_ZH_QUARTERS[q - 1]}季度" if lang == "zh" else f"{year} Q{q}"
+
+
+def quarter_list(quarters: Iterable[str], lang: str = "zh") -> str:
+    """Quarters named one by one and joined as a list (:func:`join_list`), in the order given.
+
+    >>> quarter_list(["2011Q3", "2012Q1"])
+    '2011年第三季度和2012年第一季度'
+    """
+    return join_list([quarter_label(q, lang) for q in quarters], lang)

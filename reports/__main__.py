@@ -1,11 +1,19 @@
 """``python -m reports --span 2011-2015 --out FILE.docx [--xlsx FILE.xlsx] [--db URL] [--unit CODE] [--lang zh|en]``
+``python -m reports status [--plan CODE] [--as-of QUARTER] [--unit CODE] [--db URL] [--json] [--lang en]``
+(see :mod:`reports.status`)
+``python -m reports brief [--as-of QUARTER] --out FILE.pdf [--docx FILE.docx] [--unit CODE] [--db URL] [--lang en]``
+(the one-page meeting brief, see :mod:`reports.brief`)
+``python -m reports reporting --period QUARTER [--db URL] [--json] [--lang en]`` (see :mod:`reports.reporting`)
+``python -m reports annual --year 2017 --out FILE.docx [...]`` and
+``python -m reports midterm [--plan CODE] [--as-of QUARTER] --out FILE.docx [...]`` (see :mod:`reports.office_cli`)
 
 Builds the congress work report (and, with ``--xlsx``, its tables) from the database
 (``--db``, else ``$UNION_DB_URL``, else var/union.sqlite). Charts are drawn with a
 Chrome-type browser when one is found, else with matplotlib (``--charts`` chooses); a chart
 that cannot be drawn is left out with a one-line warning on stderr, and the files are still
 written (exit 0). Exits 2 on a bad argument (unknown unit, malformed span) with the reason on
-stderr, 1 when the report cannot be built at all (the reason on stderr, no traceback).
+stderr, 1 when the report cannot be built at all (the reason on stderr, no traceback). On an empty database every
+command first loads the example data, as the dashboard does, and says so on stderr.
 """
 
 from __future__ import annotations
@@ -22,8 +30,38 @@ from reports.content import load_inputs, parse_span, root_unit
 from store.db import open_store
 
 
+def open_with_example_data(url: str | None, lang: str = "zh"):
+    """The store at ``url``; an empty database first gets the example data, as the dashboard
+    does on first start, with a note on stderr."""
+    import bootstrap
+    from i18n import t
+
+    store = open_store(url)
+    if bootstrap.ensure_example_data(store):
+        print(t("cli.example_loaded", lang), file=sys.stderr)
+    return store
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reports", description="Build the congress work report (.docx) and its tables (.xlsx).")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "status":
+        from reports import status
+
+        return status.main(argv[1:])
+    if argv and argv[0] == "brief":
+        from reports import brief
+
+        return brief.main(argv[1:])
+    if argv and argv[0] == "reporting":
+        from reports import reporting
+
+        return reporting.main(argv[1:])
+    if argv and argv[0] in ("annual", "midterm"):
+        from reports import office_cli
+
+        return office_cli.main(argv[0], argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m reports", description="Build the congress work report (.docx) and its tables (.xlsx).",
+                                     epilog="Also: python -m reports status | brief | reporting | annual | midterm (each with --help).")
     parser.add_argument("--span", required=True, help="five-year span, e.g. 2011-2015")
     parser.add_argument("--out", required=True, type=Path, help="the .docx to write")
     parser.add_argument("--xlsx", type=Path, help="also write the tables to this .xlsx")
@@ -39,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     started = time.perf_counter()
-    store = open_store(args.db)
+    store = open_with_example_data(args.db, args.lang)
     inputs = load_inputs(store, resources.catalog())
     if inputs.units.empty:
         parser.error("the database has no units (load data first)")

@@ -11,6 +11,18 @@ Which value a figure is (see :func:`metrics.rollup.over_span`): for a flow the s
 quarters of the span up to ``as_of``; for a stock the latest quarter with data; for a rate the
 rate of the summed parts at that quarter. ``as_of`` is the latest quarter with data in the
 span; when it is before the span's end the review is worded "2016年以来" instead of "五年来".
+A quarter of the span with no data (or only some units' data) is named where the review opens
+("五年来（缺2011年第三季度数据）") and in the data note.
+
+A stock is a level, not an achievement of the span: where the quarter before the span has
+data, its sentence states the level and the change since then ("建会企业达到1640家，比2015年末
+增加140家"), with the clause variant ``<clause>_change`` of ``report.toml``; without that base
+it keeps the plain clause.
+
+Plan goals are prepared and evaluated by :mod:`metrics.goals` (``plan_goals`` and
+``evaluate_plan``), the same road as the progress and goals pages, so the main table shows
+what those pages show. A span without a plan of its own gets a table of start value, end value
+and change instead.
 
 Words come from ``i18n/<lang>/report.toml``; figures are phrased by :mod:`metrics.wording`
 with the catalog's ``approx_wording`` flag. Nothing here or in the templates holds a figure.
@@ -24,11 +36,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from i18n import strings, t
+from metrics import goals as goal_rows
 from metrics import periods, progress, rollup
 from metrics.catalog import Catalog
 from metrics.report_text import (
     AREA_SENTENCES,
     SEPARATORS,
+    SPECIAL_FIELDS as SPECIAL,
     clean_text,
     figure_text,
     fields,
@@ -37,11 +51,13 @@ from metrics.report_text import (
     render_sentence,
     years_word,
 )
-from metrics.wording import join_list, phrase, span_label
+from metrics.wording import join_list, phrase, quarter_label, quarter_list, span_label
 
 TRACE_COLUMNS = ["area", "indicator", "unit", "unit_name", "period", "value", "approximate", "upload_id", "filename"]
 MAIN_COLUMNS = ["indicator", "name", "unit", "base", "target", "target_text", "current", "progress",
                 "status", "status_label", "attribute", "approximate"]
+#: The main table of a span without a plan of its own: value at the start, at the end, change.
+SPAN_COLUMNS = ["indicator", "name", "unit", "start", "current", "change", "start_period", "end_period", "approximate"]
 NEXT_COLUMNS = ["indicator", "name", "unit", "base", "target", "target_text", "target_type",
                 "target_type_label", "attribute", "sentence"]
 
@@ -93,7 +109,7 @@ class Report:
     plan: str | None  # the plan of the span, if any
     main_caption: str
     main_table: pd.DataFrame  # MAIN_COLUMNS
-    main_note: str  # "" or report.no_plan
+    main_note: str  # "" or report.no_plan (then main_table has SPAN_COLUMNS)
     next_plan: str | None
     next_caption: str
     next_sentences: list[str]
@@ -101,6 +117,8 @@ class Report:
     notes: list[str]
     sources: pd.DataFrame  # upload_id, filename, uploaded_at, period, uploader
     trace: pd.DataFrame  # TRACE_COLUMNS, all sections
+    missing: list[str] = field(default_factory=list)  # quarters of the span with no data
+    partial: list[str] = field(default_factory=list)  # quarters of the span only some units reported
     is_example: bool = False
     labels: dict[str, str] = field(default_factory=dict)  # column and sheet labels in lang
 
@@ -118,11 +136,7 @@ def load_inputs(store, catalog: Catalog) -> Inputs:
     )
 
 
-def root_unit(units: pd.DataFrame) -> str:
-    """The federation: the unit without a parent (the first one if several)."""
-    parent = units["parent"].fillna("").astype(str)
-    roots = units.loc[parent == "", "code"]
-    return str(roots.iloc[0]) if len(roots) else str(units["code"].iloc[0])
+root_unit = rollup.root_unit  # the federation: one rule, in metrics.rollup
 
 
 def available_spans(inputs: Inputs, length: int = 5) -> list[tuple[int, int]]:
@@ -187,6 +201,7 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
     in_span = in_span[in_span["period"].map(periods.index).between(periods.index(start), periods.index(end))]
     as_of = rollup.latest_complete(in_span) if len(inside) else None
     complete = as_of == end
+    missing, partial = _gaps(in_span, start, as_of)
     n_years = end_year - start_year + 1
     labels = {k.split(".", 2)[2]: v for k, v in strings(lang).items() if k.startswith("report.col.")}
     labels.update({f"sheet.{k.split('.', 2)[2]}": v for k, v in strings(lang).items() if k.startswith("report.sheet.")})
@@ -198,12 +213,19 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
         values = rollup.over_span(quarters, catalog, start, as_of)
         since = (t("report.since.full", lang, years=years_word(n_years, lang)) if complete
                  else t("report.since.partial", lang, start=start_year))
+    # the first opener of the review names the quarters with no data; the later ones do not repeat it
+    since_first = since + t("report.since.missing", lang, quarters=quarter_list(missing, lang)) if since and missing else since
     by_code = values.set_index("indicator") if len(values) else pd.DataFrame(columns=["value", "approximate", "period"])
+    base_q = periods.previous(start)
+    base_values = _values_at(quarters, base_q)
+    base_end = t("report.base_end", lang, year=periods.year_of(base_q))
 
     def figure(code: str, counter: str = "") -> str | None:
         if code not in by_code.index or code not in catalog:
             return None
         row = by_code.loc[code]
+        if counter == "change":
+            return _change_text(float(row["value"]), base_values.get(code), catalog[code], lang)
         return figure_text(float(row["value"]), catalog[code], lang=lang,
                            source_approximate=bool(row["approximate"]), counter=counter)
 
@@ -220,15 +242,34 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
         for spec in specs:
             clauses, codes, opener = [], [], ""
             for i, clause in enumerate(spec.clauses):
-                template = templates[f"report.sentence.{category.code}.{clause}"]
-                figs = {(f"{n}:{s}" if s else n): figure(n, s) for n, s in fields(template) if n != "since"}
-                text = render_clause(template, figs, {"since": since})
+                optional = clause.endswith("?")
+                key = f"report.sentence.{category.code}.{clause.rstrip('?')}"
+                text, template = None, templates[key]
+                extras = {"since": since_first, "base_end": base_end}
+                # a stock with a base before the span: its level and the change, not an achievement;
+                # a figure with its parts: the parts
+                variants = [templates[key + v] for v in ("_change", "_detail") if key + v in templates]
+                for candidate in variants + [template]:
+                    figs = {(f"{n}:{s}" if s else n): figure(n, s) for n, s in fields(candidate) if n not in SPECIAL}
+                    if candidate is templates.get(key + "_detail") and any(
+                            code in by_code.index and float(by_code.loc[code, "value"]) == 0
+                            for code in indicator_codes(candidate)):
+                        continue  # parts only when each part is there ("…获得者0名" is not written)
+                    text = render_clause(candidate, figs, extras)
+                    if text is not None:
+                        template = candidate
+                        break
+                if optional and text is not None and all(
+                        code in by_code.index and float(by_code.loc[code, "value"]) == 0 for code in indicator_codes(template)):
+                    text = None
                 if text is None and "since" in [n for n, _ in fields(template)] and since:
-                    opener = since
+                    opener = since_first
                 if text is not None:
                     clauses.append(clean_text(text))
                     codes += indicator_codes(template)
-            if opener and clauses and since in clauses[0]:
+                    if since_first in text or opener:
+                        since_first = since
+            if opener and clauses and opener in clauses[0]:
                 opener = ""
             sentence = render_sentence(clauses, lang, spec.sep, opener=opener if clauses else "")
             if sentence:
@@ -252,7 +293,7 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
 
     plan_row = _plan_for(inputs.plans, start, end)
     next_row = _plan_for(inputs.plans, periods.shift(end, 1), None)
-    as_of_label = periods.label(as_of, lang) if as_of else "—"
+    as_of_label = quarter_label(as_of, lang) if as_of else "—"
     if plan_row is not None and as_of is not None:
         main = _plan_table(inputs, plan_row, quarters, unit, as_of, lang)
         main_caption = t("report.doc.main_table_caption", lang, plan=_plan_name(plan_row, lang), as_of=as_of_label)
@@ -260,9 +301,9 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
     else:
         focus = list(inputs.targets.get(next_row["code"], pd.DataFrame(columns=["indicator"]))["indicator"]) if next_row is not None else []
         focus = focus or [c for s in sections for c in s.indicators]
-        main = _span_table(quarters, catalog, by_code, focus, start_year, lang)
+        main = _span_table(quarters, catalog, focus, start, as_of, lang)
         main_caption = t("report.doc.span_table_caption", lang, span=span, as_of=as_of_label)
-        main_note = t("report.no_plan", lang)
+        main_note = _span_note(main, start, as_of, lang)
 
     if next_row is not None:
         next_table, next_sentences = _next_plan(inputs, next_row, lang)
@@ -271,9 +312,9 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
     else:
         next_table, next_sentences, next_caption = pd.DataFrame(columns=NEXT_COLUMNS), [], ""
 
-    sources = _sources(inputs.uploads, trace_all)
+    sources = _sources(inputs.uploads, trace_all, lang)
     is_example = bool(inputs.uploads.loc[inputs.uploads["id"].isin(sources["upload_id"]), "is_example"].any()) if len(sources) else False
-    notes = _notes(sources, values, catalog, uname, as_of_label, is_example, lang)
+    notes = _notes(sources, values, catalog, uname, as_of_label, is_example, lang, missing, partial)
     fig_frame = pd.DataFrame(figure_rows, columns=["area", "indicator", "name", "unit", "value", "wording", "period", "approximate"])
 
     review = (t("report.doc.review_full", lang, years=years_word(n_years, lang)) if complete or as_of is None
@@ -288,11 +329,44 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
         main_note=main_note, next_plan=None if next_row is None else next_row["code"], next_caption=next_caption,
         next_sentences=next_sentences, next_table=next_table, notes=notes, sources=sources,
         trace=pd.concat([s.trace for s in sections], ignore_index=True) if sections else trace_all,
-        is_example=is_example, labels=labels,
+        missing=missing, partial=partial, is_example=is_example, labels=labels,
     )
 
 
 # ------------------------------------------------------------------------------- helpers
+
+
+def _gaps(cover: pd.DataFrame, start: str, as_of: str | None) -> tuple[list[str], list[str]]:
+    """The quarters of ``start``..``as_of`` with no data at all, and those only some units
+    reported (a :func:`metrics.rollup.coverage` frame), in order."""
+    if as_of is None:
+        return [], []
+    # a quarter that no unit reported is missing, even where stocks were carried into it
+    reported = cover[cover["n_units"] > 0] if "n_units" in cover else cover
+    seen = dict(zip(reported["period"], reported["complete"]))
+    span = periods.span(start, as_of)
+    return [q for q in span if q not in seen], [q for q in span if q in seen and not seen[q]]
+
+
+def _values_at(quarters: pd.DataFrame, period: str) -> dict[str, float]:
+    """Each indicator's value in one quarter of a roll-up (``{}`` when the quarter has none)."""
+    if quarters.empty:
+        return {}
+    part = quarters[(quarters["period"] == period) & quarters["value"].notna()]
+    return dict(zip(part["indicator"], part["value"].astype(float)))
+
+
+def _change_text(value: float, base: float | None, ind, lang: str) -> str | None:
+    """The change of a stock since ``base`` as the report words it ("增加140家", "减少3个",
+    "持平"), phrased like the level (余 only for large or flagged figures, never more than the
+    change); None without a base."""
+    if base is None or _nan(base):
+        return None
+    delta = float(value) - float(base)
+    if abs(delta) < 1e-9:
+        return t("report.change.same", lang)
+    amount = figure_text(abs(delta), ind, lang=lang)
+    return t("report.change.more" if delta > 0 else "report.change.less", lang, amount=amount)
 
 
 def _with_parts(codes: list[str], catalog: Catalog) -> list[str]:
@@ -359,8 +433,8 @@ def _trace_summary(trace: pd.DataFrame, used: list[str], catalog: Catalog, figur
             "indicator": clean_text(ind.name(lang)),
             "wording": figure(code),
             "n_units": int(part["unit"].nunique()),
-            "quarters": (f"{periods.label(ps[0], lang)}–{periods.label(ps[-1], lang)} ({len(ps)})" if len(ps) > 1
-                         else (periods.label(ps[0], lang) if ps else "")),
+            "quarters": (f"{quarter_label(ps[0], lang)}–{quarter_label(ps[-1], lang)} ({len(ps)})" if len(ps) > 1
+                         else (quarter_label(ps[0], lang) if ps else "")),
             "uploads": join_list(files, lang) if len(files) <= 6 else f"{join_list(files[:3], lang)} … ({len(files)})",
         })
     return pd.DataFrame(rows, columns=["indicator", "wording", "n_units", "quarters", "uploads"])
@@ -373,22 +447,19 @@ def _plan_for(plans: pd.DataFrame, start: str, end: str | None):
     return None if hit.empty else hit.iloc[0]
 
 
+def attribute_word(attribute, lang: str) -> str:
+    """A goal's attribute in ``lang``: 约束性 / 预期性 in Chinese, binding / indicative in
+    English (the plan stores the Chinese word, or ``binding`` / ``expected``); blank stays blank."""
+    text = clean_text(attribute) if isinstance(attribute, str) else ""
+    if not text.strip():
+        return text
+    key = "binding" if text.strip() in progress.BINDING else "indicative"
+    return t(f"screens.attribute.{key}", lang)
+
+
 def _plan_name(row, lang: str) -> str:
     name = row.get("name_en") if lang == "en" else row.get("name_zh")
     return clean_text(name if isinstance(name, str) and name else row["code"])
-
-
-def goals_frame(targets: pd.DataFrame) -> pd.DataFrame:
-    """The plan goals (``unit == ""``) of ``store.targets(plan)`` as :func:`metrics.progress.evaluate`
-    takes them: ``indicator, target_type, base, target, attribute, goal_direction``."""
-    plan_level = targets[targets["unit"].fillna("") == ""] if "unit" in targets else targets
-    out = plan_level.rename(columns={"base_value": "base", "target_value": "target"})
-    texts = [c for c in ("goal_text_zh", "goal_text_en") if c in out]
-    out = out[["indicator", "target_type", "base", "target", "attribute", "goal_direction", *texts]].copy()
-    out["goal_direction"] = out["goal_direction"].fillna("")
-    out["base"] = pd.to_numeric(out["base"], errors="coerce")
-    out["target"] = pd.to_numeric(out["target"], errors="coerce")
-    return out.reset_index(drop=True)
 
 
 def _target_text(row, ind, lang: str) -> str:
@@ -400,57 +471,126 @@ def _target_text(row, ind, lang: str) -> str:
     return phrase(float(row["target"]), ind.unit_label(lang), lang=lang) or ""
 
 
+def plan_goals(inputs: Inputs, plan_code: str) -> pd.DataFrame:
+    """The plan's goals as the progress and goals pages see them: :func:`metrics.goals.plan_goals`
+    with bases from the plan, else from the federation's data."""
+    catalog = inputs.catalog
+    plan_row = inputs.plans[inputs.plans["code"] == plan_code].iloc[0]
+    targets = inputs.targets.get(plan_code, pd.DataFrame())
+    root = root_unit(inputs.units)
+    root_quarters = rollup.quarterly(inputs.observations, inputs.units, catalog, root)
+    cover = rollup.coverage(inputs.observations, inputs.units, root)
+    return goal_rows.plan_goals(targets, root_quarters, catalog, plan_row["start_period"], cover)
+
+
+def plan_evaluation(inputs: Inputs, plan_code: str, unit: str, as_of: str) -> pd.DataFrame:
+    """The evaluated goals of ``plan_code`` for ``unit`` at ``as_of``: the rows of the progress
+    page, by the same road (:func:`metrics.goals.evaluate_plan`)."""
+    plan_row = inputs.plans[inputs.plans["code"] == plan_code].iloc[0]
+    targets = inputs.targets.get(plan_code, pd.DataFrame())
+    return goal_rows.evaluate_plan(inputs.observations, inputs.units, targets, plan_row, inputs.catalog, unit, as_of)
+
+
 def _plan_table(inputs: Inputs, plan_row, quarters, unit, as_of, lang) -> pd.DataFrame:
     catalog = inputs.catalog
     targets = inputs.targets.get(plan_row["code"], pd.DataFrame())
-    goals = goals_frame(targets) if len(targets) else pd.DataFrame(columns=["indicator", "target_type", "base", "target", "attribute", "goal_direction"])
-    goals = goals[goals["indicator"].isin(set(catalog.codes))]
-    if unit != root_unit(inputs.units) and len(goals):
-        quotas = targets[targets["unit"] == unit].set_index("indicator")["target_value"].dropna().to_dict()
-        goals = progress.unit_goals(goals, quarters, catalog, plan_row["start_period"], quotas)
-    evaluated = progress.evaluate(goals, quarters, catalog, plan_row["start_period"], plan_row["end_period"], as_of)
-    labels = progress.STATUS_EN if lang == "en" else progress.STATUS_ZH
+    if targets.empty:
+        return pd.DataFrame(columns=MAIN_COLUMNS)
+    # the goal rows of the progress page (one road: metrics.goals.evaluate_plan)
+    evaluated = plan_evaluation(inputs, plan_row["code"], unit, as_of)
+    labels = {code: t(f"signals.status.{code}", lang) for code in progress.STATUS_URGENCY}
     rows = []
-    for (_, goal), (_, ev) in zip(goals.iterrows(), evaluated.iterrows()):
+    for _, ev in evaluated.iterrows():
+        goal = ev
         ind = catalog[ev["indicator"]]
         rows.append(dict(
             indicator=ind.code, name=clean_text(ind.name(lang)), unit=ind.unit_label(lang),
             base=ev["base"], target=ev["target"], target_text=_target_text(goal, ind, lang), current=ev["current"],
             progress=ev["progress"], status=ev["status"], status_label=labels.get(ev["status"], ev["status"]),
-            attribute=clean_text(ev["attribute"]), approximate=bool(ev["approximate"]),
+            attribute=attribute_word(ev["attribute"], lang), approximate=bool(ev["approximate"]),
         ))
     return pd.DataFrame(rows, columns=MAIN_COLUMNS)
 
 
-def _span_table(quarters, catalog, by_code, focus, start_year, lang) -> pd.DataFrame:
-    """Without a plan for the span: the indicators of ``focus`` with their value the year
-    before the span (基期) and at the end of the span; no target, progress or status."""
-    base = rollup.over_span(quarters, catalog, periods.make(start_year - 1, 1), periods.make(start_year - 1, 4)).set_index("indicator") if len(quarters) else pd.DataFrame(columns=["value"])
+def _span_table(quarters, catalog, focus, start: str, as_of: str | None, lang) -> pd.DataFrame:
+    """Without a plan for the span: the indicators of ``focus`` with their value at the start
+    and at the end of the span and the change (SPAN_COLUMNS).
+
+    Stocks and rates: the value in the quarter before the span when it has data, else in the
+    span's first quarter with data (``start_period``), and the value at ``as_of``; the change
+    of a rate is in percentage points. Flows: the first four quarters of the span summed
+    against the four quarters up to ``as_of`` (a year against a year); ``start_period`` and
+    ``end_period`` name the last quarter of each window.
+    """
+    if as_of is None or quarters.empty:
+        return pd.DataFrame(columns=SPAN_COLUMNS)
+    before = periods.previous(start)
+    first_year = rollup.over_span(quarters, catalog, start, periods.shift(start, 3)).set_index("indicator")
+    last_year = rollup.over_span(quarters, catalog, periods.shift(as_of, -3), as_of).set_index("indicator")
+    whole = rollup.over_span(quarters, catalog, start, as_of).set_index("indicator")
     rows = []
     for code in dict.fromkeys(focus):
-        if code not in catalog:
+        if code not in catalog or code not in whole.index:
             continue
         ind = catalog[code]
-        current = float(by_code.loc[code, "value"]) if code in by_code.index else math.nan
-        if math.isnan(current):
-            continue
-        rows.append(dict(
-            indicator=code, name=clean_text(ind.name(lang)), unit=ind.unit_label(lang),
-            base=float(base.loc[code, "value"]) if code in base.index else math.nan,
-            target=math.nan, target_text="", current=current, progress=math.nan, status="", status_label="",
-            attribute="", approximate=bool(by_code.loc[code, "approximate"]),
-        ))
-    return pd.DataFrame(rows, columns=MAIN_COLUMNS)
+        if ind.kind == "flow" or (ind.kind == "rate" and catalog[ind.numerator].kind == "flow"):
+            if code not in first_year.index or code not in last_year.index:
+                continue
+            s_value, s_period = float(first_year.loc[code, "value"]), periods.shift(start, 3)
+            e_value, e_period = float(last_year.loc[code, "value"]), as_of
+            approx = bool(first_year.loc[code, "approximate"] or last_year.loc[code, "approximate"])
+        else:
+            series = quarters[(quarters["indicator"] == code) & quarters["value"].notna()]
+            series = series[series["period"].map(periods.index).between(periods.index(before), periods.index(as_of))]
+            series = series.sort_values("period", key=lambda p: p.map(periods.index))
+            if series.empty:
+                continue
+            s_value, s_period = float(series["value"].iloc[0]), series["period"].iloc[0]
+            e_value, e_period = float(whole.loc[code, "value"]), whole.loc[code, "period"]
+            approx = bool(series["approximate"].iloc[0] or whole.loc[code, "approximate"])
+        rows.append(dict(indicator=code, name=clean_text(ind.name(lang)), unit=ind.unit_label(lang), start=s_value,
+                         current=e_value, change=e_value - s_value, start_period=s_period, end_period=e_period,
+                         approximate=approx))
+    return pd.DataFrame(rows, columns=SPAN_COLUMNS)
+
+
+def _span_note(table: pd.DataFrame, start: str, as_of: str | None, lang: str) -> str:
+    """What the start and end columns of a span table are (report.no_plan with the quarters)."""
+    if as_of is None or table.empty:
+        return t("report.no_plan_plain", lang)
+    stock_starts = sorted(set(table.loc[table["end_period"] != table["start_period"], "start_period"]) - {periods.shift(start, 3)},
+                          key=periods.index)
+    first = stock_starts[0] if stock_starts else start
+    return t("report.no_plan", lang, start=quarter_label(first, lang), end=quarter_label(as_of, lang),
+             first_year=quarter_label(start, lang), first_year_end=quarter_label(periods.shift(start, 3), lang),
+             last_year=quarter_label(periods.shift(as_of, -3), lang))
+
+
+def _own_words(row, lang: str) -> str | None:
+    """The plan's own words for a goal, when it has them and they state the goal's target
+    (its digits, separators ignored, appear in the words); else None."""
+    own = row.get(f"goal_text_{lang}")
+    if not isinstance(own, str) or not own.strip():
+        return None
+    own = clean_text(own.strip().rstrip("。.；;"))
+    if lang == "en" and own[:1].isupper() and not own[1:2].isupper():
+        own = own[:1].lower() + own[1:]  # it follows "By 2020, "
+    target = row.get("target")
+    if row["target_type"] != "direction" and not _nan(target):
+        digits = format(float(target), "f").rstrip("0").rstrip(".")
+        if digits not in own.replace(",", "").replace("，", ""):
+            return None  # the words and the number disagree: the number wins
+    return own
 
 
 def _goal_clause(row, ind, lang: str) -> str | None:
     name = clean_text(ind.name(lang))
     unit = ind.unit_label(lang)
     kind = row["target_type"]
+    own = _own_words(row, lang)
+    if own:
+        return own  # the plan's own words ("组织职工参加志愿服务2500人次")
     if kind == "direction" or _nan(row["target"]):
-        own = row.get(f"goal_text_{lang}")
-        if isinstance(own, str) and own.strip():
-            return clean_text(own.strip().rstrip("。.；;"))  # a goal with no number: the plan's own words
         direction = progress.GOAL_DIRECTION_WORDS.get(str(row.get("goal_direction") or ""), row.get("goal_direction") or "")
         direction = direction or ("raise" if ind.direction == "up" else "lower")
         if direction == "keep":
@@ -467,9 +607,7 @@ def _next_plan(inputs: Inputs, plan_row, lang: str) -> tuple[pd.DataFrame, list[
     """The goals of the plan that follows the span: a table and one sentence per area
     ("到2020年，企业建会率达到95%以上，…。")."""
     catalog = inputs.catalog
-    targets = inputs.targets.get(plan_row["code"], pd.DataFrame())
-    goals = goals_frame(targets) if len(targets) else pd.DataFrame(columns=["indicator", "target_type", "base", "target", "attribute", "goal_direction"])
-    goals = goals[goals["indicator"].isin(set(catalog.codes))]
+    goals = plan_goals(inputs, plan_row["code"])
     year = periods.year_of(plan_row["end_period"])
     rows, by_area = [], {}
     for _, goal in goals.iterrows():
@@ -480,7 +618,7 @@ def _next_plan(inputs: Inputs, plan_row, lang: str) -> tuple[pd.DataFrame, list[
             indicator=ind.code, name=clean_text(ind.name(lang)), unit=ind.unit_label(lang), base=goal["base"],
             target=goal["target"], target_text=_target_text(goal, ind, lang), target_type=goal["target_type"],
             target_type_label=t(f"report.target_type.{goal['target_type']}", lang),
-            attribute=clean_text(goal["attribute"]), sentence=clause,
+            attribute=attribute_word(goal["attribute"], lang), sentence=clause,
         ))
     sentences = []
     for category in catalog.categories:
@@ -490,23 +628,28 @@ def _next_plan(inputs: Inputs, plan_row, lang: str) -> tuple[pd.DataFrame, list[
     return pd.DataFrame(rows, columns=NEXT_COLUMNS), sentences
 
 
-def _sources(uploads: pd.DataFrame, trace: pd.DataFrame) -> pd.DataFrame:
+def _sources(uploads: pd.DataFrame, trace: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     ids = set(trace["upload_id"].dropna().astype(int))
     part = uploads[uploads["id"].isin(ids)].copy()
     part = part.rename(columns={"id": "upload_id"})
     part["filename"] = part["filename"].map(clean_text)
-    part["uploader"] = part["uploader"].map(clean_text)
+    # the built-in account (example data, imports without --user) in the report's language
+    part["uploader"] = part["uploader"].map(lambda u: t("screens.system", lang) if u == "system" else clean_text(u))
     part = part.sort_values(["period", "upload_id"], key=lambda s: s.map(periods.index) if s.name == "period" else s)
     return part[["upload_id", "filename", "uploaded_at", "period", "uploader"]].reset_index(drop=True)
 
 
-def _notes(sources, values, catalog, uname, as_of_label, is_example, lang) -> list[str]:
+def _notes(sources, values, catalog, uname, as_of_label, is_example, lang, missing=(), partial=()) -> list[str]:
     notes = []
     if len(sources):
-        notes.append(t("report.doc.note_sources", lang, n=len(sources),
-                       first=periods.label(sources["period"].iloc[0], lang) if periods.is_period(sources["period"].iloc[0]) else sources["period"].iloc[0],
-                       last=periods.label(sources["period"].iloc[-1], lang) if periods.is_period(sources["period"].iloc[-1]) else sources["period"].iloc[-1],
-                       as_of=as_of_label))
+        def label(p):
+            return quarter_label(p, lang) if periods.is_period(p) else clean_text(p)
+        notes.append(t("report.doc.note_sources", lang, n=len(sources), first=label(sources["period"].iloc[0]),
+                       last=label(sources["period"].iloc[-1]), as_of=as_of_label))
+    if missing:
+        notes.append(t("report.doc.note_missing", lang, quarters=quarter_list(missing, lang), n=len(missing)))
+    if partial:
+        notes.append(t("report.doc.note_partial", lang, quarters=quarter_list(partial, lang)))
     notes.append(t("report.doc.note_rounding", lang))
     approx = [clean_text(catalog[c].name(lang)) for c, a in zip(values.get("indicator", []), values.get("approximate", [])) if a]
     if approx:
@@ -517,5 +660,5 @@ def _notes(sources, values, catalog, uname, as_of_label, is_example, lang) -> li
     return notes
 
 
-__all__ = ["Inputs", "Report", "Section", "Sentence", "available_spans", "build_report", "goals_frame",
-           "load_inputs", "parse_span", "root_unit", "SEPARATORS"]
+__all__ = ["Inputs", "Report", "Section", "Sentence", "available_spans", "build_report", "load_inputs",
+           "parse_span", "plan_evaluation", "plan_goals", "root_unit", "SEPARATORS"]

@@ -28,6 +28,7 @@ from docx.shared import Cm
 from i18n import t
 from metrics import periods
 from metrics.report_text import clean_text
+from metrics.wording import quarter_label
 from reports.content import Report
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "data" / "report-template.docx"
@@ -86,12 +87,13 @@ def _text_width_cm(doc) -> float:
 
 
 def _number(value, unit: str = "", lang: str = "zh", approximate: bool = False) -> str:
-    """A table figure: exact, integers without decimals, rates to one decimal."""
+    """A table figure: integers without decimals, rates and other figures to two decimals
+    (what the data note says)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     value = float(value)
     if unit == "%":
-        text = f"{value:.1f}"
+        text = f"{value:.2f}"
     elif value.is_integer():
         text = f"{value:,.0f}" if lang == "en" else f"{value:.0f}"
     else:
@@ -99,6 +101,14 @@ def _number(value, unit: str = "", lang: str = "zh", approximate: bool = False) 
     if approximate:
         text = t("common.approx_mark", lang) + text
     return text
+
+
+def _change(value, unit: str, lang: str) -> str:
+    """A change in a table: signed (+140, −3), a rate's in percentage points to two decimals."""
+    text = _number(abs(value) if value is not None else value, unit, lang)
+    if text == "—" or float(value) == 0:
+        return text
+    return ("+" if float(value) > 0 else "−") + text
 
 
 def _percent(value) -> str:
@@ -189,11 +199,18 @@ def write_docx(report: Report, charts: list[bytes] | None = None, template: Path
     if report.main_note:
         _body(doc, report.main_note)
     _caption(doc, report.main_caption)
-    header = [lab["indicator"], lab["unit"], lab["base"], lab["target"], lab["current"], lab["progress"], lab["status"], lab["attribute"]]
-    rows = [[r["name"], r["unit"], _number(r["base"], r["unit"], lang), r["target_text"] or "—",
-             _number(r["current"], r["unit"], lang, r["approximate"]), _percent(r["progress"]),
-             r["status_label"] or "—", r["attribute"] or "—"] for _, r in report.main_table.iterrows()]
-    _table(doc, header, rows, numeric={2, 4, 5}, widths=[4.2, 1.3, 1.6, 1.8, 1.8, 1.6, 2.0, 1.5])
+    if report.plan is None:  # no plan of its own: start, end and change (SPAN_COLUMNS)
+        header = [lab["indicator"], lab["unit"], lab["start"], lab["end"], lab["change"]]
+        rows = [[r["name"], r["unit"], _number(r["start"], r["unit"], lang),
+                 _number(r["current"], r["unit"], lang, r["approximate"]), _change(r["change"], r["unit"], lang)]
+                for _, r in report.main_table.iterrows()]
+        _table(doc, header, rows, numeric={2, 3, 4}, widths=[6.0, 1.6, 2.6, 2.6, 2.6])
+    else:
+        header = [lab["indicator"], lab["unit"], lab["base"], lab["target"], lab["current"], lab["progress"], lab["status"], lab["attribute"]]
+        rows = [[r["name"], r["unit"], _number(r["base"], r["unit"], lang), r["target_text"] or "—",
+                 _number(r["current"], r["unit"], lang, r["approximate"]), _percent(r["progress"]),
+                 r["status_label"] or "—", r["attribute"] or "—"] for _, r in report.main_table.iterrows()]
+        _table(doc, header, rows, numeric={2, 4, 5}, widths=[4.2, 1.3, 1.6, 1.8, 1.8, 1.6, 2.0, 1.5])
 
     _para(doc, t("report.doc.next_plan", lang), "Heading 1")
     if report.next_plan is None:
@@ -214,8 +231,7 @@ def write_docx(report: Report, charts: list[bytes] | None = None, template: Path
         _caption(doc, t("report.doc.sources_caption", lang))
         header = [lab["upload_id"], lab["filename"], lab["report_period"], lab["uploaded_at"], lab["uploader"]]
         rows = [[str(r["upload_id"]), r["filename"],
-                 periods.label(r["period"], lang)
-                 if periods.is_period(r["period"]) else clean_text(r["period"]),
+                 quarter_label(r["period"], lang) if periods.is_period(r["period"]) else clean_text(r["period"]),
                  str(r["uploaded_at"])[:16], r["uploader"]] for _, r in report.sources.iterrows()]
         _table(doc, header, rows, numeric={0}, widths=[1.8, 5.5, 3.0, 3.5, 2.0])
 

@@ -14,13 +14,20 @@ def _fmt(value, unit: str = "") -> str:
         return "—"
     value = float(value)
     if unit == "%":
-        return f"{value:.1f}"
+        return f"{value:.2f}"
     return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
 
 
 def main_table(report: Report) -> pd.DataFrame:
     lab = report.labels
     t = report.main_table
+    if report.plan is None:  # no plan of its own: start, end and change
+        return pd.DataFrame({
+            lab["indicator"]: t["name"], lab["unit"]: t["unit"],
+            lab["start"]: [_fmt(v, u) for v, u in zip(t["start"], t["unit"])],
+            lab["end"]: [_fmt(v, u) for v, u in zip(t["current"], t["unit"])],
+            lab["change"]: [("+" if v > 0 else "") + _fmt(v, u) for v, u in zip(t["change"], t["unit"])],
+        })
     return pd.DataFrame({
         lab["indicator"]: t["name"], lab["unit"]: t["unit"],
         lab["base"]: [_fmt(v, u) for v, u in zip(t["base"], t["unit"])],

@@ -23,9 +23,10 @@ from openpyxl.utils import get_column_letter
 from i18n import t
 from metrics import periods
 from metrics.report_text import FORMULA_STARTS, clean_text, safe_text  # noqa: F401 - re-exported
+from metrics.wording import quarter_label
 from reports.content import Report
 
-COUNT, RATE, MONEY, DECIMAL, PERCENT = "0", "0.0", "#,##0", "0.00", "0.0%"
+COUNT, RATE, MONEY, DECIMAL, PERCENT = "0", "0.00", "#,##0", "0.00", "0.0%"
 
 
 def _format_for(unit: str) -> str:
@@ -87,11 +88,22 @@ def write_xlsx(report: Report) -> bytes:
     lang, lab = report.lang, report.labels
     wb = Workbook(write_only=True)
 
-    main = _Sheet(wb, lab["sheet.main"], report.main_caption,
-                  [lab["indicator"], lab["unit"], lab["base"], lab["target"], lab["target_type"], lab["current"],
-                   lab["progress"], lab["status"], lab["attribute"], lab["approximate"]],
-                  [30, 8, 12, 12, 12, 12, 12, 14, 10, 8])
-    for _, r in report.main_table.iterrows():
+    if report.plan is None:  # no plan of its own: start, end and change
+        main = _Sheet(wb, lab["sheet.main"], report.main_caption,
+                      [lab["indicator"], lab["unit"], lab["start"], lab["end"], lab["change"], lab["approximate"]],
+                      [30, 8, 14, 14, 14, 8])
+        spans, goals = report.main_table, report.main_table.iloc[0:0]
+    else:
+        main = _Sheet(wb, lab["sheet.main"], report.main_caption,
+                      [lab["indicator"], lab["unit"], lab["base"], lab["target"], lab["target_type"], lab["current"],
+                       lab["progress"], lab["status"], lab["attribute"], lab["approximate"]],
+                      [30, 8, 12, 12, 12, 12, 12, 14, 10, 8])
+        spans, goals = report.main_table.iloc[0:0], report.main_table
+    for _, r in spans.iterrows():
+        fmt = _format_for(r["unit"])
+        main.row([r["name"], r["unit"], _num(r["start"]), _num(r["current"]), _num(r["change"]), bool(r["approximate"])],
+                 {2: fmt, 3: fmt, 4: fmt})
+    for _, r in goals.iterrows():
         fmt = _format_for(r["unit"])
         progress = _num(r["progress"])
         if progress is not None and math.isinf(progress):
@@ -116,7 +128,7 @@ def write_xlsx(report: Report) -> bytes:
                   [16, 30, 8, 14, 16, 14, 8])
     for _, r in report.figures.iterrows():
         figs.row([r["area"], r["name"], r["unit"], _num(r["value"]), r["wording"],
-                  periods.label(r["period"], lang), bool(r["approximate"])],
+                  quarter_label(r["period"], lang), bool(r["approximate"])],
                  {3: DECIMAL if not float(r["value"]).is_integer() else _format_for(r["unit"])})
 
     sents = _Sheet(wb, lab["sheet.sentences"], report.title, [lab["area"], lab["sentence"]], [16, 100])
@@ -143,7 +155,7 @@ def write_xlsx(report: Report) -> bytes:
                         uploads=("upload_id", lambda s: "、".join(str(u) for u in sorted(set(s))))))
         safe: dict[str, str] = {}
         for (area, code, unit, unit_name), g in grouped.iterrows():
-            first, last = periods.label(periods.from_index(g["first"]), lang), periods.label(periods.from_index(g["last"]), lang)
+            first, last = quarter_label(periods.from_index(g["first"]), lang), quarter_label(periods.from_index(g["last"]), lang)
             trace.ws.append([
                 safe.setdefault(area, safe_text(area_names.get(area, area))),
                 safe.setdefault(code, safe_text(names.get(code, code))),
@@ -156,7 +168,7 @@ def write_xlsx(report: Report) -> bytes:
                  [10, 36, 14, 20, 12])
     for _, r in report.sources.iterrows():
         src.row([int(r["upload_id"]), r["filename"],
-                 periods.label(r["period"], lang) if periods.is_period(r["period"]) else r["period"],
+                 quarter_label(r["period"], lang) if periods.is_period(r["period"]) else r["period"],
                  str(r["uploaded_at"])[:19], r["uploader"]], {0: COUNT})
 
     out = io.BytesIO()

@@ -33,8 +33,11 @@ ENV_BUSY_TIMEOUT = "UNION_DB_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a write waits for the write lock before StoreBusy
 WRITE_ATTEMPTS = 3  # an import whose new units conflict with a concurrent one is tried this often
 # PostgreSQL advisory transaction locks (two-key form): (class, key)
-_LOCK_FILE, _LOCK_UNITS, _LOCK_SCHEMA = 1, 2, 3
+_LOCK_FILE, _LOCK_UNITS, _LOCK_SCHEMA, _LOCK_REVIEW = 1, 2, 3, 4
 log = logging.getLogger("union.store")
+
+#: Review actions (issue 10): approve locks a unit's quarter, return sends it back, unlock lifts the lock.
+REVIEW_ACTIONS = ("approve", "return", "unlock")
 
 
 class StoreBusy(RuntimeError):
@@ -178,6 +181,15 @@ class UnknownUser(LookupError):
         self.username = username
 
 
+class PeriodLocked(ValueError):
+    """A write would change a unit's quarter that has been approved (审核通过) and so locked;
+    nothing was changed. ``pairs``: the locked ``(unit, period)`` pairs it touched."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]):
+        self.pairs = sorted(set(pairs))
+        super().__init__("locked: " + ", ".join(f"{u} {p}" for u, p in self.pairs))
+
+
 def _utc(moment: datetime | None) -> datetime | None:
     """SQLite gives back naive datetimes for timezone-aware columns: they are UTC."""
     if moment is None or (isinstance(moment, float) and pd.isna(moment)):
@@ -257,11 +269,53 @@ class Store:
 
     # ---- units --------------------------------------------------------------------------
     def units(self) -> pd.DataFrame:
-        """The org tree: code, name_zh, name_en, parent, level, is_example."""
+        """The org tree: code, name_zh, name_en, parent, level, is_example, and each unit's
+        reporting span: active_from, active_until (quarters, "" when open), merged_into."""
         with self.read() as conn:
             frame = pd.read_sql(sa.select(s.units).order_by(s.units.c.created_at, s.units.c.code), conn)
         frame["parent"] = frame["parent"].fillna("")
+        for col in s.UNIT_SPAN_COLUMNS:
+            frame[col] = frame[col].fillna("").astype(str)
         return frame.drop(columns=["created_at"])
+
+    def set_unit_span(self, code: str, active_from: str = "", active_until: str = "", merged_into: str = "",
+                      actor: str = "system") -> None:
+        """Set when ``code`` is expected to report (quarters like ``2018Q1``; "" for open) and
+        the unit it merged into; audited with the old and new values. Raises KeyError for an
+        unknown unit."""
+        new = {"active_from": active_from or None, "active_until": active_until or None,
+               "merged_into": merged_into or None}
+        with self.write() as conn:
+            old = conn.execute(sa.select(*[s.units.c[c] for c in s.UNIT_SPAN_COLUMNS])
+                               .where(s.units.c.code == code)).mappings().first()
+            if old is None:
+                raise KeyError(code)
+            conn.execute(sa.update(s.units).where(s.units.c.code == code).values(**new))
+            self._audit(conn, actor, "units.span", {"code": code, "old": dict(old), "new": new})
+
+    # ---- the org tree managed in the app (issue 10; ingest/units_admin.py checks the input) ----
+    def unit_aliases(self) -> pd.DataFrame:
+        """Earlier names of renamed units: unit, name, until."""
+        with self.read() as conn:
+            return pd.read_sql(sa.select(s.unit_aliases).order_by(s.unit_aliases.c.unit, s.unit_aliases.c.until), conn)
+
+    def rename_unit(self, code: str, name_zh: str, name_en: str | None = None, actor: str = "system") -> None:
+        """Give ``code`` a new name; the old Chinese (and English) name is kept as an alias, so a
+        file with the old name still finds the unit. Audited. Raises KeyError for an unknown unit."""
+        with self.write() as conn:
+            old = conn.execute(sa.select(s.units.c.name_zh, s.units.c.name_en)
+                               .where(s.units.c.code == code)).mappings().first()
+            if old is None:
+                raise KeyError(code)
+            values = {"name_zh": name_zh, **({"name_en": name_en} if name_en is not None else {})}
+            conn.execute(sa.update(s.units).where(s.units.c.code == code).values(**values))
+            kept = {n for n in (old["name_zh"], old["name_en"] if name_en is not None else "") if n}
+            kept -= {name_zh, name_en}
+            have = set(conn.execute(sa.select(s.unit_aliases.c.name).where(s.unit_aliases.c.unit == code)).scalars())
+            rows = [{"unit": code, "name": n, "until": now()} for n in sorted(kept - have)]
+            if rows:
+                conn.execute(sa.insert(s.unit_aliases), rows)
+            self._audit(conn, actor, "units.rename", {"code": code, "old": dict(old), "new": values})
 
     def add_units(self, frame: pd.DataFrame, actor: str = "system") -> int:
         """Insert units that are not there yet (by code); returns how many were added."""
@@ -284,6 +338,7 @@ class Store:
                 "level": str(r.level),
                 "is_example": bool(getattr(r, "is_example", False)),
                 "created_at": now(),
+                **{c: _span_text(getattr(r, c, "")) for c in s.UNIT_SPAN_COLUMNS},
             }
             for r in new.itertuples(index=False)
         ]
@@ -371,6 +426,7 @@ class Store:
             mapping = self._bind_new_units(conn, upload)
             if len(values) and any(k != v for k, v in mapping.items()):
                 values = values.assign(unit=[mapping.get(u, u) for u in values["unit"]])
+        self._refuse_locked(conn, values)
         upload_id = conn.execute(
             sa.insert(s.uploads).values(
                 filename=upload.filename[:300],
@@ -423,20 +479,29 @@ class Store:
             last[upload_id] = action
         return {i for i in ids if last.get(i) != "withdraw"}
 
-    def withdraw(self, upload_ids: Iterable[int], actor: str, reason: str = "") -> None:
-        """Stop counting these uploads' values (the previous values come back). Undo: :meth:`restore`."""
-        self._upload_event(upload_ids, "withdraw", actor, reason)
+    def withdraw(self, upload_ids: Iterable[int], actor: str, reason: str = "", *, check_lock: bool = True) -> None:
+        """Stop counting these uploads' values (the previous values come back). Undo: :meth:`restore`.
+        Refused with :class:`PeriodLocked` (nothing changes) when an upload holds values of a
+        unit's approved quarter (``check_lock=False``: only for removing the example data)."""
+        self._upload_event(upload_ids, "withdraw", actor, reason, check_lock)
 
     def restore(self, upload_ids: Iterable[int], actor: str, reason: str = "") -> None:
         """Undo a withdrawal. Refused with :class:`SameFileActive` (nothing changes) when another
-        upload of the same bytes counts now: one file counts once; withdraw that one first."""
+        upload of the same bytes counts now: one file counts once; withdraw that one first.
+        Refused with :class:`PeriodLocked` like :meth:`withdraw`."""
         self._upload_event(upload_ids, "restore", actor, reason)
 
-    def _upload_event(self, upload_ids: Iterable[int], action: str, actor: str, reason: str) -> None:
+    def _upload_event(self, upload_ids: Iterable[int], action: str, actor: str, reason: str,
+                      check_lock: bool = True) -> None:
         ids = [int(i) for i in upload_ids]
         if not ids:
             return
         with self.write() as conn:
+            if check_lock:
+                touched = pd.DataFrame(conn.execute(
+                    sa.select(s.observations.c.unit, s.observations.c.period).distinct()
+                    .where(s.observations.c.upload_id.in_(ids))).all(), columns=["unit", "period"])
+                self._refuse_locked(conn, touched)
             if action == "restore":
                 hashes = dict(conn.execute(sa.select(s.uploads.c.id, s.uploads.c.sha256)
                                            .where(s.uploads.c.id.in_(ids))).all())
@@ -498,7 +563,7 @@ class Store:
         """Withdraw every example upload (nothing is deleted); returns how many."""
         frame = self.uploads()
         ids = frame.loc[frame["is_example"] & (frame["status"] == "active"), "id"].tolist()
-        self.withdraw(ids, actor, reason="remove example data")
+        self.withdraw(ids, actor, reason="remove example data", check_lock=False)
         return len(ids)
 
     def is_empty(self) -> bool:
@@ -664,6 +729,116 @@ class Store:
         with self.write() as conn:
             conn.execute(sa.delete(s.sign_in_failures).where(s.sign_in_failures.c.key == key))
 
+    def user_units(self, username: str | None = None) -> pd.DataFrame:
+        """Units assigned to users (``username``, ``unit``), all users or one; a community
+        assigned to a clerk includes its enterprises (expanded by the caller over the tree)."""
+        q = sa.select(s.user_units.c.username, s.user_units.c.unit).order_by(s.user_units.c.username,
+                                                                            s.user_units.c.unit)
+        if username is not None:
+            q = q.where(s.user_units.c.username == username)
+        with self.read() as conn:
+            return pd.read_sql(q, conn)
+
+    def set_user_units(self, username: str, units: Iterable[str], actor: str) -> None:
+        """Replace the units assigned to ``username`` (audited with old and new)."""
+        new = sorted(set(units))
+        with self.write() as conn:
+            old = sorted(conn.execute(sa.select(s.user_units.c.unit)
+                                      .where(s.user_units.c.username == username)).scalars())
+            conn.execute(sa.delete(s.user_units).where(s.user_units.c.username == username))
+            if new:
+                conn.execute(sa.insert(s.user_units), [{"username": username, "unit": u} for u in new])
+            self._audit(conn, actor, "user.units", {"username": username, "old": old, "new": new})
+
+    # ---- review and deadlines (issue 10) ---------------------------------------------------
+    def reviews(self, period: str | None = None) -> pd.DataFrame:
+        """Every review action (``id, unit, period, action, comment, actor, at``), oldest first;
+        all quarters or one. The latest action per (unit, period) decides
+        (:func:`metrics.reporting.review_state`)."""
+        q = sa.select(s.reviews).order_by(s.reviews.c.id)
+        if period is not None:
+            q = q.where(s.reviews.c.period == period)
+        with self.read() as conn:
+            return pd.read_sql(q, conn)
+
+    def review(self, units: Iterable[str], period: str, action: str, actor: str, comment: str = "") -> int:
+        """Record ``action`` (approve / return / unlock) for each unit's ``period`` in one
+        transaction, audited; returns how many rows were written. ``return`` and ``unlock`` need
+        a comment (the reason); ``unlock`` of a unit that is not locked is skipped, and so is
+        ``approve`` of one already approved."""
+        if action not in REVIEW_ACTIONS:
+            raise ValueError(f"unknown review action {action!r}")
+        comment = (comment or "").strip()
+        if action in ("return", "unlock") and not comment:
+            raise ValueError("a reason is needed")
+        codes = sorted({str(u) for u in units})
+        if not codes:
+            return 0
+        with self.write() as conn:
+            self._lock(conn, _LOCK_REVIEW, period)
+            latest = self._latest_reviews(conn, codes, [period])
+            rows = []
+            for code in codes:
+                last = latest.get((code, period))
+                if action == "unlock" and last != "approve":
+                    continue
+                if action == "approve" and last == "approve":
+                    continue
+                rows.append({"unit": code, "period": period, "action": action, "comment": comment,
+                             "actor": actor, "at": now()})
+            if rows:
+                conn.execute(sa.insert(s.reviews), rows)
+                self._audit(conn, actor, f"review.{action}",
+                            {"period": period, "units": [r["unit"] for r in rows], "comment": comment})
+            return len(rows)
+
+    @staticmethod
+    def _latest_reviews(conn: sa.Connection, units: list[str], periods_: list[str]) -> dict[tuple[str, str], str]:
+        rows = conn.execute(sa.select(s.reviews.c.unit, s.reviews.c.period, s.reviews.c.action)
+                            .where(s.reviews.c.period.in_(periods_)).where(s.reviews.c.unit.in_(units))
+                            .order_by(s.reviews.c.id)).all()
+        return {(u, p): a for u, p, a in rows}
+
+    def locked(self, pairs: pd.DataFrame) -> list[tuple[str, str]]:
+        """The ``(unit, period)`` pairs of ``pairs`` (columns unit, period) approved and so locked."""
+        with self.read() as conn:
+            return self._locked_pairs(conn, pairs)
+
+    def _locked_pairs(self, conn: sa.Connection, pairs: pd.DataFrame) -> list[tuple[str, str]]:
+        if pairs is None or not len(pairs):
+            return []
+        pairs = pairs[["unit", "period"]].astype(str).drop_duplicates()
+        latest = self._latest_reviews(conn, sorted(set(pairs["unit"])), sorted(set(pairs["period"])))
+        return sorted((u, p) for u, p in zip(pairs["unit"], pairs["period"]) if latest.get((u, p)) == "approve")
+
+    def _refuse_locked(self, conn: sa.Connection, pairs: pd.DataFrame) -> None:
+        """Inside a write: raise :class:`PeriodLocked` if any pair is locked (PostgreSQL: after
+        taking each quarter's review lock, so an approval and an upload do not cross)."""
+        if pairs is None or not len(pairs):
+            return
+        for period in sorted(set(pairs["period"].astype(str))):
+            self._lock(conn, _LOCK_REVIEW, period)
+        hits = self._locked_pairs(conn, pairs)
+        if hits:
+            raise PeriodLocked(hits)
+
+    def deadlines(self) -> dict:
+        """``{period: date}`` of the quarters whose deadline was set (others: the default,
+        :func:`metrics.reporting.deadline`)."""
+        with self.read() as conn:
+            return dict(conn.execute(sa.select(s.deadlines.c.period, s.deadlines.c.deadline)).all())
+
+    def set_deadline(self, period: str, deadline, actor: str) -> None:
+        """Set (or change) a quarter's reporting deadline, audited with the old and new date."""
+        with self.write() as conn:
+            old = conn.execute(sa.select(s.deadlines.c.deadline).where(s.deadlines.c.period == period)).scalar()
+            values = {"deadline": deadline, "changed_by": actor, "changed_at": now()}
+            if old is None:
+                conn.execute(sa.insert(s.deadlines).values(period=period, **values))
+            else:
+                conn.execute(sa.update(s.deadlines).where(s.deadlines.c.period == period).values(**values))
+            self._audit(conn, actor, "deadline.set", {"period": period, "old": old, "new": deadline})
+
     # ---- audit -------------------------------------------------------------------------------
     def audit_log(self, limit: int = 500) -> pd.DataFrame:
         with self.read() as conn:
@@ -681,6 +856,11 @@ class Store:
 
 _TARGET_DEFAULTS = {"unit": "", "base_value": None, "target_value": None, "attribute": "预期性",
                     "goal_direction": "", "goal_text_zh": "", "goal_text_en": "", "active": True}
+
+
+def _span_text(value) -> str | None:
+    """A unit's span cell as stored: stripped text, None when blank or missing."""
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def _same(a, b) -> bool:

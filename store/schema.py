@@ -1,5 +1,5 @@
 """Table definitions (SQLAlchemy Core). Nothing is ever deleted or updated in place except
-``units`` names: superseding, withdrawing and editing are new rows, so history stays whole.
+``units`` names and reporting spans (audited): superseding, withdrawing and editing are new rows, so history stays whole.
 
 * ``uploads``        one row per committed file, with the raw bytes and their SHA-256.
 * ``upload_events``  withdraw / restore of an upload; the latest event decides.
@@ -28,7 +28,15 @@ units = sa.Table(
     sa.Column("level", sa.String(20), nullable=False),  # federation | community | enterprise
     sa.Column("is_example", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # the quarters the unit is expected to report (empty: from its first report, open-ended),
+    # and the unit it merged into; see metrics.rollup.expected_reporters
+    sa.Column("active_from", sa.String(10), nullable=True),
+    sa.Column("active_until", sa.String(10), nullable=True),
+    sa.Column("merged_into", sa.String(64), nullable=True),
 )
+
+#: Columns added to ``units`` after its first release (migration 0003).
+UNIT_SPAN_COLUMNS = ("active_from", "active_until", "merged_into")
 
 uploads = sa.Table(
     "uploads",
@@ -136,4 +144,48 @@ sign_in_failures = sa.Table(
     sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+)
+
+# A clerk's units (issue 10): the communities and enterprises assigned to a user; a community
+# includes its enterprises. Written by Store.set_user_units, read by Store.user_units.
+user_units = sa.Table(
+    "user_units",
+    metadata,
+    sa.Column("username", sa.String(100), sa.ForeignKey("users.username"), primary_key=True),
+    sa.Column("unit", sa.String(64), sa.ForeignKey("units.code"), primary_key=True),
+)
+
+# The reporting season (issue 10): every review action on a unit's quarter, append-only (the
+# latest decides: approve locks the quarter, return sends it back with a comment, unlock lifts
+# a lock with a reason); and each quarter's reporting deadline (a setting; see
+# metrics.reporting.deadline for the default).
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("period", sa.String(10), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),  # approve | return | unlock
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_reviews_cell", "unit", "period"),
+)
+
+deadlines = sa.Table(
+    "deadlines",
+    metadata,
+    sa.Column("period", sa.String(10), primary_key=True),
+    sa.Column("deadline", sa.Date, nullable=False),
+    sa.Column("changed_by", sa.String(100), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# A renamed unit's earlier names (issue 10): the reader still finds the unit by them.
+unit_aliases = sa.Table(
+    "unit_aliases",
+    metadata,
+    sa.Column("unit", sa.String(64), sa.ForeignKey("units.code"), primary_key=True),
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("until", sa.DateTime(timezone=True), nullable=False),  # when the name was replaced
 )

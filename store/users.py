@@ -1,7 +1,7 @@
 """Manage sign-in users from the command line.
 
-    python -m store.users add USERNAME --role admin|clerk|leader [--name 显示名] [--password-stdin]
-    python -m store.users set USERNAME [--role ROLE] [--name 显示名]     change role or name
+    python -m store.users add USERNAME --role admin|clerk|leader [--name 显示名] [--unit CODE ...] [--password-stdin]
+    python -m store.users set USERNAME [--role ROLE] [--name 显示名] [--unit CODE ...] [--no-units]
     python -m store.users passwd USERNAME [--password-stdin]            new password
     python -m store.users disable USERNAME | enable USERNAME            stop / allow signing in
     python -m store.users unlock USERNAME                               lift a sign-in lock
@@ -9,7 +9,9 @@
 
 Every command takes ``--db URL`` (default: $UNION_DB_URL). The password is asked for twice on
 the terminal, or read from standard input with ``--password-stdin`` (first line), or from
-$UNION_NEW_PASSWORD. ``add`` never overwrites an existing user. Messages are in Chinese and
+$UNION_NEW_PASSWORD. ``add`` never overwrites an existing user. ``--unit CODE`` (repeatable)
+gives a clerk her units (communities or enterprises; a community includes its enterprises);
+with ``set`` it replaces them, ``--no-units`` removes them all. Messages are in Chinese and
 English; the exit status is 0 on success, 1 when refused, 2 for a usage error.
 """
 
@@ -54,13 +56,20 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--password-stdin", action="store_true",
                        help="read the password from the first line of standard input")
 
+    def units_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--unit", action="append", default=None, metavar="CODE",
+                       help="a unit of the user (repeatable): a community includes its enterprises")
+
     add = command("add", "add a new user (refuses an existing one)")
     add.add_argument("--role", choices=ROLES, required=True)
     add.add_argument("--name", default=None, help="display name (default: the user name)")
     password_source(add)
-    change = command("set", "change a user's role or display name")
+    units_option(add)
+    change = command("set", "change a user's role, display name or units")
     change.add_argument("--role", choices=ROLES, default=None)
     change.add_argument("--name", default=None, help="display name")
+    units_option(change)
+    change.add_argument("--no-units", action="store_true", help="remove every unit assigned to the user")
     password_source(command("passwd", "give a user a new password (ends their sessions)"))
     command("disable", "stop a user signing in (ends their sessions)")
     command("enable", "allow a disabled user to sign in again")
@@ -89,26 +98,49 @@ def read_password(args: argparse.Namespace, username: str, role: str) -> str:
     return password
 
 
+def checked_units(store, codes: list[str] | None) -> list[str] | None:
+    """``--unit`` codes, each an existing community or enterprise; else :class:`Refused`."""
+    if codes is None:
+        return None
+    units = store.units()
+    levels = dict(zip(units["code"], units["level"]))
+    wanted = [c.strip() for c in codes]
+    bad = [c for c in wanted if levels.get(c) in (None, "federation")]
+    if bad:
+        raise Refused(say("users.cli.bad_units", units="、".join(bad)))
+    return sorted(set(wanted))
+
+
 def run(args: argparse.Namespace) -> str:
     """Do the command; returns the message to print. Raises :class:`Refused`."""
     store = open_store(args.db)
     try:
         if args.command == "list":
-            return store.users().to_string(index=False)
+            users = store.users()
+            held = store.user_units().groupby("username")["unit"].agg(",".join)
+            users["units"] = users["username"].map(held).fillna("")
+            return users.to_string(index=False)
         name = args.username.strip()
         record = store.user(name)
         if args.command == "add":
             if record is not None:
                 raise Refused(say("signin.cli.exists", username=name))
+            assigned = checked_units(store, args.unit)
             password = read_password(args, name, args.role)
             store.add_user(name, (args.name or name).strip(), args.role, hash_password(password), actor="cli")
+            if assigned:
+                store.set_user_units(name, assigned, "cli")
             return say("signin.cli.added", username=name, role=args.role)
         if record is None:
             raise Refused(say("signin.cli.unknown", username=name))
         if args.command == "set":
-            if args.role is None and args.name is None:
+            assigned = [] if args.no_units else checked_units(store, args.unit)
+            if args.role is None and args.name is None and assigned is None:
                 raise Refused(say("signin.cli.nothing"))
-            store.update_user(name, "cli", role=args.role, display_name=args.name)
+            if args.role is not None or args.name is not None:
+                store.update_user(name, "cli", role=args.role, display_name=args.name)
+            if assigned is not None:
+                store.set_user_units(name, assigned, "cli")
             return say("signin.cli.updated", username=name)
         if args.command == "passwd":
             store.update_user(name, "cli", password_hash=hash_password(read_password(args, name, record["role"])))

@@ -92,3 +92,63 @@ def test_no_pages_folder_beside_the_entry_point():
     from pathlib import Path
 
     assert not (Path(__file__).resolve().parents[1] / "pages").exists()
+
+
+# ---- one job per module, each file on its floor -------------------------------------------------
+
+
+# Command-line entry points inside store/ are the top floor (like dashboard.py): they speak to
+# people, so they may use the string catalog and the sign-in rules; nothing may import them.
+STORE_COMMANDS = {"store/users.py"}
+
+
+@pytest.mark.parametrize("path", [p for p in modules("store") if rel(p) not in STORE_COMMANDS], ids=rel)
+def test_store_does_not_import_metrics_or_the_string_catalog(path):
+    """The database layer stores and reads; reading and checking a plan workbook belongs with
+    the readers (ingest/plans_io.py), and words belong to the callers."""
+    bad = imported(path) & {"metrics", "i18n", "ingest", "reports"}
+    assert not bad, f"{rel(path)} imports {sorted(bad)}"
+
+
+def test_no_module_imports_a_store_command():
+    """``python -m store.users`` is a command, not a library: no module depends on it."""
+    for path in ROOT.glob("**/*.py"):
+        if ".venv" in path.parts or "tests" in path.parts:
+            continue
+        src = path.read_text(encoding="utf-8")
+        assert "store.users import" not in src and "from store import users" not in src, rel(path)
+
+
+def test_the_vectorised_grid_has_its_own_module():
+    """metrics/progress.py holds the method (one unit at a time); the all-units numpy twin is
+    metrics/grid.py, and progress.py does not define it again."""
+    tree = ast.parse((ROOT / "metrics" / "progress.py").read_text(encoding="utf-8"))
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+    assert not defined & {"evaluate_grid", "unit_goals_grid", "quarter_matrices", "DuplicateQuarters"}
+    grid = ast.parse((ROOT / "metrics" / "grid.py").read_text(encoding="utf-8"))
+    assert {"evaluate_grid", "unit_goals_grid"} <= {n.name for n in grid.body if isinstance(n, ast.FunctionDef)}
+
+
+def test_status_and_outlook_words_live_in_the_string_catalog():
+    """No Chinese word in metrics/progress.py or metrics/grid.py: the labels of the status and
+    outlook codes are in i18n/<lang>/signals.toml."""
+
+    for name in ("progress.py", "grid.py"):
+        tree = ast.parse((ROOT / "metrics" / name).read_text(encoding="utf-8"))
+        assignments = {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+        assert not assignments & {"STATUS_ZH", "STATUS_EN", "OUTLOOK_ZH", "OUTLOOK_EN"}
+        literals = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                    and not isinstance(getattr(n, "parent", None), ast.Expr)]
+        words = {"提前实现", "快于预期", "基本符合预期", "严重滞后", "预计可完成", "需加快进度", "趋势倒退", "无法研判"}
+        assert not words & set(literals), f"metrics/{name} spells out status words"
+
+
+def test_one_rule_for_the_root_unit():
+    """Only metrics/rollup.py decides which unit is the federation; the others call it."""
+    defs = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if {".venv", "tests", "benchmarks"} & set(path.relative_to(ROOT).parts):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        defs += [rel(path) for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "root_unit" and n.args.args]
+    assert defs == ["metrics/rollup.py"]

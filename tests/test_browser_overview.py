@@ -48,7 +48,7 @@ def test_overview_in_chinese_then_english(app_url, page, screenshots):
     expect(page.get_by_role("combobox", name="单位")).to_have_value("卢沟桥街道总工会")
     expect(page.get_by_role("combobox", name="季度")).to_have_value("2017年第4季度")
     expect_chart_drawn(page)
-    expect(page.locator(".js-plotly-plot .gtitle").first).to_contain_text("辖区企业总数")
+    expect(page.locator(".js-plotly-plot .gtitle").first).to_contain_text("签订集体合同企业数")  # the first indicator of the open tab
     full_screenshot(page, screenshots / "overview-zh.png")
 
     page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()

@@ -95,7 +95,7 @@ def test_upload_quarter_then_see_progress(start_app, browser, page, screenshots,
     expect(values.nth(2)).to_have_text("0")  # 更新
     expect(page.get_by_text("提醒（1）：请逐条核对")).to_be_visible()
     where = expected.warnings[0].where
-    warnings = page.locator('[data-testid="stDataFrame"]').first
+    warnings = page.locator('[data-testid="stTable"]').first  # findings wrap in full: a static table
     expect(warnings.get_by_text(where, exact=True)).to_have_count(1)
     ack = page.get_by_text("我已逐条核对以上 1 条提醒")
     expect(page.get_by_role("button", name="确认导入")).to_be_disabled()

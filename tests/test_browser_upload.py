@@ -40,6 +40,9 @@ def test_upload_report_commit_withdraw_undo(start_app, page, screenshots, tmp_pa
     expect(page.get_by_role("button", name="撤回这次上报")).to_be_visible()
     wait_for_streamlit(page)
     page.get_by_role("button", name="撤回这次上报").click()
+    expect(page.get_by_role("button", name="确认撤回")).to_be_visible()  # it asks first, naming the file
+    wait_for_streamlit(page)
+    page.get_by_role("button", name="确认撤回").click()
     expect(page.get_by_role("button", name="撤销撤回（恢复这次上报）")).to_be_visible()
     wait_for_streamlit(page)
     page.get_by_role("button", name="撤销撤回（恢复这次上报）").click()

@@ -199,3 +199,58 @@ def test_example_data_loads_on_postgresql(pg_url):
     assert span.loc["mutual_aid_premiums", "value"] == 230_000
     assert store.has_example_data() and len(store.uploads()) == 28
     store.engine.dispose()
+
+
+# Beyond the core catalog: the rest of the seed review's figures (tests/test_reports_seed.py
+# checks the report's words; here the example data behind them).
+SEED_BEYOND_CORE = [
+    ("member_records", 7167, "exact"),
+    ("advanced_workers", 2, "exact"),
+    ("may_day_medallists", 2, "exact"),
+    ("publicity_spending", 30_000, "approx"),  # 投资3万余
+    ("awarded_reports", 1, "exact"),
+]
+RATES_BEYOND_CORE = [
+    ("records_pass_rate", 100.0, 1e-9),  # 档案合格率100%
+    ("cadre_training_rate", 100.0, 1e-9),  # 100%完成上级调训任务
+    ("info_accuracy_rate", 7050 / 7167 * 100, 1e-9),  # 信息准确率98%以上
+]
+
+
+@pytest.mark.parametrize("code,figure,how", SEED_BEYOND_CORE, ids=[s[0] for s in SEED_BEYOND_CORE])
+def test_federation_2011_2015_reproduces_seed_figures_beyond_the_core(history_span, code, figure, how):
+    test_federation_2011_2015_reproduces_seed_figure(history_span, code, figure, how)
+
+
+@pytest.mark.parametrize("code,figure,tolerance", RATES_BEYOND_CORE, ids=[r[0] for r in RATES_BEYOND_CORE])
+def test_federation_2015_rates_beyond_the_core_reproduce_seed(history_span, code, figure, tolerance):
+    test_federation_2015_rates_reproduce_seed(history_span, code, figure, tolerance)
+    span, _ = history_span
+    if code == "info_accuracy_rate":
+        assert 98 < span.loc[code, "value"] < 98.5, "98%以上, and nearer 98 than 99"
+
+
+@pytest.mark.parametrize("whole,part", [("member_records", "qualified_records"), ("member_records", "accurate_records"),
+                                        ("cadre_training_assigned", "cadre_training_completed"),
+                                        ("model_workers", "advanced_workers"), ("model_workers", "may_day_medallists")],
+                         ids=lambda x: x)
+def test_parts_beyond_the_core_never_exceed_their_whole(example_store, whole, part):
+    test_part_never_exceeds_whole(example_store, whole, part)
+
+
+def test_the_awards_split_adds_up_to_the_model_workers_in_every_unit_and_quarter():
+    values = example.example_values(resources.example_units(), resources.catalog())
+    wide = values.pivot_table(index=["unit", "period"], columns="indicator", values="value")
+    awards = wide[["model_workers", "advanced_workers", "may_day_medallists"]].dropna()
+    assert len(awards) > 0
+    assert (awards["advanced_workers"] + awards["may_day_medallists"] == awards["model_workers"]).all()
+
+
+def test_workbooks_from_an_older_catalog_are_written_again(tmp_path):
+    """A checkout whose data/demo/ predates an indicator gets fresh workbooks, not stale ones."""
+    cat = resources.catalog()
+    assert not example.workbooks_current(tmp_path, cat)
+    example.write_example_workbooks(resources.example_units(), cat, tmp_path, resources.FEDERATION_NAME)
+    assert example.workbooks_current(tmp_path, cat)
+    (tmp_path / example.STAMP_FILE).write_text("1:old\n", encoding="utf-8")
+    assert not example.workbooks_current(tmp_path, cat)

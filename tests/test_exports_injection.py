@@ -30,7 +30,7 @@ def assert_no_formula_from(data: bytes, texts: list[str]):
 
 
 def test_plan_export_neutralises_goal_texts_and_plan_names():
-    from store.plans_io import export_plan
+    from ingest.plans_io import export_plan
 
     plan = {"code": "2021-2025", "name_zh": HOSTILE[0], "name_en": HOSTILE[1], "start_period": "2021Q1",
             "end_period": "2025Q4", "base_period": "2020Q4"}

@@ -136,7 +136,7 @@ def test_hostile_file_is_refused_fast_and_nothing_changes(case, example_url):
     f = p.report.errors[0]
     assert f.code == code, p.report.codes()
     assert f.message("zh") and f.message("en")
-    assert elapsed < 0.9, f"{case} took {elapsed:.2f}s"
+    assert elapsed < 2.0, f"{case} took {elapsed:.2f}s"  # the bound: refused in under 2 s
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
 

@@ -203,3 +203,33 @@ def test_unchanged_catalog_file_parses(raw):
 def test_catalog_without_sections_is_refused():
     with pytest.raises(CatalogError, match="categories"):
         parse_catalog({"indicators": []})
+
+
+# Beyond CATALOG.md's core 40: the indicators that carry the rest of the seed review's figures,
+# with codes of their own (code, kind, (numerator, denominator) or None, category).
+BEYOND_CORE = [
+    ("advanced_workers", "flow", None, "hub"),
+    ("may_day_medallists", "flow", None, "hub"),
+    ("member_records", "stock", None, "services"),
+    ("qualified_records", "stock", None, "services"),
+    ("records_pass_rate", "rate", ("qualified_records", "member_records"), "services"),
+    ("accurate_records", "stock", None, "services"),
+    ("info_accuracy_rate", "rate", ("accurate_records", "member_records"), "services"),
+    ("publicity_spending", "flow", None, "services"),
+    ("cadre_training_assigned", "flow", None, "self_building"),
+    ("cadre_training_completed", "flow", None, "self_building"),
+    ("cadre_training_rate", "rate", ("cadre_training_completed", "cadre_training_assigned"), "self_building"),
+    ("awarded_reports", "flow", None, "self_building"),
+]
+
+
+def test_catalog_is_the_core_forty_and_the_seeds_other_figures(catalog):
+    core = [row[0] for row in EXPECTED]
+    extra = [row[0] for row in BEYOND_CORE]
+    assert len(core) == 40 and not set(core) & set(extra)
+    assert sorted(catalog.codes) == sorted(core + extra)
+    for code, kind, parts, category in BEYOND_CORE:
+        ind = catalog[code]
+        assert (ind.kind, ind.category) == (kind, category), code
+        if parts:
+            assert (ind.numerator, ind.denominator) == parts, code

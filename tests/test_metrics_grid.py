@@ -1,4 +1,4 @@
-"""The vectorised all-units grid (metrics.progress.evaluate_grid / unit_goals_grid, used by
+"""The vectorised all-units grid (metrics.grid.evaluate_grid / unit_goals_grid, used by
 metrics.goals.evaluate_units) against the per-unit reference (metrics.progress.evaluate for
 each unit, metrics.goals.evaluate_units_per_unit), cell by cell: codes equal, numbers within
 1e-9 -- on the example data and on small generated trees."""
@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import resources
 from metrics import goals as G
 from metrics import periods
+from metrics import grid as GR
 from metrics import progress as P
 from tests.metrics_fixtures import catalog_with_lower_is_better
 from metrics.rollup import current
@@ -82,8 +83,8 @@ def test_example_grid_equals_the_per_unit_reference(example, as_of):
 def test_example_grid_with_other_thresholds(example):
     th = P.Thresholds(on_track=0.8, behind=0.4, outlook_high=0.9, growth_high=0.01, min_quarters=3)
     codes = list(example["units"]["code"])
-    g = P.unit_goals_grid(example["goals"], example["allq"], CAT, START, codes, example["quotas"])
-    grid = P.evaluate_grid(g, example["allq"], CAT, START, END, "2016Q3", thresholds=th)
+    g = GR.unit_goals_grid(example["goals"], example["allq"], CAT, START, codes, example["quotas"])
+    grid = GR.evaluate_grid(g, example["allq"], CAT, START, END, "2016Q3", thresholds=th)
     by_unit = dict(tuple(example["allq"].groupby("unit")))
     reference = pd.concat([
         P.evaluate(part.drop(columns="unit"), by_unit[u], CAT, START, END, "2016Q3", th, detail=False)
@@ -94,7 +95,7 @@ def test_example_grid_with_other_thresholds(example):
 
 def test_unit_goals_grid_equals_unit_goals(example):
     codes = [c for c in example["units"]["code"] if c != "LGQ"]
-    grid = P.unit_goals_grid(example["goals"], example["allq"], CAT, START, codes, example["quotas"])
+    grid = GR.unit_goals_grid(example["goals"], example["allq"], CAT, START, codes, example["quotas"])
     by_unit = dict(tuple(example["allq"].groupby("unit")))
     for u in codes:
         ref = P.unit_goals(example["goals"], by_unit[u], CAT, START, example["quotas"].get(u))
@@ -107,8 +108,8 @@ def test_a_duplicate_quarter_falls_back_to_the_per_unit_path(example):
     again = allq[(allq["unit"] == "C01") & (allq["indicator"] == "members") & (allq["period"] == "2017Q2")]
     twice = pd.concat([allq, again.assign(value=again["value"] + 1)], ignore_index=True)
     codes = ["LGQ", "C01", "C02"]
-    with pytest.raises(P.DuplicateQuarters):
-        P.evaluate_grid(P.unit_goals_grid(example["goals"], twice, CAT, START, codes), twice, CAT, START, END, "2017Q4")
+    with pytest.raises(GR.DuplicateQuarters):
+        GR.evaluate_grid(GR.unit_goals_grid(example["goals"], twice, CAT, START, codes), twice, CAT, START, END, "2017Q4")
     args = (example["goals"], twice, CAT, START, END, "2017Q4", codes, "LGQ")
     assert_same(G.evaluate_units_per_unit(*args), G.evaluate_units(*args))
 
@@ -179,12 +180,12 @@ ratios = st.lists(near | st.floats(-5, 5) | st.sampled_from([math.inf, -math.inf
 def test_pace_status_array_equals_pace_status_at_the_boundaries(values):
     reported = np.arange(len(values)) % 4
     achieved = np.arange(len(values)) % 7 == 6
-    got = P.pace_status_array(np.array(values), achieved, reported)
+    got = GR.pace_status_array(np.array(values), achieved, reported)
     want = [P.pace_status(v, achieved=a, quarters_reported=int(q)) for v, a, q in zip(values, achieved, reported)]
     assert list(got) == want
 
 
 @given(ratios)
 def test_classify_outlook_array_equals_classify_outlook_at_the_boundaries(values):
-    got = P.classify_outlook_array(np.array(values), 0.95, 0.6, 0.0)
+    got = GR.classify_outlook_array(np.array(values), 0.95, 0.6, 0.0)
     assert list(got) == [P.classify_outlook(v, 0.95, 0.6, 0.0) for v in values]

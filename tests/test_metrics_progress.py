@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from metrics import periods
+from i18n import strings, t
 from metrics import progress as P
 from tests.metrics_fixtures import catalog_with_lower_is_better
 
@@ -110,7 +111,7 @@ def test_level_goal_pace_status(catalog, current, progress, status):
     assert row["progress"] == pytest.approx(progress)
     assert row["ratio"] == pytest.approx(progress / 0.5)
     assert row["status"] == status
-    assert P.STATUS_ZH[row["status"]]  # every code has a Chinese label
+    assert t(f"signals.status.{row['status']}", "zh")  # every code has a Chinese label
 
 
 CUMULATIVE_PACE = [
@@ -297,7 +298,7 @@ def test_level_outlook_compares_observed_with_required_growth(catalog, current, 
     assert row["outlook"] == outlook
     if not math.isnan(ratio):
         assert row["outlook_ratio"] == pytest.approx(ratio)
-    assert P.OUTLOOK_ZH[outlook] and P.OUTLOOK_EN[outlook]
+    assert t(f"signals.outlook.{outlook}", "zh") and t(f"signals.outlook.{outlook}", "en")
 
 
 def test_lower_is_better_outlook_counts_a_fall_as_progress(catalog):
@@ -378,13 +379,17 @@ def test_limit_coefficient_follows_open_sdg(base, limit, coefficient):
     ],
 )
 def test_direction_only_goal_has_no_pace_but_an_outlook(catalog, indicator, goal_direction, base, current, outlook):
+    # a binding keep goal is a floor (no tolerance, see test_honest_numbers): the tolerance
+    # cases are expected (预期性) goals, whose alert is a warning
+    attribute = "预期性" if goal_direction == "keep" else "约束性"
     q = frame((indicator, flat("2016Q1", "2017Q4", base, **{"2017Q4": current})))
-    g = goal(indicator, "direction", base=base, goal_direction=goal_direction, attribute="约束性")
+    g = goal(indicator, "direction", base=base, goal_direction=goal_direction, attribute=attribute)
     row = one(catalog, g, q, "2017Q4")
     assert row["status"] == "direction_only"
     assert math.isnan(row["progress"])
     assert row["outlook"] == outlook
-    assert row["alert"] == ("critical" if outlook == "deteriorating" else "")
+    alert = "critical" if attribute == "约束性" else "warning"
+    assert row["alert"] == (alert if outlook == "deteriorating" else "")
 
 
 @pytest.mark.parametrize(
@@ -604,8 +609,8 @@ def test_sort_by_urgency_puts_critical_and_regressing_first():
 
 
 def test_every_status_and_outlook_code_has_both_labels():
-    assert set(P.STATUS_ZH) == set(P.STATUS_EN) == set(P.STATUS_URGENCY)
-    assert set(P.OUTLOOK_ZH) == set(P.OUTLOOK_EN) == set(P.OUTLOOK_URGENCY)
+    assert {k.split(".")[2] for k in strings("zh") if k.startswith("signals.status.")} == set(P.STATUS_URGENCY)
+    assert {k.split(".")[2] for k in strings("en") if k.startswith("signals.outlook.")} == set(P.OUTLOOK_URGENCY)
 
 
 # --------------------------------------------------------------------------- a child unit's goals

@@ -19,8 +19,12 @@ def test_doctests():
 
 
 def template_keys():
-    return [f"report.sentence.{area}.{clause}" for area, specs in AREA_SENTENCES.items()
+    """Every clause key of AREA_SENTENCES ("?" marks a clause left out when zero) and the
+    variants the strings define for it (``_change``, ``_detail``)."""
+    keys = [f"report.sentence.{area}.{clause.rstrip('?')}" for area, specs in AREA_SENTENCES.items()
             for spec in specs for clause in spec.clauses]
+    texts = strings("zh")
+    return keys + [k + v for k in keys for v in ("_change", "_detail") if k + v in texts]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -32,8 +36,8 @@ def test_every_template_exists_names_catalog_indicators_and_holds_no_figure(lang
         names = [n for n, _ in fields(template)]
         assert names, key
         for name in names:
-            assert name == "since" or name in catalog, (key, name)
-            assert name == "since" or catalog[name].category == key.split(".")[2], (key, name)
+            assert name in ("since", "base_end") or name in catalog, (key, name)
+            assert name in ("since", "base_end") or catalog[name].category == key.split(".")[2], (key, name)
         assert not re.search(r"\d", re.sub(r"\{[^}]*\}", "", template)), f"a figure is written in {key}"
     assert set(template_keys()) == {k for k in texts if k.startswith("report.sentence.")}
 

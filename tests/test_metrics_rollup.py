@@ -119,11 +119,30 @@ def test_over_span_leaves_out_quarters_outside_it():
 
 
 def test_unit_missing_a_quarter_gives_a_partial_total_not_zero():
+    """A flow is not carried: the quarter's sum is what was reported (1 unit)."""
+    data = obs(("C1", "events", "2016Q1", 10), ("C2", "events", "2016Q1", 20), ("C1", "events", "2016Q2", 12))
+    q = rollup.quarterly(data, TREE, CATALOG, "F")
+    assert value(q, "events", "2016Q2") == 12
+    assert value(q, "events", "2016Q2", "n_units") == 1
+    assert value(q, "events", "2016Q1", "n_units") == 2
+
+
+def test_a_unit_that_missed_a_quarter_keeps_its_stock_marked_as_carried():
     data = obs(("C1", "staff", "2016Q1", 10), ("C2", "staff", "2016Q1", 20), ("C1", "staff", "2016Q2", 12))
     q = rollup.quarterly(data, TREE, CATALOG, "F")
-    assert value(q, "staff", "2016Q2") == 12
-    assert value(q, "staff", "2016Q2", "n_units") == 1
-    assert value(q, "staff", "2016Q1", "n_units") == 2
+    assert value(q, "staff", "2016Q2") == 32  # C2's 20 carried from 2016Q1
+    assert value(q, "staff", "2016Q2", "carried_units") == 1
+    assert value(q, "staff", "2016Q1", "carried_units") == 0
+    assert value(rollup.quarterly(data, TREE, CATALOG, "F", carry=False), "staff", "2016Q2") == 12
+
+
+def test_a_stock_is_carried_for_a_bounded_number_of_quarters_only():
+    rows = [("C1", "staff", "2016Q1", 10), ("C2", "staff", "2016Q1", 20)]
+    rows += [("C1", "staff", p, 10) for p in ("2016Q2", "2016Q3", "2016Q4", "2017Q1", "2017Q2")]
+    q = rollup.quarterly(obs(*rows), TREE, CATALOG, "F")
+    assert value(q, "staff", "2017Q1") == 30  # four quarters after C2's last report
+    assert value(q, "staff", "2017Q2") == 10  # five: no longer carried
+    assert rollup.CARRY_QUARTERS == 4
 
 
 def test_quarter_nobody_reported_is_absent():
@@ -144,7 +163,8 @@ def test_nan_value_counts_as_not_reported():
 def test_rate_with_zero_denominator_is_nan():
     data = obs(("C1", "members", "2016Q1", 0), ("C1", "staff", "2016Q1", 0))
     q = rollup.quarterly(data, TREE, CATALOG, "F")
-    assert math.isnan(value(q, "member_rate", "2016Q1"))
+    rate = value(q, "member_rate", "2016Q1")
+    assert rate is None or math.isnan(rate)
 
 
 def test_rate_counts_only_units_that_reported_both_parts():
@@ -354,24 +374,41 @@ def test_rate_of_units_lies_between_their_rates(pairs):
 
 
 def test_a_quarter_only_some_units_reported_is_incomplete():
-    """One community of three sends the next quarter early: that quarter is incomplete, so the
-    dashboard does not take its partial sums for the federation's figures."""
+    """One community of three sends the next quarter early: that quarter is incomplete (1 of
+    3 expected), and the other two units' stocks are carried into it."""
     units = pd.DataFrame({"code": ["F", "A", "B", "C"], "parent": ["", "F", "F", "F"]})
     rows = [(u, "members", p, 10.0) for p in ("2016Q1", "2016Q2") for u in ("A", "B", "C")]
     rows += [("A", "members", "2016Q3", 11.0)]
     obs = pd.DataFrame(rows, columns=["unit", "indicator", "period", "value"]).assign(approximate=False)
     cover = rollup.coverage(obs, units, "F")
     assert cover.to_dict("list") == {"period": ["2016Q1", "2016Q2", "2016Q3"], "n_units": [3, 3, 1],
-                                     "expected": [3, 3, 3], "complete": [True, True, False]}
+                                     "expected": [3, 3, 3], "carried": [0, 0, 2], "complete": [True, True, False]}
     assert rollup.latest_complete(cover) == "2016Q2"
     assert rollup.latest_complete(cover, upto="2016Q1") == "2016Q1"
-    # a unit's own subtree: A alone is complete in every quarter it reported
+    # a unit's own subtree: A reported every quarter; B did not send 2016Q3 (0 of 1)
     assert rollup.latest_complete(rollup.coverage(obs, units, "A")) == "2016Q3"
+    b = rollup.coverage(obs, units, "B")
+    assert b[b["period"] == "2016Q3"][["n_units", "expected", "complete"]].values.tolist() == [[0, 1, False]]
 
 
-def test_a_unit_leaving_does_not_make_every_later_quarter_incomplete_below_the_share():
+def test_one_unit_of_ten_missing_makes_the_quarter_incomplete_unless_it_left():
+    """No 90 % rule: a quarter is complete when every expected unit has reported it; a unit
+    whose active span ends (active_until) is no longer expected."""
     units = pd.DataFrame({"code": ["F", *[f"U{i}" for i in range(10)]], "parent": ["", *["F"] * 10]})
     rows = [(f"U{i}", "members", "2016Q1", 1.0) for i in range(10)]
-    rows += [(f"U{i}", "members", "2016Q2", 1.0) for i in range(9)]  # 9 of 10: still complete (0.9)
+    rows += [(f"U{i}", "members", "2016Q2", 1.0) for i in range(9)]
     obs = pd.DataFrame(rows, columns=["unit", "indicator", "period", "value"]).assign(approximate=False)
-    assert rollup.coverage(obs, units, "F")["complete"].tolist() == [True, True]
+    assert rollup.coverage(obs, units, "F")["complete"].tolist() == [True, False]
+    left = units.assign(active_until=["", *[""] * 9, "2016Q1"])
+    assert rollup.coverage(obs, left, "F")["complete"].tolist() == [True, True]
+    merged = units.assign(merged_into=["", *[""] * 9, "U0"])
+    assert rollup.coverage(obs, merged, "F")["complete"].tolist() == [True, True]
+
+
+def test_a_unit_is_expected_from_its_active_from_quarter():
+    units = pd.DataFrame({"code": ["F", "A", "N"], "parent": ["", "F", "F"], "active_from": ["", "", "2016Q2"]})
+    obs = pd.DataFrame([("A", "members", p, 1.0) for p in ("2016Q1", "2016Q2")],
+                       columns=["unit", "indicator", "period", "value"]).assign(approximate=False)
+    cover = rollup.coverage(obs, units, "F")
+    assert cover["complete"].tolist() == [True, False]  # N is due from 2016Q2 and has not reported
+    assert cover["expected"].tolist() == [1, 2]

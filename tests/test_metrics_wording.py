@@ -70,15 +70,18 @@ COUNTS = [
     (300, "场", True, "300场"),
     (310, "场", True, "300余场"),
     (283, "篇", True, "280余篇"),
-    (43, "人次", True, "40余人次"),
+    (43, "人次", True, "43人次"),  # exact below 100: never "40余" for a known 43
     (43, "人次", False, "43人次"),
-    (32, "期", True, "30余期"),
+    (32, "期", True, "32期"),
+    (99, "期", True, "99期"),
+    (100, "期", True, "100期"),
+    (104, "件", True, "100余件"),
     (15, "件", True, "15件"),
     (4, "家", True, "4家"),
     (0, "件", True, "0件"),
     (350, "平方米", False, "350平方米"),
     (350.5, "平方米", False, "350.5平方米"),
-    (350.456, "平方米", False, "350.46平方米"),
+    (350.456, "平方米", False, "350.45平方米"),  # cut, never rounded up
     (7167.0, "人", False, "7167人"),
     (1_234_567, "人", False, "1200000余人"),
     (999_999, "人", False, "999999人"),
@@ -108,8 +111,10 @@ MONEY = [
     (9_999, False, "9999元"),
     (9_999, True, "9000余元"),  # 9000 is 9.99% below: within 10%
     (10_000, False, "1万元"),
-    (235_600, False, "23.56万元"),
-    (235_649, False, "23.5649万元"),
+    (235_600, False, "23.5万余元"),  # one decimal in 万 at most
+    (235_649, False, "23.5万余元"),
+    (218_392, False, "21.8万余元"),
+    (118_000, False, "11.8万元"),
     (235_600, True, "23万余元"),
     (30_500, True, "3万余元"),
     (13_600, True, "1.3万余元"),
@@ -137,11 +142,12 @@ RATES = [
     (95.0, "95%", "95%"),
     (100.0, "100%", "100%"),
     (0.0, "0%", "0%"),
-    (97.99, "98%", "近98%"),
-    (7023 / 7167 * 100, "98%", "近98%"),
+    (97.99, "97.9%", "近98%"),
+    (7023 / 7167 * 100, "97.9%", "近98%"),
     (98.4, "98.4%", "98%以上"),
     (98.04, "98%", "98%以上"),
-    (97.95, "98%", "近98%"),
+    (84.98583569405099, "84.9%", "近85%"),
+    (97.95, "97.9%", "近98%"),
     (97.94, "97.9%", "近98%"),
     (97.6, "97.6%", "近98%"),
     (97.5, "97.5%", "97%以上"),
@@ -150,6 +156,7 @@ RATES = [
     (1.6, "1.6%", "1.6%"),  # 近2% would be 25% above: too far, exact style instead
     (0.3, "0.3%", "0.3%"),
     (0.04, "0%", "0%"),
+    (99.99999999999999, "100%", "100%"),  # float noise is not "99.9%"
 ]
 
 
@@ -314,7 +321,9 @@ def test_settings_change_the_rule_in_one_place():
     assert phrase(21_340, "人次", approximate=True, settings=people_in_wan) == "2万余人次"
     two_places = WordingSettings(rate_decimals=2)
     assert phrase_rate(97.99, settings=two_places) == "97.99%"
-    assert phrase_rate(97.99, settings=WordingSettings(rate_decimals=0)) == "98%"
+    assert phrase_rate(97.99, settings=WordingSettings(rate_decimals=0)) == "97%"
+    assert phrase(218_392, "元", settings=WordingSettings(wan_decimals=4)) == "21.8392万元"
+    assert phrase(43, "人次", approximate=True, settings=WordingSettings(exact_below=10)) == "40余人次"
 
 
 def test_tolerance_boundary_is_inclusive():
@@ -354,17 +363,17 @@ SEED = [
     ("hardship_aid", 203, "200余人次", "203人次"),
     ("seasonal_supplies", 712, "700余件套", "712件套"),
     ("regional_contract_smes", 743, "743家", "743家"),
-    ("training_sessions", 32, "30余期", "32期"),
+    ("training_sessions", 32, "32期", "32期"),
     ("trainees", 5230, "5000余人次", "5230人次"),
     ("library_enterprises", 805, "800余家", "805家"),
     ("mutual_aid_premiums", 230_000, "23万元", "23万元"),
-    ("mutual_aid_claims", 44, "40余人次", "44人次"),
+    ("mutual_aid_claims", 43, "43人次", "43人次"),
     ("mutual_aid_payouts", 130_000, "13万元", "13万元"),
     ("free_tickets", 6010, "6000余张件套", "6010张件套"),
     ("research_reports", 283, "280余篇", "283篇"),
     ("service_station_area", 350, "350平方米", "350平方米"),
     ("collective_contract_rate", 98.0, "98%", "98%"),
-    ("card_rate", 7023 / 7167 * 100, "98%", "近98%"),
+    ("card_rate", 7023 / 7167 * 100, "97.9%", "近98%"),
 ]
 
 
@@ -440,7 +449,11 @@ def test_exact_wording_is_exact_unless_asked_or_large(value, approximate):
 def test_english_states_the_same_figure_as_chinese(value, unit, approximate):
     zh = parse_zh(phrase(value, unit, approximate=approximate))
     en = parse_en(phrase(value, "units", approximate=approximate, lang="en"))
-    assert (zh[0], zh[1]) == (en[0], en[1])
+    if unit == "元" and zh[1] == "more" and en[1] == "exact":
+        # 万 keeps one decimal in Chinese (21.8万余元); English, without 万, states it exactly
+        assert zh[0] <= en[0] == value
+    else:
+        assert (zh[0], zh[1]) == (en[0], en[1])
 
 
 @given(st.floats(0, 10**9, allow_nan=False), SETTINGS)
@@ -474,15 +487,18 @@ def test_approximate_rate_never_overstates(value, tolerance):
         assert exact - stated <= Decimal(repr(tolerance)) * exact
     else:
         assert qualifier == "exact"
-        # an integer (up to float noise) or the exact style's rounding to one place
-        assert abs(stated - exact) <= Decimal("0.05")
+        # an integer (up to float noise) or the exact style's cut to one place
+        assert stated - exact <= Decimal("1e-7"), "an exact-style rate is never above the value"
+        assert exact - stated < Decimal("0.1")
 
 
 @given(RATE_VALUES)
-def test_exact_rate_is_within_half_a_tenth(value):
+def test_exact_rate_never_states_more_than_the_value(value):
     stated, qualifier, _ = parse_zh(phrase_rate(value))
     assert qualifier == "exact"
-    assert abs(stated - Decimal(repr(value))) <= Decimal("0.05")
+    exact = Decimal(repr(value))
+    assert stated - exact <= Decimal("1e-7"), "97.99% is never stated as 98%"
+    assert exact - stated < Decimal("0.1")
     assert stated == stated.quantize(Decimal("0.1"))
 
 

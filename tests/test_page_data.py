@@ -45,7 +45,7 @@ def test_remove_button_is_disabled_without_confirmation(example_url):
 def test_data_page_shows_the_audit_log(example_url):
     at = open_page("data", "en")
     log = at.dataframe[0].value
-    assert list(log.columns) == ["Time", "By", "Action", "Detail"]
+    assert list(log.columns) == ["Time", "By", "Action", "What happened"]
     assert "Upload imported" in set(log["Action"])
 
 

@@ -78,15 +78,39 @@ def test_withdrawing_while_an_import_holds_the_database_says_it_is_busy(example_
     at = open_page("history", lang="en")
     at.selectbox(key="history_choice").select(newest).run()
     holder = sqlite3.connect(example_url.removeprefix("sqlite:///"), isolation_level=None, timeout=0)
+    at.button(key="history_withdraw").click().run()  # asks first
     holder.execute("BEGIN IMMEDIATE")
     try:
-        at.button(key="history_withdraw").click().run()
+        at.button(key="history_withdraw_confirm").click().run()
     finally:
         holder.close()
     assert not at.exception
     assert [e.value for e in at.error] == ["The database is busy: another import or change is writing and the wait "
                                           "timed out. Nothing was saved; please try again in a moment."]
     assert newest in store.active_upload_ids()
-    at.button(key="history_withdraw").click().run()  # once the import is done, the same click works
+    at.button(key="history_withdraw_confirm").click().run()  # once the import is done, the same click works
     assert not at.exception and newest not in store.active_upload_ids()
+    store.engine.dispose()
+
+
+def test_withdrawing_asks_first_naming_file_quarter_and_uploader(example_url):
+    store = open_store(example_url)
+    newest = int(store.uploads()["id"].max())
+    row = store.uploads().set_index("id").loc[newest]
+    at = open_page("history")
+    assert "系统" in at.dataframe[0].value["上报人"].tolist()  # the example data's uploader, "system"
+    assert "system" not in at.dataframe[0].value["上报人"].tolist()
+    at.selectbox(key="history_choice").select(newest).run()
+    at.button(key="history_withdraw").click().run()
+    assert not at.exception and newest in store.active_upload_ids()  # one click only asks
+    asked = [w.value for w in at.warning if w.value.startswith(f"确定撤回第 {newest} 号上报吗？")]
+    from metrics.report_text import markdown_safe
+    assert asked and markdown_safe(row["filename"]) in asked[0] and "2017年第4季度" in asked[0] and "上报人：系统" in asked[0]
+    at.button(key="history_withdraw_cancel").click().run()
+    assert newest in store.active_upload_ids()
+    assert not [w for w in at.warning if w.value.startswith("确定撤回")]
+    at.button(key="history_withdraw").click().run()
+    at.button(key="history_withdraw_confirm").click().run()
+    assert not at.exception and newest not in store.active_upload_ids()
+    assert at.success[0].value == f"已撤回第 {newest} 号上报。"
     store.engine.dispose()

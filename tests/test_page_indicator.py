@@ -25,7 +25,7 @@ def test_goal_chart_has_target_required_path_and_projection(example_url, lang):
     target = fig["data"][metas.index("target")]
     assert set(target["y"]) == {9000}
     projection = fig["data"][metas.index("projection")]
-    assert projection["x"][-1] == "2020 Q4"
+    assert projection["x"][-1] == ("2020年四季度" if lang == "zh" else "2020Q4")
     assert projection["y"][-1] > 7700  # the members trend rises
     assert ("会员人数" if lang == "zh" else "Union members") in fig["layout"]["title"]["text"]
 

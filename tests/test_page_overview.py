@@ -13,6 +13,7 @@ import resources
 from tests.apptest_util import run_app
 
 CODES = resources.catalog().codes
+TAB_ORDER = [i.code for c in resources.catalog().categories for i in resources.catalog().in_category(c.code)]
 
 CASES = {
     "zh": {"title": "指标总览", "tab": "基层组织建设", "indicator": "指标", "value": "本季值",
@@ -87,15 +88,27 @@ def test_trend_chart_has_the_chosen_indicators_quarters(example_url, lang):
     at = run_app(lang)
     # by position: the options' labels depend on the session language, which AppTest's
     # format_func cannot see from outside the script run
-    at.selectbox(key="overview_indicator").select_index(CODES.index("members")).run()
+    at.selectbox(key="overview_indicator").select_index(TAB_ORDER.index("members")).run()
     assert not at.exception, at.exception
     spec = plotly_spec(at)
     title = spec["layout"]["title"]["text"]
     assert CASES[lang]["members"] in title
     trace = spec["data"][0]
-    assert len(trace["x"]) == 28 and trace["x"][0] == "2011 Q1" and trace["x"][-1] == "2017 Q4"
+    first, q4, last = {"zh": ("2011年一季度", "2015年四季度", "2017年四季度"), "en": ("2011Q1", "2015Q4", "2017Q4")}[lang]
+    assert len(trace["x"]) == 28 and trace["x"][0] == first and trace["x"][-1] == last
     y = plotly_values(trace["y"])
-    assert y[trace["x"].index("2015 Q4")] == 7167 and y[-1] == 7700
+    assert y[trace["x"].index(q4)] == 7167 and y[-1] == 7700
+    low, high = spec["layout"]["yaxis"]["range"]  # the axis reaches above the line's top point
+    assert low == 0 and high > max(y)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_trend_chart_opens_on_an_indicator_of_the_open_tab(example_url, lang):
+    at = run_app(lang)
+    assert not at.exception, at.exception
+    first_tab = resources.catalog().categories[0].code
+    code = at.selectbox(key="overview_indicator").value
+    assert resources.catalog()[code].category == first_tab
 
 
 def test_trend_chart_follows_indicator_choice(example_url):
@@ -163,12 +176,12 @@ def test_a_newly_uploaded_quarter_becomes_the_selected_one_once_complete(example
     quarter_box = on_latest.selectbox(key="quarter")
     assert "2018年第1季度（已报 1/84 个单位）" in quarter_box.options
     on_latest.selectbox(key="quarter").select("2018Q1").run()
-    assert "合计数还不完整" in on_latest.warning[-1].value and "2017年第4季度" in on_latest.warning[-1].value
+    assert "已报 1/84 个单位，合计数为初步数" in on_latest.warning[-1].value and "2017年第4季度" in on_latest.warning[-1].value
     on_latest.selectbox(key="quarter").select("2017Q4").run()
 
     example_store.add_upload(NewUpload("all-2018Q1.xlsx", b"everyone", "clerk", last[last["unit"] != "C01"], "2018Q1"))
     on_latest.run()
     looking_back.run()
     assert on_latest.session_state["quarter"] == "2018Q1"
-    assert not any("合计数还不完整" in w.value for w in on_latest.warning)
+    assert not any("合计数为初步数" in w.value for w in on_latest.warning)
     assert looking_back.session_state["quarter"] == "2016Q2"

@@ -96,3 +96,30 @@ def test_build_without_a_browser_names_a_chart_it_could_not_draw(example_url, mo
     assert "服务帮扶" in warning and "drawing failed" in warning
     _, docx, _, messages = at.session_state["report_files"]
     assert len(messages) == 1 and len(Document(io.BytesIO(docx)).inline_shapes) == 5
+
+
+def test_report_kind_annual_and_midterm_preview_and_download(example_url):
+    """The report page offers the annual summary of a year and the mid-term review of a plan,
+    each previewed with its table and downloadable as Word."""
+    at = open_page("report")
+    at.radio(key="report_kind").set_value("annual").run(timeout=120)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="report_year").value == 2017
+    text = text_of(at)
+    assert "卢沟桥街道总工会2017年工作总结（数据部分）" in text
+    assert "建会企业数达到1640家，比上年末增加71家" in text
+    table = next(d.value for d in at.dataframe if "规划年均" in d.value.columns)
+    assert table.loc[table["指标"] == "建会企业数（家）", "本年"].iloc[0] == "1640"
+    docx = at.get("download_button")[0]
+    assert docx.proto.label == "下载Word文稿（.docx）"
+    at.radio(key="report_kind").set_value("midterm").run(timeout=120)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="report_plan").value == "2016-2020"
+    assert at.selectbox(key="report_as_of").value == "2017Q4"
+    text = text_of(at)
+    assert "中期评估（数据部分）" in text and "已实施两年，时间进度40.0%" in text
+    table = next(d.value for d in at.dataframe if "剩余期需年均" in d.value.columns)
+    assert table.loc[table["指标"] == "建会企业数", "剩余期需年均"].iloc[0].startswith("+53.33")
+    at.selectbox(key="report_as_of").set_value("2016Q4").run(timeout=120)
+    assert not at.exception, at.exception
+    assert "截至2016年第四季度" in text_of(at).replace("第4季度", "第四季度") or "2016年第4季度" in text_of(at)

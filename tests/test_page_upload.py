@@ -40,9 +40,10 @@ def test_dry_run_ack_commit_then_withdraw_and_undo(example_url):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["更新"] == "1" and metrics["新增"] == "0"
-    warnings, changes, preview = (d.value for d in at.dataframe)  # no errors: warnings, changes, preview
+    warnings = at.table[0].value  # no errors: the warnings (wrapped in full), then changes and preview
+    changes, preview = (d.value for d in at.dataframe)
     assert "季度数据!G5" in warnings["位置"].tolist()
-    assert len(preview) == 2100 + 1
+    assert len(preview) == 2433 + 1  # 2100 cells of the core 40 indicators, 333 of the 12 that complete the seed
     assert changes.iloc[0]["原值"] == before and changes.iloc[0]["新值"] == before + 1
     assert members(example_url, "B01") == before  # a dry run stores nothing
     assert at.button(key="upload_commit").disabled
@@ -59,6 +60,10 @@ def test_dry_run_ack_commit_then_withdraw_and_undo(example_url):
     new_id = int(table.iloc[0]["编号"])
     at.selectbox(key="history_choice").select(new_id).run()
     at.button(key="history_withdraw").click().run()
+    assert members(example_url, "B01") == before + 1  # one click only asks
+    warning = [w.value for w in at.warning if "2017Q4\\_fix.xlsx" in w.value][0]
+    assert "2017年第4季度" in warning and "admin" in warning, warning
+    at.button(key="history_withdraw_confirm").click().run()
     assert not at.exception and members(example_url, "B01") == before
     assert at.dataframe[0].value.iloc[0]["状态"] == "已撤回"
     at.button(key="history_restore").click().run()
@@ -75,7 +80,7 @@ def test_errors_block_the_import(example_url):
     at = open_page("upload")
     at.file_uploader(key="upload_file").upload("bad.xlsx", buf.getvalue()).run()
     assert not at.exception
-    errors = at.dataframe[0].value
+    errors = at.table[0].value
     assert errors.iloc[0]["位置"] == "季度数据!G5" and "不能是负数" in errors.iloc[0]["说明"]
     assert "不能导入" in at.error[0].value
     assert not [b for b in at.button if b.key == "upload_commit"]
@@ -101,7 +106,8 @@ def test_report_commit_and_history_in_english(example_url):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Read": metrics["Read"], "New": "0", "Updated": "1", "Unchanged": metrics["Unchanged"],
                        "Ignored": metrics["Ignored"]}
-    warnings, changes, preview = (d.value for d in at.dataframe)
+    warnings = at.table[0].value
+    changes, preview = (d.value for d in at.dataframe)
     assert int(metrics["Unchanged"]) == len(preview) - 1 and int(metrics["Read"]) > len(preview)
     assert any(c.value.startswith("Period 2017 Q4: read ") for c in at.caption)
     n = len(warnings)
@@ -109,7 +115,7 @@ def test_report_commit_and_history_in_english(example_url):
     assert list(warnings.columns) == ["Where", "What to do"]
     assert all(w.startswith("季度数据!") for w in warnings["Where"])
     message = warnings.set_index("Where").loc["季度数据!G5", "What to do"]
-    assert message.startswith("季度数据!G5: Union members is the approximate figure") and "marked approximate" in message
+    assert message.startswith("Union members is the approximate figure") and "marked approximate" in message
     assert list(changes.columns) == ["Where", "Unit", "Indicator", "Old value", "New value"]
     assert changes.iloc[0]["Indicator"] == "Union members" and changes.iloc[0]["New value"] == before + 1
     assert {"Where", "Unit", "Indicator", "Value", "Approximate"} == set(preview.columns)
@@ -135,6 +141,11 @@ def test_report_commit_and_history_in_english(example_url):
     choice.select(new_id).run()
     assert at.button(key="history_withdraw").label == "Withdraw this upload"
     at.button(key="history_withdraw").click().run()
+    assert [w for w in at.warning if w.value.startswith(f"Withdraw upload #{new_id}? File: 2017Q4\\_fix.xlsx; quarter: 2017 Q4")]
+    at.button(key="history_withdraw_cancel").click().run()
+    assert not [w for w in at.warning if "2017Q4\\_fix.xlsx" in w.value] and members(example_url, "B01") == before + 1
+    at.button(key="history_withdraw").click().run()
+    at.button(key="history_withdraw_confirm").click().run()
     assert not at.exception
     assert at.success[0].value == f"Upload #{new_id} withdrawn."
     assert at.dataframe[0].value.iloc[0]["Status"] == "withdrawn" and members(example_url, "B01") == before
@@ -153,12 +164,12 @@ def test_errors_in_english_name_sheet_and_cell(example_url):
     at = open_page("upload", lang="en")
     at.file_uploader(key="upload_file").upload("bad.xlsx", buf.getvalue()).run()
     assert not at.exception
-    errors = at.dataframe[0].value
+    errors = at.table[0].value
     assert f"**Errors ({len(errors)}): must be corrected**" in [m.value for m in at.markdown]
     assert errors.iloc[0]["Where"] == "季度数据!G5"
-    assert errors.iloc[0]["What to do"] == ("季度数据!G5: Union members is -4; it cannot be negative. "
+    assert errors.iloc[0]["What to do"] == ("Union members is -4; it cannot be negative. "
                                             "Enter 0 or a positive number.")
-    assert errors.iloc[1]["What to do"].startswith("季度数据!AA5: Member service cards issued (197) is larger than")
+    assert errors.iloc[1]["What to do"].startswith("Member service cards issued (197) is larger than")
     assert at.error[0].value.startswith(f"{len(errors)} error(s): the file cannot be imported.")
     assert not [b for b in at.button if b.key == "upload_commit"]
 
@@ -178,7 +189,7 @@ def test_switching_language_after_the_report_keeps_the_page_working(example_url)
     assert not at.exception
     assert at.selectbox(key="upload_period").value == "2017Q4"
     assert any(c.value.startswith("Period 2017 Q4: read ") for c in at.caption)
-    assert at.dataframe[0].value.iloc[0]["Where"] == "季度数据!G5"
+    assert at.table[0].value.iloc[0]["Where"] == "季度数据!G5"
 
 
 def test_a_withdrawn_file_can_be_sent_again_in_the_same_session(example_url):
@@ -220,3 +231,27 @@ def test_commit_while_the_database_is_held_says_busy_and_stores_nothing(example_
     at.button(key="upload_commit").click().run()
     assert not at.exception and "已导入" in at.success[0].value
     assert members(example_url, "B01") == before + 1
+
+
+def test_a_note_on_the_acknowledgement_is_kept_and_shown_with_the_sources(example_url):
+    """The clerk says why a figure jumped; the note stays with the upload and the indicator
+    page's source list shows it beside the file."""
+    import json
+
+    from tables import sources_table
+
+    at = open_page("upload")
+    at.file_uploader(key="upload_file").upload("2017Q4_fix.xlsx", edited_example()).run()
+    at.checkbox(key="upload_ack").check().run()
+    at.text_area(key="upload_note").input("B01 新建1家企业工会，会员增加").run()
+    at.button(key="upload_commit").click().run()
+    assert not at.exception
+    store = open_store(example_url)
+    uploads = store.uploads()
+    new = uploads.iloc[0]
+    assert new["filename"] == "2017Q4_fix.xlsx"
+    assert json.loads(new["report"])["note"] == "B01 新建1家企业工会，会员增加"
+    table = sources_table(uploads, {int(new["id"]), int(uploads.iloc[1]["id"])})
+    assert dict(zip(table["文件"], table["填报说明"]))["2017Q4_fix.xlsx"] == "B01 新建1家企业工会，会员增加"
+    assert set(table["填报说明"]) == {"B01 新建1家企业工会，会员增加", ""}
+    store.engine.dispose()

@@ -1,4 +1,4 @@
-"""store.plans_io: a plan exported to .xlsx reads back to the same goals; bad cells are named."""
+"""ingest.plans_io: a plan exported to .xlsx reads back to the same goals; bad cells are named."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import resources
-from store import plans_io
+from ingest import plans_io
 
 CAT = resources.catalog()
 FIELDS = ["indicator", "unit", "target_type", "base_value", "target_value", "attribute", "goal_direction",

@@ -31,7 +31,7 @@ def test_one_sheet_per_table_with_numbers_as_numbers(example_store):
     expected = report.main_table.set_index("name").loc["建会企业数"]
     assert isinstance(row[5].value, (int, float)) and row[5].value == expected["current"]
     assert row[6].value == pytest.approx(expected["progress"]) and row[6].number_format == "0.0%"
-    assert rows["企业建会率"][5].number_format == "0.0"
+    assert rows["企业建会率"][5].number_format == "0.00"  # two decimals, as the data note says
     figures = {r[1].value: r for r in wb["各领域数据"].iter_rows(min_row=3)}
     assert figures["为农民工讨薪金额"][3].number_format == "#,##0"
     assert wb["数据溯源"].max_row - 2 == len(report.trace.groupby(["area", "indicator", "unit"]))

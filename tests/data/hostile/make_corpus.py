@@ -33,7 +33,7 @@ def _good() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "季度数据"
-    for row in ([TITLE], ["单位名称", "会员人数", "培训职工"], [UNIT, 120, 5]):
+    for row in ([TITLE], ["单位名称", "会员人数", "培训职工"], [UNIT, 200, 5]):
         ws.append(row)
     buf = io.BytesIO()
     wb.save(buf)
@@ -280,7 +280,7 @@ def csv_shift_jis() -> bytes:
 
 
 def csv_control_chars() -> bytes:
-    rows = ["单位名称,会员人数,培训职工", "卢沟桥\x1b[2J\x1b[31m社区联合工会\x07,120,5",
+    rows = ["单位名称,会员人数,培训职工", "卢沟桥\x1b[2J\x1b[31m社区联合工会\x07,200,5",
             "\u202e会工新区社\u202c,7,1", "\x1b]0;pwned\x07新单位\x9b工会,3,1"]
     return "\n".join(rows).encode("utf-8") + b"\n"
 
