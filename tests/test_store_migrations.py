@@ -22,6 +22,8 @@ from store.db import Store, make_engine, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD_SCHEMA = ROOT / "tests" / "data" / "schema" / "schema_126dfb1.py"
+# the last release before migrations (create_all, then ALTER TABLE on start for later columns)
+RELEASED_SCHEMA = ROOT / "tests" / "data" / "schema" / "schema_4726bd9.py"
 NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 
 
@@ -32,8 +34,8 @@ def db_url(request, tmp_path):
     return request.getfixturevalue("pg_url")
 
 
-def old_metadata() -> sa.MetaData:
-    spec = importlib.util.spec_from_file_location("schema_126dfb1", OLD_SCHEMA)
+def old_metadata(path: Path = OLD_SCHEMA) -> sa.MetaData:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.metadata
@@ -200,3 +202,175 @@ def test_the_migrate_command_reports_and_upgrades(tmp_path):
     assert out.strip() == f"current: {migrate.head()}  newest: {migrate.head()}"
     out = subprocess.run([*env_run, "downgrade", "0001"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == f"current: 0001  newest: {migrate.head()}"
+
+
+# ---- 0003: unit spans, clerks' units, reviews, deadlines, unit aliases (issues 9 and 10) ----
+
+
+def fill_release_tables(conn: sa.Connection, t) -> None:
+    """Rows in what the release before migrations added: unit spans, a clerk's units, a review
+    that locks a quarter, a deadline, an alias of a renamed unit."""
+    conn.execute(sa.update(t["units"]).where(t["units"].c.code == "C01").values(
+        active_from="2016Q1", active_until="2019Q4", merged_into="F"))
+    conn.execute(sa.insert(t["users"]).values(username="li", display_name="李填报", role="clerk",
+                                               password_hash="h", created_at=NOW, active=True, session_epoch=2))
+    conn.execute(sa.insert(t["user_units"]).values(username="li", unit="C01"))
+    conn.execute(sa.insert(t["reviews"]).values(unit="C01", period="2016Q1", action="approve", comment="",
+                                                 actor="wang", at=NOW))
+    conn.execute(sa.insert(t["deadlines"]).values(period="2016Q1", deadline=NOW.date(), changed_by="wang",
+                                                   changed_at=NOW))
+    conn.execute(sa.insert(t["unit_aliases"]).values(unit="C01", name="旧一社区", until=NOW))
+
+
+def check_release_data(store: Store) -> None:
+    """Everything fill_release_tables and make_old_database stored is there, and works."""
+    import pandas as pd
+
+    units = store.units().set_index("code")
+    assert units.loc["C01", ["active_from", "active_until", "merged_into"]].tolist() == ["2016Q1", "2019Q4", "F"]
+    assert units.loc["F", ["active_from", "active_until", "merged_into"]].tolist() == ["", "", ""]
+    assert store.user_units("li")["unit"].tolist() == ["C01"]
+    assert store.user("li")["session_epoch"] == 2 and store.user("wang")["password_hash"] == "$argon2id$x"
+    assert store.reviews()[["unit", "period", "action"]].values.tolist() == [["C01", "2016Q1", "approve"]]
+    assert store.locked(pd.DataFrame({"unit": ["C01"], "period": ["2016Q1"]})) == [("C01", "2016Q1")]
+    assert store.deadlines() == {"2016Q1": NOW.date()}
+    assert store.unit_aliases()["name"].tolist() == ["旧一社区"]
+    assert store.observations(include_withdrawn=True)["value"].tolist() == [7167.0]
+    assert store.targets("2016-2020")["target_value"].tolist() == [9000.0]
+
+
+def test_a_database_made_by_the_release_before_migrations_upgrades_on_start_keeping_everything(db_url):
+    """What an office runs today: tables made by create_all (schema 4726bd9, every table and
+    column already there), no alembic_version. Opening it stamps it at the newest revision."""
+    make_old_database(db_url)  # the issue-8 tables with data, then the release's create_all on top
+    engine = make_engine(db_url)
+    released = old_metadata(RELEASED_SCHEMA)
+    with engine.begin() as conn:
+        for name, length in (("active_from", 10), ("active_until", 10), ("merged_into", 64)):  # its ALTERs
+            conn.exec_driver_sql(f"ALTER TABLE units ADD COLUMN {name} VARCHAR({length})")
+        true = "1" if conn.dialect.name == "sqlite" else "TRUE"
+        conn.exec_driver_sql(f"ALTER TABLE users ADD COLUMN active BOOLEAN NOT NULL DEFAULT {true}")
+        conn.exec_driver_sql("ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0")
+        released.create_all(conn, checkfirst=True)
+        fill_release_tables(conn, released.tables)
+        assert not sa.inspect(conn).has_table("alembic_version")
+    engine.dispose()
+
+    store = open_store(db_url)
+    try:
+        assert revision(store.engine) == migrate.head()
+        assert differences(store.engine) == []
+        check_release_data(store)
+    finally:
+        store.engine.dispose()
+
+
+def test_a_database_created_fresh_by_the_release_before_migrations_is_stamped(db_url):
+    engine = make_engine(db_url)
+    released = old_metadata(RELEASED_SCHEMA)
+    released.create_all(engine)
+    with engine.begin() as conn:
+        t = released.tables
+        conn.execute(sa.insert(t["units"]), [
+            {"code": "F", "name_zh": "街道总工会", "level": "federation", "created_at": NOW},
+            {"code": "C01", "name_zh": "一社区", "parent": "F", "level": "community", "created_at": NOW}])
+        conn.execute(sa.insert(t["uploads"]).values(
+            id=1, filename="2016Q1.xlsx", sha256="ab" * 32, size=3, uploader="李填报", uploaded_at=NOW,
+            period="2016Q1", n_values=1, raw=b"xyz"))
+        conn.execute(sa.insert(t["observations"]).values(
+            upload_id=1, unit="C01", indicator="members", period="2016Q1", value=7167.0, approximate=True))
+        conn.execute(sa.insert(t["plans"]).values(
+            code="2016-2020", name_zh="十三五", start_period="2016Q1", end_period="2020Q4", base_period="2015Q4",
+            created_by="admin", created_at=NOW))
+        conn.execute(sa.insert(t["targets"]).values(
+            plan="2016-2020", indicator="members", target_type="level", target_value=9000.0, changed_by="admin",
+            changed_at=NOW))
+        conn.execute(sa.insert(t["users"]).values(
+            username="wang", display_name="王主席", role="admin", password_hash="$argon2id$x", created_at=NOW))
+        fill_release_tables(conn, t)
+    engine.dispose()
+
+    store = open_store(db_url)
+    try:
+        assert revision(store.engine) == migrate.head()
+        assert differences(store.engine) == []
+        check_release_data(store)
+    finally:
+        store.engine.dispose()
+
+
+def test_a_database_at_0002_with_data_is_upgraded_to_the_newest_keeping_it(db_url):
+    store = Store(make_engine(db_url))
+    try:
+        migrate.upgrade(store, "0002")
+        assert revision(store.engine) == "0002"
+        with store.read() as conn:
+            assert "active_from" not in {c["name"] for c in sa.inspect(conn).get_columns("units")}
+            assert not sa.inspect(conn).has_table("reviews")
+        t = sa.MetaData()
+        t.reflect(store.engine)
+        with store.engine.begin() as conn:
+            conn.execute(sa.insert(t.tables["units"]), [
+                {"code": "F", "name_zh": "街道总工会", "level": "federation", "created_at": NOW},
+                {"code": "C01", "name_zh": "一社区", "parent": "F", "level": "community", "created_at": NOW}])
+            conn.execute(sa.insert(t.tables["users"]).values(
+                username="li", display_name="李填报", role="clerk", password_hash="h", created_at=NOW,
+                active=False, session_epoch=3))
+            conn.execute(sa.insert(t.tables["uploads"]).values(
+                id=1, filename="2016Q1.xlsx", sha256="ab" * 32, size=3, uploader="li", uploaded_at=NOW,
+                period="2016Q1", n_values=1, raw=b"xyz"))
+            conn.execute(sa.insert(t.tables["observations"]).values(
+                upload_id=1, unit="C01", indicator="members", period="2016Q1", value=7167.0, approximate=False))
+    finally:
+        store.engine.dispose()
+
+    store = open_store(db_url)
+    try:
+        assert revision(store.engine) == migrate.head()
+        assert differences(store.engine) == []
+        assert store.units().set_index("code").loc["C01", "active_from"] == ""
+        user = store.user("li")
+        assert user["active"] is False and user["session_epoch"] == 3
+        assert store.observations()["value"].tolist() == [7167.0]
+        # what 0003 brought works on the upgraded data
+        store.set_unit_span("C01", "2016Q1", "2019Q4", "F", actor="wang")
+        store.set_user_units("li", ["C01"], actor="wang")
+        store.rename_unit("C01", "新一社区", actor="wang")
+        assert store.review(["C01"], "2016Q1", "approve", actor="wang") == 1
+        assert store.units().set_index("code").loc["C01", "active_until"] == "2019Q4"
+        assert store.user_units("li")["unit"].tolist() == ["C01"]
+        assert store.unit_aliases()["name"].tolist() == ["一社区"]
+    finally:
+        store.engine.dispose()
+
+
+def test_the_schema_check_fails_for_a_table_added_to_schema_py_without_a_migration(db_url):
+    """The check the other tests make (Alembic's autogenerate comparison of store/schema.py with
+    the migrated database) notices a table, and a column, that no migration makes."""
+    store = open_store(db_url)
+    try:
+        later = sa.MetaData()
+        for table in s.metadata.sorted_tables:
+            table.to_metadata(later)
+        sa.Table("unit_totals", later, sa.Column("unit", sa.String(64), primary_key=True))
+        later.tables["units"].append_column(sa.Column("note", sa.Text, nullable=True))
+        with store.engine.connect() as conn:
+            found = compare_metadata(MigrationContext.configure(conn), later)
+        assert ("add_table", "unit_totals") in [(d[0], d[1].name) for d in found if d[0] == "add_table"]
+        assert [(d[0], d[2], d[3].name) for d in found if d[0] == "add_column"] == [("add_column", "units", "note")]
+    finally:
+        store.engine.dispose()
+
+
+def test_downgrade_from_the_newest_to_0002_removes_what_0003_added_and_upgrading_again_restores_it(db_url):
+    store = open_store(db_url)
+    try:
+        migrate.downgrade(store, "0002")
+        with store.read() as conn:
+            inspector = sa.inspect(conn)
+            assert not {"user_units", "reviews", "deadlines", "unit_aliases"} & set(inspector.get_table_names())
+            assert "merged_into" not in {c["name"] for c in inspector.get_columns("units")}
+        migrate.upgrade(store)
+        assert revision(store.engine) == migrate.head() and differences(store.engine) == []
+    finally:
+        store.engine.dispose()
