@@ -5,6 +5,7 @@ import streamlit as st
 
 import app_cache
 import auth
+import signin
 from store.db import SameFileActive, StoreBusy
 from ui import dataframe, period_label, plain, tr, uploader_label
 
