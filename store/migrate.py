@@ -95,6 +95,27 @@ def downgrade(store: Store, revision: str) -> None:
     log.info("schema downgraded", extra={"event": "schema.downgrade", "from": before, "to": revision})
 
 
+def new_revision(message: str) -> Path:
+    """Write ``store/migrations/versions/NNNN_<message>.py`` chained on the head, its
+    ``upgrade()``/``downgrade()`` drafted by Alembic's autogenerate from the difference between
+    ``store/schema.py`` and a scratch SQLite database migrated to the head. Review it before
+    committing (autogenerate sees tables, columns, indexes and types, not renames or data)."""
+    import tempfile
+
+    from alembic import command
+
+    number = f"{int(head()) + 1:04d}"
+    with tempfile.TemporaryDirectory() as scratch:
+        store = Store(make_engine(f"sqlite:///{Path(scratch) / 'head.sqlite'}"))
+        try:
+            upgrade(store)
+            with store.engine.begin() as conn:
+                script = command.revision(_config(conn), message=message, autogenerate=True, rev_id=number)
+        finally:
+            store.engine.dispose()
+    return Path(script.path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m store.migrate",
@@ -106,7 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("revision", nargs="?", default="head")
     down = sub.add_parser("downgrade", help="undo migrations down to REVISION (e.g. 0001)")
     down.add_argument("revision")
+    rev = sub.add_parser("revision", help="draft the next migration from the difference between store/schema.py "
+                                          "and the newest revision (for developers)")
+    rev.add_argument("message", help="what it adds, e.g. \"unit totals\" (becomes the file name)")
     args = parser.parse_args(argv)
+    if args.action == "revision":
+        print(new_revision(args.message))
+        return 0
 
     from logsetup import setup_logging
 

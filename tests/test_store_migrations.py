@@ -374,3 +374,29 @@ def test_downgrade_from_the_newest_to_0002_removes_what_0003_added_and_upgrading
         assert revision(store.engine) == migrate.head() and differences(store.engine) == []
     finally:
         store.engine.dispose()
+
+
+def test_the_revision_command_drafts_the_next_migration_for_a_table_added_to_schema_py(tmp_path, monkeypatch):
+    """What a developer does to add a table: define it in schema.py, run
+    ``python -m store.migrate revision "…"``; the drafted file, chained on the head, builds it."""
+    import shutil
+
+    versions = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, versions, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrate, "MIGRATIONS", versions)
+    before = migrate.head()
+    table = sa.Table("unit_totals_draft", s.metadata, sa.Column("unit", sa.String(64), primary_key=True),
+                     sa.Column("total", sa.Float, nullable=False))
+    try:
+        path = migrate.new_revision("unit totals draft")
+        assert path.parent == versions / "versions" and path.name.startswith(f"{int(before) + 1:04d}_unit_totals")
+        text = path.read_text(encoding="utf-8")
+        assert f"down_revision = {before!r}" in text and "create_table('unit_totals_draft'" in text
+        assert migrate.head() == f"{int(before) + 1:04d}"
+        store = open_store(f"sqlite:///{tmp_path / 'new.sqlite'}")
+        try:
+            assert revision(store.engine) == migrate.head() and differences(store.engine) == []
+        finally:
+            store.engine.dispose()
+    finally:
+        s.metadata.remove(table)
