@@ -105,7 +105,11 @@ def free_port() -> int:
 
 
 @pytest.mark.postgres
-def test_run_stack_starts_postgresql_and_the_dashboard_with_example_data_then_stops(tmp_path):
+@pytest.mark.browser
+def test_run_stack_starts_postgresql_and_the_dashboard_with_example_data_then_stops(tmp_path, page):
+    """What CI runs in place of ``docker compose up`` (no container engine there): the script
+    starts its own PostgreSQL cluster and the dashboard, which migrates the new database and
+    loads the example data; the page, opened in Chromium, shows it; then everything stops."""
     if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
         from tests.conftest import unavailable
 
@@ -127,6 +131,12 @@ def test_run_stack_starts_postgresql_and_the_dashboard_with_example_data_then_st
             assert resp.read() == b"ok"
         with urllib.request.urlopen(f"http://127.0.0.1:{app_port}/", timeout=10) as resp:
             assert resp.status == 200 and b"<div id=\"root\">" in resp.read()
+        from i18n import t
+        from tests.browser_util import open_page
+
+        open_page(page, f"http://127.0.0.1:{app_port}/")
+        assert page.get_by_text(t("common.example_banner", "zh")).is_visible()
+        assert page.locator('[data-testid="stException"]').count() == 0
         engine = sa.create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{pg_port}/union")
         try:
             with engine.connect() as conn:
