@@ -30,8 +30,9 @@ import pandas as pd
 from i18n import t
 from ingest.cells import printable
 from ingest import guard
-from ingest.importer import VALUE_FRAME, ImportRefused, Prepared, commit, prepare
+from ingest.importer import VALUE_FRAME, ImportRefused, Prepared, commit, log_refused, prepare
 from ingest.report import Finding, ImportReport
+from logsetup import setup_logging
 from store.db import StoreBusy, open_store
 
 EXIT_BUSY = 75  # EX_TEMPFAIL (sysexits.h): a temporary failure, try again
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dump", type=Path, help="write the parsed values as CSV")
     parser.add_argument("--user", default="cli", help="uploader recorded with a commit")
     args = parser.parse_args(argv)
+    setup_logging()
 
     try:
         size = args.file.stat().st_size
@@ -83,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
                     report.findings.insert(0, Finding("duplicate_file", args.file.name, {"upload": refused.upload_id}))
                 for unit, quarter in refused.pairs:  # approved (locked) meanwhile
                     report.findings.insert(0, Finding("period_locked", args.file.name, {"unit": unit, "quarter": quarter}))
+        elif args.commit:
+            log_refused(prepared, args.user, "duplicate" if report.duplicate_of else "has_errors", "cli")
     except StoreBusy as busy:
         message = t(f"store.busy.{busy.reason}", args.lang)
         if args.json:

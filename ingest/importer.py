@@ -15,6 +15,7 @@ same quarter supersedes earlier values (they stay in history); a withdrawal brin
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 
 import pandas as pd
@@ -28,6 +29,8 @@ from ingest.validate import UnitResolver, validate
 from metrics import rollup
 from metrics.catalog import Catalog
 from metrics.report_text import safe_filename
+
+log = logging.getLogger("union.ingest")
 
 
 VALUE_FRAME = ["unit", "indicator", "period", "value", "approximate", "unit_text", "where"]
@@ -169,7 +172,31 @@ def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = Fal
     The units the dry run found new are looked up again inside the write transaction, by the
     dry run's own rule (:class:`ingest.validate.UnitResolver`: code, then name, width and
     spaces folded): one created meanwhile by another import is used, the others are created
-    with codes free at that moment, and the values are stored under those codes."""
+    with codes free at that moment, and the values are stored under those codes. Logged as
+    ``import.committed`` or ``import.refused`` (see :mod:`logsetup`)."""
+    try:
+        upload_id = _commit(store, prepared, uploader, acknowledged=acknowledged, source=source, note=note)
+    except ImportRefused as refused:
+        log_refused(prepared, uploader, refused.reason, source, refused.upload_id)
+        raise
+    log.info("import committed: upload %s", upload_id, extra={
+        "event": "import.committed", "user": uploader, "file": prepared.filename, "sha256": prepared.report.sha256,
+        "upload_id": upload_id, "period": prepared.report.period, "source": source,
+        "values": len(prepared.values), "new_units": len(prepared.new_units), "counts": dict(prepared.report.counts)})
+    return upload_id
+
+
+def log_refused(prepared: Prepared, uploader: str, reason: str, source: str, duplicate_of: int | None = None) -> None:
+    """Log an import that was asked for and refused (``import.refused``): who, which file, why."""
+    report = prepared.report
+    log.warning("import refused: %s", reason, extra={
+        "event": "import.refused", "user": uploader, "file": prepared.filename, "sha256": report.sha256,
+        "reason": reason, "duplicate_of": duplicate_of or report.duplicate_of, "source": source,
+        "period": report.period, "counts": dict(report.counts),
+        "errors": [f.code for f in report.findings if f.severity == "error"][:20]})
+
+
+def _commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool, source: str, note: str) -> int:
     from metrics.report_text import clean_text
     from store.db import DuplicateUpload, NewUpload, PeriodLocked
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +34,7 @@ DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a write waits for the write lock before S
 WRITE_ATTEMPTS = 3  # an import whose new units conflict with a concurrent one is tried this often
 # PostgreSQL advisory transaction locks (two-key form): (class, key)
 _LOCK_FILE, _LOCK_UNITS, _LOCK_SCHEMA, _LOCK_REVIEW = 1, 2, 3, 4
+log = logging.getLogger("union.store")
 
 #: Review actions (issue 10): approve locks a unit's quarter, return sends it back, unlock lifts the lock.
 REVIEW_ACTIONS = ("approve", "return", "unlock")
@@ -267,27 +269,11 @@ class Store:
 
     # ---- schema -------------------------------------------------------------------------
     def create_schema(self) -> None:
-        """Create missing tables (idempotent) and add later columns to older tables. Only reads
-        when nothing is missing, so opening a store never waits for a running import."""
-        with self.read() as conn:
-            inspector = sa.inspect(conn)
-            missing = [t.name for t in s.metadata.sorted_tables if not inspector.has_table(t.name)]
-        if missing:
-            with self.write() as conn:  # several processes creating one new database: one at a time
-                self._lock(conn, _LOCK_SCHEMA)
-                s.metadata.create_all(conn, checkfirst=True)
-        self._upgrade_units()
-        self._upgrade_users()
+        """Bring the schema to the newest migration (idempotent; see :mod:`store.migrate`). Only
+        reads when it is already there, so opening a store never waits for a running import."""
+        from store import migrate
 
-    def _upgrade_units(self) -> None:
-        """Add the units' span columns to an older table."""
-        have = {c["name"] for c in sa.inspect(self.engine).get_columns("units")}
-        missing = [c for c in s.UNIT_SPAN_COLUMNS if c not in have]
-        if missing:
-            with self.write() as conn:
-                for name in missing:
-                    col = s.units.c[name]
-                    conn.exec_driver_sql(f"ALTER TABLE units ADD COLUMN {name} {col.type.compile(self.engine.dialect)}")
+        migrate.upgrade(self)
 
     # ---- units --------------------------------------------------------------------------
     def units(self) -> pd.DataFrame:
@@ -640,6 +626,8 @@ class Store:
                     [{"upload_id": i, "action": action, "actor": actor, "at": now(), "reason": reason} for i in ids],
                 )
             self._audit(conn, actor, f"upload.{action}", {"uploads": ids, "reason": reason})
+        log.info("upload %s: %s", action, ids, extra={"event": f"upload.{action}", "user": actor, "uploads": ids,
+                                                       "reason": reason})
 
     def observations(self, *, include_withdrawn: bool = False) -> pd.DataFrame:
         """Every stored observation (upload_id, unit, indicator, period, value, approximate),
@@ -741,18 +729,6 @@ class Store:
         return latest[latest["active"].astype(bool)].reset_index(drop=True)
 
     # ---- users -------------------------------------------------------------------------------
-    def _upgrade_users(self) -> None:
-        """Add the user columns that came later (``active``, ``session_epoch``) to an older database."""
-        have = {c["name"] for c in sa.inspect(self.engine).get_columns("users")}
-        missing = [c for c in (s.users.c.active, s.users.c.session_epoch) if c.name not in have]
-        if not missing:
-            return
-        with self.write() as conn:
-            for column in missing:
-                kind = column.type.compile(dialect=conn.dialect)
-                default = {"active": "1" if conn.dialect.name == "sqlite" else "TRUE", "session_epoch": "0"}[column.name]
-                conn.exec_driver_sql(f"ALTER TABLE users ADD COLUMN {column.name} {kind} NOT NULL DEFAULT {default}")
-
     def users(self) -> pd.DataFrame:
         """Everyone who may sign in (or could, if not disabled): username, display_name, role, active."""
         with self.read() as conn:
@@ -1035,7 +1011,8 @@ def _empty_observations() -> pd.DataFrame:
 
 
 def open_store(url: str | None = None) -> Store:
-    """Open (and create if new) the database at ``url`` / ``$UNION_DB_URL``."""
+    """Open the database at ``url`` / ``$UNION_DB_URL``, creating it if new and upgrading its
+    schema to the newest migration (``store/migrations``)."""
     store = Store(make_engine(url))
     store.create_schema()
     return store

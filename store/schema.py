@@ -37,7 +37,7 @@ units = sa.Table(
     sa.Column("merged_into", sa.String(64), nullable=True),
 )
 
-#: Columns added to ``units`` after its first release: added to an existing table on start.
+#: Columns added to ``units`` after its first release (migration 0003).
 UNIT_SPAN_COLUMNS = ("active_from", "active_until", "merged_into")
 
 uploads = sa.Table(
@@ -134,7 +134,7 @@ users = sa.Table(
     sa.Column("role", sa.String(20), nullable=False),  # leader | clerk | admin
     sa.Column("password_hash", sa.String(200), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    # added later: Store.create_schema adds them to an older database
+    # added later (migration 0002)
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0"),
 )
