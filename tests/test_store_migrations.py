@@ -400,3 +400,43 @@ def test_the_revision_command_drafts_the_next_migration_for_a_table_added_to_sch
             store.engine.dispose()
     finally:
         s.metadata.remove(table)
+
+
+# ---- 0004: clerks' requests for units their uploads name (issue 10) ----------------------------
+
+
+def test_a_database_at_0003_with_data_gains_unit_requests_and_downgrading_removes_only_them(db_url):
+    store = Store(make_engine(db_url))
+    try:
+        migrate.upgrade(store, "0003")
+        assert revision(store.engine) == "0003"
+        with store.read() as conn:
+            assert not sa.inspect(conn).has_table("unit_requests")
+        t = sa.MetaData()
+        t.reflect(store.engine)
+        with store.engine.begin() as conn:
+            conn.execute(sa.insert(t.tables["units"]), [
+                {"code": "F", "name_zh": "街道总工会", "level": "federation", "created_at": NOW},
+                {"code": "C01", "name_zh": "一社区", "parent": "F", "level": "community", "created_at": NOW}])
+            conn.execute(sa.insert(t.tables["users"]).values(
+                username="li", display_name="李填报", role="clerk", password_hash="h", created_at=NOW))
+            conn.execute(sa.insert(t.tables["user_units"]).values(username="li", unit="C01"))
+    finally:
+        store.engine.dispose()
+
+    store = open_store(db_url)
+    try:
+        assert revision(store.engine) == migrate.head() and differences(store.engine) == []
+        assert store.user_units("li")["unit"].tolist() == ["C01"]
+        rid, new = store.add_unit_request("新材料公司工会", "新材料", "C01", "一社区.xlsx", "li")
+        code = store.confirm_unit_request(rid, {"name_zh": "新材料公司工会", "parent": "C01", "level": "enterprise"},
+                                          ["新材料"], "admin")
+        assert new and store.unit_requests().iloc[0]["unit"] == code
+        migrate.downgrade(store, "0003")
+        with store.read() as conn:
+            assert not sa.inspect(conn).has_table("unit_requests")
+        assert code in set(store.units()["code"])  # the unit it created stays
+        migrate.upgrade(store)
+        assert revision(store.engine) == migrate.head() and differences(store.engine) == []
+    finally:
+        store.engine.dispose()
