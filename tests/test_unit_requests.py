@@ -227,7 +227,8 @@ def test_every_action_the_store_audits_has_a_name_and_a_sentence_in_both_languag
     from store.db import REVIEW_ACTIONS
 
     source = (Path(__file__).resolve().parents[1] / "store" / "db.py").read_text(encoding="utf-8")
-    actions = set(re.findall(r'"([a-z_]+\.[a-z_]+)"', source))  # every "area.verb" literal is an audited action
+    # every "area.verb" literal in store/db.py is an audited action, but the logger's name
+    actions = {a for a in re.findall(r'"([a-z_]+\.[a-z_]+)"', source) if not a.startswith("union.")}
     actions |= {f"upload.{a}" for a in ("withdraw", "restore")} | {f"review.{a}" for a in REVIEW_ACTIONS}
     assert {"units.add_from_upload", "unit_request.submit", "unit_request.confirm", "unit_request.reject",
             "units.rename", "deadline.set"} <= actions
