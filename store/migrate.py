@@ -109,7 +109,7 @@ def new_revision(message: str) -> Path:
         store = Store(make_engine(f"sqlite:///{Path(scratch) / 'head.sqlite'}"))
         try:
             upgrade(store)
-            with store.engine.begin() as conn:
+            with store.write() as conn:  # a scratch file, but every write goes through Store.write
                 script = command.revision(_config(conn), message=message, autogenerate=True, rev_id=number)
         finally:
             store.engine.dispose()
