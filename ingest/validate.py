@@ -536,15 +536,19 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
         new_frame.loc[new_frame["level"] == "federation", "parent"] = ""
         # each new unit under the parent it most likely belongs to: the uploader's community, else
         # the one the file's other units share (an enterprise); else the federation (a community)
-        from ingest.units_match import place
+        from ingest.units_match import placer
 
         known = [c for c in resolved.values() if c is not None and c in existing_codes]
         names = dict(zip(units["code"], units["name_zh"]))
         names_en = dict(zip(units["code"], units.get("name_en", units["name_zh"])))
-        for i in new_frame.index[new_frame["level"] != "federation"]:
-            where, level = place(units, str(new_frame.at[i, "name_zh"]), known, uploader_units)
-            if where:
-                new_frame.at[i, "parent"], new_frame.at[i, "level"] = where, level
+        place = placer(units, known, uploader_units)  # once per file, not once per new unit
+        parents, levels = new_frame["parent"].tolist(), new_frame["level"].tolist()
+        for n, name in enumerate(new_frame["name_zh"].tolist()):  # by position: the index may repeat
+            if levels[n] != "federation":
+                where, level = place(str(name))
+                if where:
+                    parents[n], levels[n] = where, level
+        new_frame["parent"], new_frame["level"] = parents, levels
         placed = {r.code: r for r in new_frame.itertuples()}
         for entry in found_rows:
             if entry.get("first_new") and entry["new_code"] in placed:
