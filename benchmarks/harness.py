@@ -24,7 +24,7 @@ server_rss_end              the page process's resident memory after its imports
 The import workbook is ``benchmarks.bench_ingest.workbook`` (template layout, enterprises
 unknown to the database, so ``--allow-new-units`` adds them): 20,000 rows at M and L, 2,000
 at S (``--import-rows``). Every command runs as its own process (``python -m ingest F
---allow-new-units --json --db …``), timed from start to exit, its peak RSS from ``wait4``.
+--allow-new-units --json --db …``), timed from start to exit, its peak RSS its own VmHWM (``HWM_WRAPPER``).
 
 Writes a section for the size into ``--out`` (replacing an earlier one of the same size and
 database kind) and one row per figure into ``results.csv`` beside it (same replacement).
@@ -121,40 +121,47 @@ def machine_id(m: dict) -> str:
 # ---- processes ----------------------------------------------------------------------------------
 
 
+# Runs ``python -m MODULE …`` or ``python -c CODE …`` and writes the process's VmHWM (kB) to
+# $BENCH_HWM_FILE at exit. VmHWM belongs to the address space made by exec, so it is the child's
+# own peak; ``ru_maxrss`` (wait4, RUSAGE_CHILDREN) also counts the parent's pages the child
+# shared between fork and exec, i.e. at least the harness's own size (2.2 GB at L).
+HWM_WRAPPER = """
+import atexit, os, runpy, sys
+def _hwm():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                with open(os.environ["BENCH_HWM_FILE"], "w") as out:
+                    out.write(line.split()[1])
+atexit.register(_hwm)
+mode, target = sys.argv[1], sys.argv[2]
+sys.argv = [target] + sys.argv[3:]
+if mode == "-c":
+    exec(compile(target, "<bench>", "exec"), {"__name__": "__main__"})
+else:
+    runpy.run_module(target, run_name="__main__", alter_sys=True)
+"""
+
+
 def run_child(cmd: list[str], env: dict | None = None, check: bool = True) -> tuple[float, float, str]:
-    """Run ``cmd`` to its end: (seconds, peak RSS in MB of that child, stdout)."""
+    """Run ``cmd`` (``[python, "-m" or "-c", target, args…]``) to its end: (seconds, the child's
+    own peak RSS in MB, stdout)."""
+    hwm = Path(tempfile.mkstemp(prefix="bench-hwm-")[1])
+    if len(cmd) > 2 and cmd[1] in ("-m", "-c"):
+        cmd = [cmd[0], "-c", HWM_WRAPPER] + cmd[1:]
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    out, err = proc.communicate()  # reaped through os.waitpid, i.e. the wait4 wrapper below
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {}), "BENCH_HWM_FILE": str(hwm)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate()
     seconds = time.perf_counter() - started
-    rss = _child_rss.get(proc.pid, 0.0)
+    try:
+        rss = int(hwm.read_text() or 0) / 1024
+    except (OSError, ValueError):
+        rss = 0.0
+    hwm.unlink(missing_ok=True)
     if check and (proc.returncode not in (0, 1) or not out.strip()):
         raise RuntimeError(f"{' '.join(cmd[:4])} … exited {proc.returncode}: {err[-2000:]}")
     return seconds, rss, out
-
-
-_child_rss: dict[int, float] = {}
-
-
-def _install_wait4() -> None:
-    """Record each child's own peak RSS: ``subprocess`` reaps children with ``os.waitpid``;
-    wrapping it with ``os.wait4`` gives the rusage of that one child (ru_maxrss, KB on Linux),
-    where ``RUSAGE_CHILDREN`` would give the largest of all children so far."""
-    if getattr(os.waitpid, "_bench", False):
-        return
-    original = os.waitpid
-
-    def waitpid(pid, options):
-        if pid > 0:
-            got, status, usage = os.wait4(pid, options)
-            if got:
-                _child_rss[got] = usage.ru_maxrss / 1024
-            return got, status
-        return original(pid, options)
-
-    waitpid._bench = True  # type: ignore[attr-defined]
-    os.waitpid = waitpid
 
 
 # ---- databases ----------------------------------------------------------------------------------
@@ -425,7 +432,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="how the report draws its charts (as python -m reports --charts)")
     parser.add_argument("--skip", default="", help="comma-separated parts to leave out: import,pages,report")
     args = parser.parse_args(argv)
-    _install_wait4()
     log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)  # noqa: E731
     skip = {s for s in args.skip.split(",") if s}
     work = args.work or Path(tempfile.mkdtemp(prefix=f"bench-{args.size}-"))
