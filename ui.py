@@ -84,13 +84,10 @@ def fmt_number(value: float, unit: str = "", *, approximate: bool = False, signe
 
 
 def _singular(unit: str) -> str:
-    """The English unit for exactly one: the catalog's English units are plural nouns
-    ("enterprises", "policies", "person-times"); "yuan" and "m²" stay as they are."""
-    if unit.endswith("ies"):
-        return unit[:-3] + "y"
-    if unit.endswith("s") and not unit.endswith("ss"):
-        return unit[:-1]
-    return unit
+    """The English unit for exactly one (:func:`metrics.wording.singular`)."""
+    from metrics.wording import singular
+
+    return singular(unit)
 
 
 def warn_if_partial(unit: str, quarter: str) -> None:
@@ -167,12 +164,25 @@ def dataframe(data, **kwargs):
     shown = safe_frame(data)
     frame = shown.data if hasattr(shown, "data") and not isinstance(shown, pd.DataFrame) else shown
     if isinstance(frame, pd.DataFrame):
-        kwargs["column_config"] = fit_columns(frame, kwargs.get("column_config"))
+        kwargs["column_config"] = figure_columns(frame, kwargs.get("column_config"))
+        kwargs["column_config"] = fit_columns(frame, kwargs["column_config"])
         if frame.index.name and not kwargs.get("hide_index"):  # a named index (the units grid's unit names)
             index_px = min(max(text_px(frame.index.name), *(text_px(v) for v in frame.index[:500])) + _CELL_PADDING,
                            _MAX_WIDTH)
             kwargs["column_config"].setdefault("_index", st.column_config.Column(width=index_px))
     return st.dataframe(shown, **kwargs)
+
+
+def figure_columns(frame: pd.DataFrame, column_config: dict | None = None) -> dict:
+    """``column_config`` with a number column for each figure column a table builder named in
+    ``frame.attrs["figures"]`` (:func:`tables.figures`): the grid shows it with thousands
+    separators and at most the decimals the builder rounded to, sorts it as a number and
+    leaves a missing figure empty. A column the page configured itself is left as it is."""
+    config = dict(column_config or {})
+    for col in frame.attrs.get("figures", ()):
+        if col in frame.columns and str(col) not in config:
+            config[str(col)] = st.column_config.NumberColumn(format="localized")
+    return config
 
 
 def data_editor(data, **kwargs) -> pd.DataFrame:

@@ -30,8 +30,9 @@ tabs = st.tabs([c.name(lang()) for c in catalog.categories])
 for tab, category in zip(tabs, catalog.categories):
     with tab:
         dataframe(snapshot_table(snap, category.code), hide_index=True, width="stretch")
+st.caption(tr("numbers.rate_change_note"))
 if snap["approximate"].any():
-    st.caption(tr("common.approx_note"))
+    st.caption(tr("numbers.approx_note"))
 
 st.subheader(tr("overview.trend"))
 # format in this run's language (AppTest calls format_func outside the run, where it is unknown)

@@ -75,7 +75,7 @@ for category in catalog.categories:
     codes_shown += list(rows["indicator"])
 
 if ev["approximate"].any():
-    st.caption(tr("common.approx_note"))
+    st.caption(tr("numbers.approx_note"))
 if ev["base_incomplete"].any() or (ev["carried_units"] > 0).any():
     st.caption(tr("coverage.table_legend"))
 st.caption(tr("progress.legend"))
