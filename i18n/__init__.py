@@ -59,7 +59,12 @@ def plural(text: str, values: dict) -> str:
     >>> plural("{n} {n|unit|units}", {"n": 1}), plural("{n} {n|unit|units}", {"n": 2})
     ('{n} unit', '{n} units')
     """
-    return _PLURAL.sub(lambda m: m.group(2) if _is_one(values.get(m.group(1))) else m.group(3), text)
+    def pick(m: re.Match) -> str:
+        if m.group(1) not in values:  # not this call's count: left for whoever fills the text in
+            return m.group(0)
+        return m.group(2) if _is_one(values[m.group(1)]) else m.group(3)
+
+    return _PLURAL.sub(pick, text)
 
 
 def t(key: str, lang: str = "zh", /, **values) -> str:
