@@ -90,9 +90,11 @@ def goals_of_category(ev: pd.DataFrame, category: str) -> pd.DataFrame:
 
 def progress_table(rows: pd.DataFrame, quarters: pd.DataFrame, plan_start: str, as_of: str) -> pd.DataFrame:
     """The overview rows of some goals (an evaluate frame, in display order): status and
-    outlook with icon and words, the unit, base, the kind of target (达到/累计/提高…), target,
-    current, 完成进度 and 时间进度 in %, a sparkline from the base period to ``as_of`` and the
-    goal's attribute. Every figure is a number (it sorts); marks go after the indicator's name:
+    outlook with icon and words, the goal's attribute (before the figures, so it is seen
+    without scrolling), the unit (“人次（累计）” for a goal totalled over the plan, whose current
+    value is that total), base, target (none for a goal without a number: its status says so),
+    current, 完成进度 and 时间进度 in %, and a sparkline from the base period to ``as_of``.
+    Every figure is a number (it sorts); marks go after the indicator's name:
     ``‼``/``!`` below pace, ``⚠`` base from an incomplete quarter, ``↻`` carried values,
     （约） an approximate current value."""
     cat = resources.catalog()
@@ -112,26 +114,17 @@ def progress_table(rows: pd.DataFrame, quarters: pd.DataFrame, plan_start: str, 
             tr("progress.col.indicator"): alert + ind.name(lang()) + marks,
             tr("progress.col.status"): status_label(r.status, lang()),
             tr("progress.col.outlook"): outlook_label(r.outlook, lang()),
-            tr("numbers.unit"): _unit_of(ind),
+            tr("progress.col.attribute"): attribute_label(r.attribute),  # before the figures: seen without scrolling
+            tr("numbers.unit"): _unit_of(ind) + (tr("numbers.cumulative_unit") if r.target_type == "cumulative" else ""),
             base: _figure(r.base),
-            tr("goals.col.target_type"): target_kind(r),
             target: math.nan if r.target_type == "direction" else _figure(r.target),
             current: _figure(r.current),
             progress: None if _nan(r.progress) else float(r.progress) * 100,
             elapsed: None if r.target_type == "direction" or _nan(r.elapsed) else float(r.elapsed) * 100,
             tr("progress.col.trend"): line,
-            tr("progress.col.attribute"): attribute_label(r.attribute),
         })
     frame = pd.DataFrame(out)
     return figures(frame, [base, target, current]) if len(frame) else frame
-
-
-def target_kind(r) -> str:
-    """What kind of target a goal has, in a word: 达到 (a level), 累计 (a total over the plan)
-    or its direction (提高/保持/降低) for a goal without a number."""
-    if r.target_type == "direction":
-        return tr(f"goals.direction.{r.goal_direction or 'raise'}")
-    return tr(f"goals.target_type.{r.target_type}") if r.target_type in ("level", "cumulative") else ""
 
 
 def attribute_label(attribute: str) -> str:

@@ -121,10 +121,10 @@ _MAX_WIDTH = 420
 
 
 def fit_columns(frame: pd.DataFrame, column_config: dict | None = None) -> dict:
-    """``column_config`` with a pixel width for every text column of ``frame`` wide enough for
-    its header and its longest cell (so nothing is clipped at 1440 px; a table wider than the
-    page scrolls sideways instead), and for any column whose configured width is narrower than
-    its header. Numeric columns keep the grid's own sizing (they show formatted numbers)."""
+    """``column_config`` with a pixel width for every text and number column of ``frame`` wide
+    enough for its header and its longest cell (a number as the grid formats it), so nothing is
+    clipped at 1440 px (a table wider than the page scrolls sideways instead), and for any
+    column whose configured width is narrower than its header. A sparkline is not text."""
     config = dict(column_config or {})
     for col in frame.columns:
         name = str(col)
@@ -135,17 +135,20 @@ def fit_columns(frame: pd.DataFrame, column_config: dict | None = None) -> dict:
         header = text_px(label) + _CELL_PADDING
         values = frame[col]
         if pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype):
-            sample = values.dropna().astype(str)
+            sample = values.dropna().head(500)
+            sample = sample[[not isinstance(v, (list, tuple)) for v in sample]].astype(str)  # a sparkline is no text
             longest = max((text_px(v) for v in sample.head(500)), default=0) + _CELL_PADDING
+        elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+            # a number column as the grid shows it (thousands separators, up to 3 decimals): the
+            # grid sizes it by its figures alone, which is narrower than a header like 目标值
+            longest = max((text_px(f"{v:,.3f}".rstrip("0").rstrip(".")) for v in values.dropna().head(500)),
+                          default=0) + _CELL_PADDING
         else:
             longest = 0
         need = min(max(header, longest), _MAX_WIDTH)
         width = current.get("width") if isinstance(current, dict) else None
         if isinstance(width, int) and width >= need:
             continue
-        if width is None and not longest:
-            if header <= 100:  # the grid sizes numeric columns to at least ~100 px by itself
-                continue
         if isinstance(current, dict):
             config[name] = {**current, "width": need}
         elif isinstance(current, str):
@@ -166,6 +169,8 @@ def dataframe(data, **kwargs):
     if isinstance(frame, pd.DataFrame):
         kwargs["column_config"] = figure_columns(frame, kwargs.get("column_config"))
         kwargs["column_config"] = fit_columns(frame, kwargs["column_config"])
+        if frame.attrs.get("figures"):
+            kwargs.setdefault("placeholder", "—")  # a missing figure reads — (the grid's own word is "None")
         if frame.index.name and not kwargs.get("hide_index"):  # a named index (the units grid's unit names)
             index_px = min(max(text_px(frame.index.name), *(text_px(v) for v in frame.index[:500])) + _CELL_PADDING,
                            _MAX_WIDTH)

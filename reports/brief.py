@@ -104,6 +104,8 @@ def explain(row, catalog: Catalog, lang: str = "zh") -> str:
 
 def _unit_state(u: dict, lang: str) -> str:
     """A lagging unit's figure: its 完成进度 when it has a non-negative one, else its state in words."""
+    if u["status"] == "direction_only":  # beside a goal without a number: its outlook says it all
+        return t(f"signals.outlook.{u['outlook']}", lang)
     if math.isnan(u["progress"]) or u["progress"] < 0:
         return state_word(u["status"], u["outlook"], lang)
     return pct_text(percent_cut(u["progress"]))

@@ -77,11 +77,14 @@ def test_progress_table_figures_are_numbers(example_url, lang):
             numeric(frame, col)
         no_nan_text(frame)
         assert {base, target, current} <= set(number_columns(element))
-    # a goal with a direction only: no target figure, its kind says 提高/保持
+    # a goal with a direction only has no target figure (NaN: the grid shows —, not "None");
+    # a goal totalled over the plan says so beside its unit
     rights = at.dataframe[0].value
     contract = rights[rights.iloc[:, 0].str.contains("集体合同签订率" if lang == "zh" else "Collective contract rate")].iloc[0]
-    assert contract[target] != contract[target]  # NaN: an empty cell
-    assert contract["目标类型" if lang == "zh" else "Target type"] == ("保持" if lang == "zh" else "Keep")
+    assert contract[target] != contract[target]
+    assert at.dataframe[0].proto.placeholder == "—"
+    harmonious = rights[rights.iloc[:, 0].str.contains("劳动关系和谐企业" if lang == "zh" else "Harmonious")].iloc[0]
+    assert harmonious[UNIT[lang]] == ("家（累计）" if lang == "zh" else "enterprises, total")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
