@@ -158,3 +158,12 @@ def test_report_page_tables_are_numbers(example_url, lang):
     midterm = next(d for d in at.dataframe if progress in d.value.columns)
     numeric(midterm.value, progress)
     numeric(midterm.value, current)
+
+
+@pytest.mark.parametrize("lang, word", [("zh", "系统"), ("en", "System")])
+def test_reporting_units_table_names_the_programs_own_account(example_url, lang, word):
+    """The example data were uploaded by the built-in account: 报送人 reads 系统, not "system"."""
+    at = open_page("reporting", lang)
+    uploader = "报送人" if lang == "zh" else "Reported by"
+    units = next(d.value for d in at.dataframe if uploader in d.value.columns)
+    assert set(units[uploader]) == {word}
