@@ -24,6 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from store import schema as s
+from store import summary as _summary
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'union.sqlite'}"
@@ -268,6 +269,8 @@ class Store:
             with self.write() as conn:  # several processes creating one new database: one at a time
                 self._lock(conn, _LOCK_SCHEMA)
                 s.metadata.create_all(conn, checkfirst=True)
+                if set(missing) & set(s.SUMMARY_TABLES):  # an older database: build its roll-ups once
+                    _summary.rebuild(conn)
         self._upgrade_units()
         self._upgrade_users()
 
@@ -305,6 +308,7 @@ class Store:
             if old is None:
                 raise KeyError(code)
             conn.execute(sa.update(s.units).where(s.units.c.code == code).values(**new))
+            _summary.after_units(conn, [code], spans_changed=True)
             self._audit(conn, actor, "units.span", {"code": code, "old": dict(old), "new": new})
 
     # ---- the org tree managed in the app (issue 10; ingest/units_admin.py checks the input) ----
@@ -357,6 +361,7 @@ class Store:
             for r in new.itertuples(index=False)
         ]
         conn.execute(sa.insert(s.units), rows)
+        _summary.after_units(conn, [r["code"] for r in rows])
         self._audit(conn, actor, "units.add", {"codes": [r["code"] for r in rows]})
         return len(rows)
 
@@ -464,6 +469,8 @@ class Store:
                                          values["value"], values["approximate"])
             ]
             conn.execute(sa.insert(s.observations), rows)
+            _summary.after_values(conn, pd.DataFrame({"unit": values["unit"].astype(str),
+                                                      "period": values["period"].astype(str)}))
         self._audit(conn, upload.uploader, "upload.commit",
                     {"upload": upload_id, "file": upload.filename, "values": len(values), "period": upload.period})
         return int(upload_id)
@@ -532,6 +539,10 @@ class Store:
                     sa.insert(s.upload_events),
                     [{"upload_id": i, "action": action, "actor": actor, "at": now(), "reason": reason} for i in ids],
                 )
+            touched = pd.DataFrame(conn.execute(
+                sa.select(s.observations.c.unit, s.observations.c.period).distinct()
+                .where(s.observations.c.upload_id.in_(ids))).all(), columns=["unit", "period"])
+            _summary.after_values(conn, touched)
             self._audit(conn, actor, f"upload.{action}", {"uploads": ids, "reason": reason})
 
     def observations(self, *, include_withdrawn: bool = False) -> pd.DataFrame:
@@ -554,6 +565,44 @@ class Store:
         frame["approximate"] = frame["approximate"].astype(bool)
         frame["value"] = frame["value"].astype(float)
         return frame
+
+    # ---- roll-ups kept in the database (issue 12; store/summary.py) -----------------------
+    def quarters(self) -> list[str]:
+        """Every quarter with a value that counts, oldest first (from ``reported_quarters``)."""
+        with self.read() as conn:
+            return _summary.quarters(conn)
+
+    def unit_quarterly(self, unit: str) -> pd.DataFrame:
+        """``unit``'s roll-up with all its descendants: the rows of
+        :func:`metrics.rollup.quarterly` for it, read from ``unit_summary``."""
+        with self.read() as conn:
+            return _summary.unit_quarterly(conn, unit)
+
+    def units_quarterly(self, units: Iterable[str], period: str | None = None) -> pd.DataFrame:
+        """The roll-ups of several units with a ``unit`` column (one quarter, or every quarter)."""
+        with self.read() as conn:
+            return _summary.units_quarterly(conn, units, period)
+
+    def children(self, unit: str) -> list[str]:
+        """The units directly below ``unit`` (from ``unit_closure``)."""
+        with self.read() as conn:
+            return _summary.closure.children(conn, unit)
+
+    def children_quarterly(self, unit: str, period: str | None = None) -> pd.DataFrame:
+        """The roll-ups of ``unit``'s children, with a ``unit`` column (one quarter, or all)."""
+        with self.read() as conn:
+            return _summary.units_quarterly(conn, _summary.closure.children(conn, unit), period)
+
+    def coverage(self, unit: str) -> pd.DataFrame:
+        """``unit``'s reporting coverage: the rows of :func:`metrics.rollup.coverage`, read from
+        ``unit_coverage``."""
+        with self.read() as conn:
+            return _summary.unit_coverage(conn, [unit]).drop(columns="unit")
+
+    def units_coverage(self, units: Iterable[str] | None = None) -> pd.DataFrame:
+        """Coverage of several units (None: all), with a ``unit`` column first."""
+        with self.read() as conn:
+            return _summary.unit_coverage(conn, None if units is None else list(units))
 
     def data_version(self) -> tuple[int, ...]:
         """Changes whenever what counts changes (new upload, withdrawal, target edit, new plan,
