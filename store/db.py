@@ -567,10 +567,21 @@ class Store:
         return frame
 
     # ---- roll-ups kept in the database (issue 12; store/summary.py) -----------------------
-    def quarters(self) -> list[str]:
-        """Every quarter with a value that counts, oldest first (from ``reported_quarters``)."""
+    def quarters(self, units: Iterable[str] | None = None) -> list[str]:
+        """Every quarter with a value that counts, oldest first (from ``reported_quarters``);
+        with ``units``, the quarters any of them reported."""
         with self.read() as conn:
-            return _summary.quarters(conn)
+            return _summary.quarters(conn) if units is None else _summary.quarters_of(conn, units)
+
+    def source_uploads(self, unit: str, indicators: Iterable[str], start: str, end: str) -> set[int]:
+        """The uploads whose values count for ``indicators`` of ``unit`` and the units below it
+        over the quarters ``start``..``end`` (from ``current_values`` and ``unit_closure``)."""
+        cv, cl = s.current_values, s.unit_closure
+        q = (sa.select(cv.c.upload_id).distinct().join(cl, cl.c.descendant == cv.c.unit)
+             .where(cl.c.ancestor == unit, cv.c.indicator.in_(sorted(set(indicators))),
+                    cv.c.period >= start, cv.c.period <= end))
+        with self.read() as conn:
+            return {int(i) for i in conn.execute(q).scalars()}
 
     def unit_quarterly(self, unit: str) -> pd.DataFrame:
         """``unit``'s roll-up with all its descendants: the rows of

@@ -118,6 +118,14 @@ def quarters(conn: sa.Connection) -> list[str]:
         out.append(nxt)
 
 
+def quarters_of(conn: sa.Connection, units: Iterable[str]) -> list[str]:
+    """The quarters any of ``units`` reported, oldest first."""
+    rq = s.reported_quarters
+    found = {p for chunk in _chunks(units) for p in conn.execute(
+        sa.select(rq.c.period).distinct().where(rq.c.unit.in_(chunk))).scalars()}
+    return sorted(found, key=periods.index)
+
+
 # ---- reading small frames ----------------------------------------------------------------------
 def _units(conn: sa.Connection) -> pd.DataFrame:
     u = s.units
