@@ -299,6 +299,14 @@ def after_values(conn: sa.Connection, pairs: pd.DataFrame) -> None:
             conn.execute(sa.delete(table))
         return
     lo, hi = min(pairs["period"]), periods.shift(max(pairs["period"]), CARRY)
+    if old_first is None:  # the first values: every unit, every quarter
+        recompute(conn, None, first, last)
+        return
+    # quarters before the old first or after the old latest are rolled up for every unit below
+    if first < old_first:
+        lo = max(lo, old_first)
+    if last > old_last:
+        hi = min(hi, old_last)
     recompute(conn, touched, lo, hi)
     # a unit whose first (or, merged without an end, last) report moved: every quarter of it
     new_spans = _spans(conn, touched).set_index("unit")
@@ -311,9 +319,6 @@ def after_values(conn: sa.Connection, pairs: pd.DataFrame) -> None:
             moved.append(u)
     if moved:
         recompute(conn, moved, first, last)
-    if old_first is None:
-        recompute(conn, None, first, last)
-        return
     if first > old_first or last < old_last:
         _trim(conn, first, last)
     if first < old_first:
