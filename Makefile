@@ -24,22 +24,24 @@ ADDRESS ?=
 # pip prints one harmless "WARNING: Location '...' is ignored" per configured extra index.
 PIP_QUIET := { grep -v "WARNING: Location" || true; }
 
-.PHONY: help run test venv clean
+.PHONY: help run test lint lock venv clean
 
 help:
 	@echo "make run    start the dashboard (http://localhost:8501)"
-	@echo "make test   run the tests (output in $(OUT)/)"
+	@echo "make test   run ruff and the tests (output in $(OUT)/)"
+	@echo "make lock   regenerate requirements*.lock after editing requirements*.txt"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# Stamp files: reinstall only when a requirements file changes.
-$(VENV)/.runtime: requirements.txt | $(PY)
-	$(PY) -m pip install -q -r requirements.txt 2>&1 | $(PIP_QUIET)
+# Stamp files: reinstall only when a lock file changes. The lock files (every package, exact
+# version and hash) are generated from the human-edited requirements*.txt by `make lock`.
+$(VENV)/.runtime: requirements.lock | $(PY)
+	$(PY) -m pip install -q --require-hashes -r requirements.lock 2>&1 | $(PIP_QUIET)
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install -q -r requirements-dev.txt 2>&1 | $(PIP_QUIET)
+$(VENV)/.dev: requirements.lock requirements-dev.lock | $(PY)
+	$(PY) -m pip install -q --require-hashes -r requirements-dev.lock 2>&1 | $(PIP_QUIET)
 	touch $(VENV)/.runtime $@
 
 venv: $(VENV)/.runtime
@@ -47,12 +49,24 @@ venv: $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(PY) launcher.py $(if $(ADDRESS),--address $(ADDRESS)) $(STREAMLIT_ARGS)
 
+# ruff first (a finding fails the target before any test runs), then pytest.
 # pytest's own exit code is kept in $(OUT)/pytest-exit-code (make itself exits 2 on failure).
 test: $(VENV)/.dev
 	mkdir -p $(OUT)
+	$(VENV)/bin/ruff check .
 	rc=0; $(PY) -m pytest -q -p no:cacheprovider --timeout=600 --junitxml=$(OUT)/junit.xml \
 		$(PYTEST_ARGS) 2>&1 | tee $(OUT)/pytest.log || rc=$$?; \
 	echo $$rc > $(OUT)/pytest-exit-code; exit $$rc
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+# Regenerate the lock files after editing requirements*.txt (needs PyPI; uv is pinned in requirements-dev.txt).
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+	--index-url https://pypi.org/simple --custom-compile-command "make lock"
+lock: $(VENV)/.dev
+	$(UV_COMPILE) requirements.txt -o requirements.lock
+	$(UV_COMPILE) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
 
 clean:
 	rm -rf $(OUT) .hypothesis

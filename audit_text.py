@@ -35,13 +35,17 @@ def _params(action: str, detail: dict, lang: str) -> dict:
     period = detail.get("period")
     reason = str(detail.get("reason") or "").strip()
     d.update({
-        "n": len(detail.get("codes") or detail.get("changes") or detail.get("uploads") or []),
+        "n": len(detail.get("codes") or detail.get("changes") or detail.get("uploads") or detail.get("units") or []),
+        "units": _names(detail.get("units") or [], lang),
         "codes": _names(detail.get("codes") or [], lang),
         "uploads": _ids(detail.get("uploads") or []),
         "period": (P.label(period, lang) if period else "—"),
         "reason": t("forms.audit_reason", lang, reason=reason) if reason else "",
         "new": _names(detail.get("new") or [], lang) if isinstance(detail.get("new"), list) else detail.get("new", ""),
     })
+    for side in ("old", "new"):  # a rename stores {name_zh, name_en} on each side
+        if isinstance(detail.get(side), dict):
+            d[f"{side}_name"] = detail[side].get("name_zh") or "—"
     return d
 
 

@@ -19,6 +19,7 @@ checked against a dummy hash). Nothing here imports Streamlit; the session cooki
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ admin123 admin1234 admin12345 administrator root1234 welcome1 letmein1 changeme 
 """.split())
 
 _hasher = argon2.PasswordHasher()
+log = logging.getLogger("union.auth")
 
 
 def hash_password(password: str) -> str:
@@ -140,16 +142,28 @@ def authenticate(store, username: str, password: str, now: datetime | None = Non
     :data:`LOCK_MINUTES`. A success clears the count and upgrades an old hash."""
     now = now or datetime.now(UTC)
     key = lock_key(username)
+    name = username.strip()[:100]  # logged as typed (never the password)
     until = store.sign_in_locked_until(key, now)
     if until is not None:
+        log.warning("sign-in refused: %s is locked", name, extra={"event": "signin.locked", "user": name,
+                                                                  "locked_until": until.isoformat(), "new_lock": False})
         return SignIn("locked", locked_until=until)
     record = store.user(username.strip()) if username.strip() else None
     usable = record is not None and record.get("active", True)
     ok = check_password(password, record["password_hash"] if usable else _dummy_hash()) and usable
     if not ok:
         until = store.sign_in_failed(key, now, MAX_FAILURES, timedelta(minutes=LOCK_MINUTES))
-        return SignIn("locked", locked_until=until) if until else SignIn("failed")
+        why = "unknown_user" if record is None else "disabled" if not usable else "wrong_password"
+        if until:
+            log.warning("sign-in failed: %s, now locked", name, extra={
+                "event": "signin.locked", "user": name, "reason": why, "locked_until": until.isoformat(),
+                "new_lock": True})
+            return SignIn("locked", locked_until=until)
+        log.warning("sign-in failed: %s", name, extra={"event": "signin.failed", "user": name, "reason": why})
+        return SignIn("failed")
     store.sign_in_succeeded(key)
+    log.info("signed in: %s", record["username"], extra={"event": "signin.ok", "user": record["username"],
+                                                         "role": record["role"]})
     if needs_rehash(record["password_hash"]):
         store.set_password_hash(record["username"], record["password_hash"], hash_password(password))
     return SignIn("ok", user=record)

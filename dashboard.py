@@ -5,6 +5,7 @@ Run with ``streamlit run dashboard.py``. This file owns every cross-page session
 re-reads the signed-in user on every rerun, so a changed role or a disabled user applies at once.
 """
 
+import logging
 from pathlib import Path
 
 import streamlit as st
@@ -15,8 +16,10 @@ import signin
 from i18n import t
 from metrics import periods, rollup
 from metrics.report_text import markdown_safe
+from logsetup import setup_logging
 from store.db import StoreBusy
 
+setup_logging(stderr=True)  # once per process in effect: it only reconfigures when the settings change
 st.set_page_config(page_title="街道总工会五年规划指标看板", page_icon="📊", layout="wide")
 
 st.session_state.setdefault("lang", "zh")
@@ -117,6 +120,11 @@ if auth.allows(role, "admin"):
 try:
     st.navigation(pages).run()
 except StoreBusy as busy:  # any page: a database locked too long is a message, not a traceback
+    logging.getLogger("union.app").warning("database busy", extra={"event": "store.busy", "reason": busy.reason})
     st.error(t(f"store.busy.{busy.reason}", lang))
 except app_cache.OutOfScope:  # a unit outside the clerk's scope asked for by any road: nothing shown
     st.error(t("scope.not_yours", lang))
+except Exception:  # logged for the operator with its traceback, then shown by Streamlit as before
+    logging.getLogger("union.app").exception("page error", extra={"event": "error",
+                                                                  "user": st.session_state.get("user")})
+    raise

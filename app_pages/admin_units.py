@@ -11,6 +11,7 @@ import streamlit as st
 import app_cache
 import auth
 import signin
+import unit_request_view
 from i18n import t
 from ingest import units_admin
 from store.db import UserExists
@@ -36,7 +37,11 @@ def done(message: str) -> None:
     st.rerun()
 
 
-unit_tab, user_tab = st.tabs([tr("admin.units"), tr("admin.users")])
+waiting = unit_request_view.pending_count()
+if waiting:
+    st.info(tr("unitreq.pending_notice", n=waiting), icon=":material/domain_add:")
+unit_tab, user_tab, request_tab = st.tabs([tr("admin.units"), tr("admin.users"),
+                                           tr("unitreq.tab_count", n=waiting) if waiting else tr("unitreq.tab")])
 
 with unit_tab:
     shown = units[["code", "name_zh", "parent", "level", "active_from", "active_until", "merged_into"]].copy()
@@ -46,7 +51,7 @@ with unit_tab:
 
     st.subheader(tr("admin.add_unit"))
     level = st.radio(tr("admin.level"), ["community", "enterprise"], horizontal=True, key="admin_add_level",
-                     format_func=lambda v: tr(f"upload.level.{v}"))
+                     format_func={v: tr(f"upload.level.{v}") for v in ("community", "enterprise")}.get)
     parents = units.loc[units["level"] == units_admin.PARENT_LEVEL[level], "code"].tolist()
     with st.form("admin_add_unit"):
         name = st.text_input(tr("admin.name"), key="admin_add_name")
@@ -66,7 +71,8 @@ with unit_tab:
     with st.form("admin_change_unit"):
         unit = st.selectbox(tr("admin.unit"), changeable, format_func=label.get, key="admin_change_code")
         action = st.radio(tr("admin.action"), ["rename", "close", "merge", "reopen"], horizontal=True,
-                          format_func=lambda a: tr(f"admin.do.{a}"), key="admin_change_action")
+                          format_func={a: tr(f"admin.do.{a}") for a in ("rename", "close", "merge", "reopen")}.get,
+                          key="admin_change_action")
         new_name = st.text_input(tr("admin.new_name"), key="admin_change_name")
         quarter = st.text_input(tr("admin.from_quarter"), key="admin_change_quarter")
         into = st.selectbox(tr("admin.into"), changeable, format_func=label.get, key="admin_change_into")
@@ -93,12 +99,13 @@ with user_tab:
     table.columns = [tr(f"admin.ucol.{c}") for c in ("username", "display_name", "role", "active", "units")]
     dataframe(table, hide_index=True, width="stretch", key="admin_users_table")
     assignable = units.loc[units["level"] != "federation", "code"].tolist()
+    role_label = {r: tr(f"common.role.{r}") for r in auth.ROLES}  # bound now: a later call would miss the language
 
     st.subheader(tr("admin.add_user"))
     with st.form("admin_add_user"):
         username = st.text_input(tr("admin.username"), key="admin_user_name")
         display = st.text_input(tr("admin.display_name"), key="admin_user_display")
-        role = st.selectbox(tr("admin.role"), list(auth.ROLES), format_func=lambda r: tr(f"common.role.{r}"),
+        role = st.selectbox(tr("admin.role"), list(auth.ROLES), format_func=role_label.get,
                             index=1, key="admin_user_role")
         mine = st.multiselect(tr("admin.user_units"), assignable, format_func=label.get, key="admin_user_units")
         password = st.text_input(tr("admin.password"), type="password", key="admin_user_password")
@@ -124,7 +131,7 @@ with user_tab:
         current_units = store.user_units(who)["unit"].tolist()
         with st.form("admin_change_user"):
             role = st.selectbox(tr("admin.role"), list(auth.ROLES), index=list(auth.ROLES).index(record.get("role", "clerk")),
-                                format_func=lambda r: tr(f"common.role.{r}"), key=f"admin_edit_role_{who}")
+                                format_func=role_label.get, key=f"admin_edit_role_{who}")
             mine = st.multiselect(tr("admin.user_units"), assignable, default=[u for u in current_units if u in assignable],
                                   format_func=label.get, key=f"admin_edit_units_{who}")
             active = st.checkbox(tr("admin.active"), value=bool(record.get("active", True)), key=f"admin_edit_active_{who}")
@@ -144,3 +151,6 @@ with user_tab:
                     if password:
                         store.sign_in_succeeded(auth.lock_key(who))
                     done(tr("admin.user_changed", username=who))
+
+with request_tab:  # clerks' requests for units their files name (unit_request_view)
+    unit_request_view.admin_requests(actor)

@@ -10,6 +10,7 @@ import app_cache
 import resources
 import season_view
 import signin
+import unit_request_view
 from ingest import importer
 from ingest.report import changes_frame, findings_frame, kept_frame, preview_frame
 from metrics import periods
@@ -29,6 +30,7 @@ def findings_table(frame) -> None:
 st.title(tr("upload.title"))
 st.caption(tr("upload.intro"))
 season_view.my_units(st.session_state.get("user"), st.session_state.get("quarter"))
+unit_request_view.notices()  # a clerk's requests for new units and their outcome; waiting ones for an admin
 
 observed = app_cache.quarters()
 latest = observed[-1] if observed else st.session_state.get("quarter") or "2016Q1"
@@ -87,6 +89,7 @@ if report.errors:
 if report.warnings:
     st.markdown(f"**{tr('upload.report.warnings', n=len(report.warnings))}**")
     findings_table(findings_frame(report.warnings, lang()))
+unit_request_view.unknown_units(prepared)  # add (administrator) or request (clerk) a unit the tree lacks
 if not report.findings:
     st.success(tr("upload.report.none"))
 if report.changes:

@@ -15,6 +15,7 @@ same quarter supersedes earlier values (they stay in history); a withdrawal brin
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 
 import pandas as pd
@@ -28,6 +29,8 @@ from ingest.validate import UnitResolver, validate
 from metrics import rollup
 from metrics.catalog import Catalog
 from metrics.report_text import safe_filename
+
+log = logging.getLogger("union.ingest")
 
 
 VALUE_FRAME = ["unit", "indicator", "period", "value", "approximate", "unit_text", "where"]
@@ -70,7 +73,7 @@ def sha256(raw: bytes) -> str:
 def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame, current: pd.DataFrame,
             period: str | None = None, allow_new_units: bool = False, duplicate_of: int | None = None,
             uploader: str | None = None, locked: list[tuple[str, str]] | None = None,
-            scope: frozenset[str] | None = None) -> Prepared:
+            scope: frozenset[str] | None = None, uploader_units: tuple[str, ...] = ()) -> Prepared:
     """Read and validate ``raw``; nothing is stored. ``current``: the values that count now
     (unit, indicator, period, value, approximate). ``duplicate_of``: the id of an active
     upload with the same bytes, if the caller found one. ``uploader``: who would commit.
@@ -78,7 +81,10 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
     them are an error (``period_locked``, one finding per unit and quarter).
     ``filename`` is stored as :func:`metrics.report_text.safe_filename` gives it (no path, no
     formula-like start). ``scope``: the units the uploader may upload for (None: any); rows of
-    other units are an ``out_of_scope`` error naming them (:func:`scope_finding`)."""
+    other units are an ``out_of_scope`` error naming them (:func:`scope_finding`).
+    ``uploader_units``: the units assigned to the uploader; a new unit (``allow_new_units``) goes
+    under her community, else under the community the file's other units share
+    (:func:`ingest.units_match.place`)."""
     filename = safe_filename(filename)
     report = ImportReport(filename=filename, sha256=sha256(raw))
     empty = pd.DataFrame(columns=VALUE_FRAME)
@@ -89,7 +95,7 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
         report.findings.append(exc.finding)
         return Prepared(report, empty, pd.DataFrame(), raw, filename)
     checked = validate(read, catalog=catalog, units=units, current=current, period=period, filename=filename,
-                       allow_new_units=allow_new_units, uploader=uploader)
+                       allow_new_units=allow_new_units, uploader=uploader, uploader_units=tuple(uploader_units))
     report.period = checked.period
     report.counts = checked.counts
     report.findings = checked.findings
@@ -151,7 +157,8 @@ def prepare(store, raw: bytes, filename: str, *, period: str | None = None, allo
         units = units.assign(aliases=units["code"].map(aliases))
     return dry_run(raw, filename, catalog=catalog, units=units, current=current, period=period,
                    allow_new_units=allow_new_units, duplicate_of=store.find_upload_by_hash(sha256(raw)),
-                   uploader=uploader, locked=locked, scope=upload_scope(store, uploader, units))
+                   uploader=uploader, locked=locked, scope=upload_scope(store, uploader, units),
+                   uploader_units=tuple(store.user_units(uploader)["unit"]) if uploader else ())
 
 
 NOTE_LIMIT = 500  # characters of the clerk's note kept with an upload
@@ -165,7 +172,31 @@ def commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool = Fal
     The units the dry run found new are looked up again inside the write transaction, by the
     dry run's own rule (:class:`ingest.validate.UnitResolver`: code, then name, width and
     spaces folded): one created meanwhile by another import is used, the others are created
-    with codes free at that moment, and the values are stored under those codes."""
+    with codes free at that moment, and the values are stored under those codes. Logged as
+    ``import.committed`` or ``import.refused`` (see :mod:`logsetup`)."""
+    try:
+        upload_id = _commit(store, prepared, uploader, acknowledged=acknowledged, source=source, note=note)
+    except ImportRefused as refused:
+        log_refused(prepared, uploader, refused.reason, source, refused.upload_id)
+        raise
+    log.info("import committed: upload %s", upload_id, extra={
+        "event": "import.committed", "user": uploader, "file": prepared.filename, "sha256": prepared.report.sha256,
+        "upload_id": upload_id, "period": prepared.report.period, "source": source,
+        "values": len(prepared.values), "new_units": len(prepared.new_units), "counts": dict(prepared.report.counts)})
+    return upload_id
+
+
+def log_refused(prepared: Prepared, uploader: str, reason: str, source: str, duplicate_of: int | None = None) -> None:
+    """Log an import that was asked for and refused (``import.refused``): who, which file, why."""
+    report = prepared.report
+    log.warning("import refused: %s", reason, extra={
+        "event": "import.refused", "user": uploader, "file": prepared.filename, "sha256": report.sha256,
+        "reason": reason, "duplicate_of": duplicate_of or report.duplicate_of, "source": source,
+        "period": report.period, "counts": dict(report.counts),
+        "errors": [f.code for f in report.findings if f.severity == "error"][:20]})
+
+
+def _commit(store, prepared: Prepared, uploader: str, *, acknowledged: bool, source: str, note: str) -> int:
     from metrics.report_text import clean_text
     from store.db import DuplicateUpload, NewUpload, PeriodLocked
 

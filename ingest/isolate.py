@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import os
 import pickle
-import resource
 import select
 import signal
 import time
 
 from ingest.report import UnreadableFile
+
+try:  # POSIX only; on Windows (no fork either) the library runs in the calling process
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None
 
 TIMEOUT = 60.0  # seconds; a 20,000-row workbook takes about 1 s in the library
 EXTRA_MEMORY = 1536 * 1024 * 1024  # bytes of address space above what the process already has

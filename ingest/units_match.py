@@ -76,7 +76,53 @@ def likely_parent(units, file_units: Iterable[str] = (), uploader_units: Iterabl
     if len(mine) == 1:
         return next(iter(mine))
     counts: dict[str, int] = {}
-    for u in file_units:
+    for u in dict.fromkeys(file_units):
         if c := community(u):
             counts[c] = counts.get(c, 0) + 1
-    return max(counts, key=lambda c: (counts[c], c)) if counts else None
+    if not counts:
+        return None
+    best = max(counts, key=lambda c: (counts[c], c))
+    # shared by the file's units: all of them, or more than half (a federation-wide file spread
+    # over every community names no parent; the administrator picks one)
+    return best if counts[best] * 2 > sum(counts.values()) else None
+
+
+#: Name endings of a community or building joint union (a new unit so named goes under the
+#: federation, not under a community).
+COMMUNITY_ENDINGS = ("联合工会", "工会联合会", "社区工会", "社区工会委员会", "联合工会委员会")
+
+
+def looks_like_community(name: str) -> bool:
+    """True for a name such as 新华社区联合工会 or 万达楼宇工会联合会 (by its ending)."""
+    return fold(name).endswith(COMMUNITY_ENDINGS)
+
+
+def place(units, name: str, file_units: Iterable[str] = (), uploader_units: Iterable[str] = ()) -> tuple[str, str]:
+    """Where a new unit named ``name`` most likely belongs: ``(parent code, level)``.
+
+    A name ending like a joint union's (:func:`looks_like_community`) is a community under the
+    federation. Otherwise it is an enterprise under :func:`likely_parent` (the uploader's one
+    community, else the community shared by the file's other units); with no likely parent it
+    goes under the federation as a community, as before (an administrator can move it). On an
+    empty tree the parent is ``""`` (the caller supplies the federation)."""
+    fed = units.loc[units["level"] == "federation", "code"]
+    federation = str(fed.iloc[0]) if len(fed) else ""
+    if not looks_like_community(name):
+        parent = likely_parent(units, file_units, uploader_units)
+        if parent:
+            return parent, "enterprise"
+    return federation, "community"
+
+
+def parent_choices(units, allowed: Iterable[str] | None = None, *, federation: bool = False) -> list[str]:
+    """Codes a new unit may be put under: the communities and building joint unions still open
+    (not closed or merged), those in ``allowed`` only when it is given (a clerk's scope), and
+    the federation last when ``federation`` (an administrator adding a community)."""
+    keep = set(allowed) if allowed is not None else None
+    open_ = (units["active_until"].fillna("") == "") & (units["merged_into"].fillna("") == "") \
+        if "active_until" in units else units["level"].notna()
+    codes = [str(c) for c in units.loc[(units["level"] == "community") & open_, "code"]
+             if keep is None or str(c) in keep]
+    if federation:
+        codes += [str(c) for c in units.loc[units["level"] == "federation", "code"]]
+    return codes

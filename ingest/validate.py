@@ -201,7 +201,9 @@ def rule_missing_unit(ctx: Context) -> list[Finding]:
 
 def rule_new_unit(ctx: Context) -> list[Finding]:
     """A unit not in the list, added at commit (only with ``allow_new_units``)."""
-    return [Finding("new_unit", u["where"], {"unit": u["label"], "code": u["new_code"]})
+    return [Finding("new_unit", u["where"], {"unit": u["label"], "code": u["new_code"],
+                                             "parent_zh": u.get("parent_name", ""),
+                                             "parent_en": u.get("parent_name_en", "")})
             for u in ctx.unit_rows_found if u.get("first_new")]
 
 
@@ -441,9 +443,11 @@ _register(RULES)
 def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current: pd.DataFrame,
              period: str | None = None, filename: str = "", allow_new_units: bool = False,
              federation_name: str = "街道总工会", uploader: str | None = None,
-             rules: list[Rule] | None = None) -> Validated:
+             rules: list[Rule] | None = None, uploader_units: tuple[str, ...] = ()) -> Validated:
     """Every rule of :data:`RULES` (or ``rules``); pure (does not change its inputs).
-    ``uploader``: who would commit (checked against the database's limit when given)."""
+    ``uploader``: who would commit (checked against the database's limit when given);
+    ``uploader_units``: the units assigned to her, which place a new unit
+    (:func:`ingest.units_match.place`)."""
     findings = list(read.findings)
     file_period, period_findings = resolve_period(read, period, filename)
     if len(read.cells) == 0:
@@ -452,7 +456,7 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
         return Validated(findings, pd.DataFrame(columns=VALUE_COLUMNS + ["unit_text", "where"]), file_period,
                          {"read": 0, "new": 0, "updated": 0, "unchanged": 0, "ignored": read.ignored}, [])
     ctx = _prepare(read, catalog, units, current, file_period, period_findings, allow_new_units,
-                   federation_name, uploader)
+                   federation_name, uploader, uploader_units)
     rules = RULES if rules is None else rules
     _register(rules)
     for rule in rules:
@@ -475,7 +479,7 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
 
 
 def _prepare(read, catalog, units, current, file_period, period_findings, allow_new_units, federation_name,
-             uploader) -> Context:
+             uploader, uploader_units=()) -> Context:
     """The context the rules read: each cell's period and unit, the values to store, the stored state."""
     cells = read.cells.copy()
     # periods per cell (a long table's 期间 column, else the file's)
@@ -528,6 +532,24 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
                                                   "level": "federation", "parent": ""}]), new_frame])
         new_frame["parent"] = new_frame["parent"].fillna(parent) if "parent" in new_frame else parent
         new_frame.loc[new_frame["level"] == "federation", "parent"] = ""
+        # each new unit under the parent it most likely belongs to: the uploader's community, else
+        # the one the file's other units share (an enterprise); else the federation (a community)
+        from ingest.units_match import place
+
+        known = [c for c in resolved.values() if c is not None and c in existing_codes]
+        names = dict(zip(units["code"], units["name_zh"]))
+        names_en = dict(zip(units["code"], units.get("name_en", units["name_zh"])))
+        for i in new_frame.index[new_frame["level"] != "federation"]:
+            where, level = place(units, str(new_frame.at[i, "name_zh"]), known, uploader_units)
+            if where:
+                new_frame.at[i, "parent"], new_frame.at[i, "level"] = where, level
+        placed = {r.code: r for r in new_frame.itertuples()}
+        for entry in found_rows:
+            if entry.get("first_new") and entry["new_code"] in placed:
+                row = placed[entry["new_code"]]
+                entry["parent"] = row.parent
+                entry["parent_name"] = names.get(row.parent, federation_name)
+                entry["parent_name_en"] = names_en.get(row.parent) or entry["parent_name"]
 
     ok = cells["error"].isna() & cells["value"].notna()
     kinds = cells["indicator"].map({i.code: i.kind for i in catalog})

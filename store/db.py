@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -34,6 +35,7 @@ DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a write waits for the write lock before S
 WRITE_ATTEMPTS = 3  # an import whose new units conflict with a concurrent one is tried this often
 # PostgreSQL advisory transaction locks (two-key form): (class, key)
 _LOCK_FILE, _LOCK_UNITS, _LOCK_SCHEMA, _LOCK_REVIEW = 1, 2, 3, 4
+log = logging.getLogger("union.store")
 
 #: Review actions (issue 10): approve locks a unit's quarter, return sends it back, unlock lifts the lock.
 REVIEW_ACTIONS = ("approve", "return", "unlock")
@@ -180,6 +182,14 @@ class UnknownUser(LookupError):
         self.username = username
 
 
+class RequestDecided(ValueError):
+    """A unit request that is no longer pending (decided meanwhile in another session)."""
+
+    def __init__(self, request_id: int, status: str):
+        super().__init__(f"request {request_id} is {status}")
+        self.request_id, self.status = request_id, status
+
+
 class PeriodLocked(ValueError):
     """A write would change a unit's quarter that has been approved (审核通过) and so locked;
     nothing was changed. ``pairs``: the locked ``(unit, period)`` pairs it touched."""
@@ -260,29 +270,11 @@ class Store:
 
     # ---- schema -------------------------------------------------------------------------
     def create_schema(self) -> None:
-        """Create missing tables (idempotent) and add later columns to older tables. Only reads
-        when nothing is missing, so opening a store never waits for a running import."""
-        with self.read() as conn:
-            inspector = sa.inspect(conn)
-            missing = [t.name for t in s.metadata.sorted_tables if not inspector.has_table(t.name)]
-        if missing:
-            with self.write() as conn:  # several processes creating one new database: one at a time
-                self._lock(conn, _LOCK_SCHEMA)
-                s.metadata.create_all(conn, checkfirst=True)
-                if set(missing) & set(s.SUMMARY_TABLES):  # an older database: build its roll-ups once
-                    _summary.rebuild(conn)
-        self._upgrade_units()
-        self._upgrade_users()
+        """Bring the schema to the newest migration (idempotent; see :mod:`store.migrate`). Only
+        reads when it is already there, so opening a store never waits for a running import."""
+        from store import migrate
 
-    def _upgrade_units(self) -> None:
-        """Add the units' span columns to an older table."""
-        have = {c["name"] for c in sa.inspect(self.engine).get_columns("units")}
-        missing = [c for c in s.UNIT_SPAN_COLUMNS if c not in have]
-        if missing:
-            with self.write() as conn:
-                for name in missing:
-                    col = s.units.c[name]
-                    conn.exec_driver_sql(f"ALTER TABLE units ADD COLUMN {name} {col.type.compile(self.engine.dialect)}")
+        migrate.upgrade(self)
 
     # ---- units --------------------------------------------------------------------------
     def units(self) -> pd.DataFrame:
@@ -342,7 +334,8 @@ class Store:
             return self._add_units(conn, frame, actor)
         return self._write_retrying(work)
 
-    def _add_units(self, conn: sa.Connection, frame: pd.DataFrame, actor: str) -> int:
+    def _add_units(self, conn: sa.Connection, frame: pd.DataFrame, actor: str, action: str = "units.add",
+                   detail: dict | None = None) -> int:
         existing = set(conn.execute(sa.select(s.units.c.code)).scalars().all())
         new = frame[~frame["code"].isin(existing)]
         if new.empty:
@@ -362,8 +355,106 @@ class Store:
         ]
         conn.execute(sa.insert(s.units), rows)
         _summary.after_units(conn, [r["code"] for r in rows])
-        self._audit(conn, actor, "units.add", {"codes": [r["code"] for r in rows]})
+        self._audit(conn, actor, action, {"codes": [r["code"] for r in rows], **(detail or {})})
         return len(rows)
+
+    # ---- units a file names that the tree lacks (issue 10; ingest/unit_requests.py checks them) ----
+    def _insert_named_unit(self, conn: sa.Connection, unit: dict, aliases: Iterable[str], actor: str,
+                           action: str, detail: dict) -> str:
+        """Inside a write: create ``unit`` (code, name_zh, parent, level; a free ``N0001``-style
+        code when code is empty) and keep ``aliases`` (the name as a file writes it) for the
+        reader; one audit entry ``action``. Returns the code."""
+        self._lock(conn, _LOCK_UNITS)
+        taken = set(conn.execute(sa.select(s.units.c.code)).scalars())
+        code = unit.get("code") or _free_code(taken)
+        if code in taken:
+            raise ValueError(f"unit code {code} is taken")
+        row = {"code": code, "name_zh": unit["name_zh"], "name_en": unit.get("name_en", ""),
+               "parent": unit["parent"], "level": unit["level"], "active_from": unit.get("active_from", "")}
+        self._add_units(conn, pd.DataFrame([row]), actor, action,
+                        {**detail, "name": unit["name_zh"], "parent": unit["parent"],
+                         "parent_name": self._unit_name(conn, unit["parent"])})
+        names = sorted({a for a in aliases if a and a != unit["name_zh"]})
+        if names:
+            conn.execute(sa.insert(s.unit_aliases), [{"unit": code, "name": n, "until": now()} for n in names])
+        return code
+
+    def add_unit_from_upload(self, unit: dict, aliases: Iterable[str], filename: str, actor: str) -> str:
+        """An administrator adds a unit an upload names (audited ``units.add_from_upload`` with the
+        file); returns its code."""
+        return self._write_retrying(lambda conn: self._insert_named_unit(
+            conn, unit, aliases, actor, "units.add_from_upload", {"file": filename}))
+
+    def add_unit_request(self, name_zh: str, file_name: str, parent: str, filename: str,
+                         requested_by: str) -> tuple[int, bool]:
+        """Record a clerk's request for a new unit; ``(id, True)``, or ``(id, False)`` when a
+        request for the same name (width, case and spaces folded) is already pending."""
+        with self.write() as conn:
+            self._lock(conn, _LOCK_UNITS)
+            pending = conn.execute(sa.select(s.unit_requests.c.id, s.unit_requests.c.name_zh)
+                                   .where(s.unit_requests.c.status == "pending")).all()
+            for rid, name in pending:
+                if _fold(name) == _fold(name_zh):
+                    return int(rid), False
+            rid = conn.execute(sa.insert(s.unit_requests).values(
+                name_zh=name_zh, file_name=file_name, parent=parent, filename=filename[:300],
+                requested_by=requested_by, requested_at=now(), status="pending")).inserted_primary_key[0]
+            self._audit(conn, requested_by, "unit_request.submit",
+                        {"request": int(rid), "name": name_zh, "parent": parent,
+                         "parent_name": self._unit_name(conn, parent), "file": filename})
+            return int(rid), True
+
+    def unit_requests(self, status: str | None = None, requested_by: str | None = None) -> pd.DataFrame:
+        """Unit requests, newest first: id, name_zh, file_name, parent, filename, requested_by,
+        requested_at, status, decided_by, decided_at, reason, unit."""
+        q = sa.select(s.unit_requests).order_by(s.unit_requests.c.id.desc())
+        if status is not None:
+            q = q.where(s.unit_requests.c.status == status)
+        if requested_by is not None:
+            q = q.where(s.unit_requests.c.requested_by == requested_by)
+        with self.read() as conn:
+            frame = pd.read_sql(q, conn)
+        for col in ("decided_by", "unit"):
+            frame[col] = frame[col].fillna("").astype(str)
+        return frame
+
+    @staticmethod
+    def _unit_name(conn: sa.Connection, code: str) -> str:
+        return conn.execute(sa.select(s.units.c.name_zh).where(s.units.c.code == code)).scalar() or str(code)
+
+    def _pending_request(self, conn: sa.Connection, request_id: int) -> dict:
+        row = conn.execute(sa.select(s.unit_requests).where(s.unit_requests.c.id == request_id)).mappings().first()
+        if row is None:
+            raise KeyError(request_id)
+        if row["status"] != "pending":
+            raise RequestDecided(request_id, row["status"])
+        return dict(row)
+
+    def confirm_unit_request(self, request_id: int, unit: dict, aliases: Iterable[str], actor: str) -> str:
+        """Create the requested ``unit`` (as the administrator settled it: name, parent, level)
+        and mark the request confirmed, in one transaction; returns the new code. Raises
+        :class:`RequestDecided` when it was decided meanwhile (nothing changes)."""
+        def work(conn: sa.Connection) -> int:
+            self._lock(conn, _LOCK_UNITS)
+            request = self._pending_request(conn, request_id)
+            code = self._insert_named_unit(conn, unit, aliases, actor, "unit_request.confirm",
+                                           {"request": request_id, "requested_by": request["requested_by"],
+                                            "file": request["filename"]})
+            conn.execute(sa.update(s.unit_requests).where(s.unit_requests.c.id == request_id).values(
+                status="confirmed", decided_by=actor, decided_at=now(), unit=code))
+            return code
+        return self._write_retrying(work)
+
+    def reject_unit_request(self, request_id: int, reason: str, actor: str) -> None:
+        """Mark the request rejected with ``reason`` (audited). Raises :class:`RequestDecided`."""
+        with self.write() as conn:
+            self._lock(conn, _LOCK_UNITS)
+            request = self._pending_request(conn, request_id)
+            conn.execute(sa.update(s.unit_requests).where(s.unit_requests.c.id == request_id).values(
+                status="rejected", decided_by=actor, decided_at=now(), reason=reason))
+            self._audit(conn, actor, "unit_request.reject",
+                        {"request": request_id, "name": request["name_zh"], "requested_by": request["requested_by"],
+                         "reason": reason})
 
     def _bind_new_units(self, conn: sa.Connection, upload: NewUpload) -> dict[str, str]:
         """Inside the write transaction: find each unit the file introduces again (another
@@ -544,6 +635,8 @@ class Store:
                 .where(s.observations.c.upload_id.in_(ids))).all(), columns=["unit", "period"])
             _summary.after_values(conn, touched)
             self._audit(conn, actor, f"upload.{action}", {"uploads": ids, "reason": reason})
+        log.info("upload %s: %s", action, ids, extra={"event": f"upload.{action}", "user": actor, "uploads": ids,
+                                                       "reason": reason})
 
     def observations(self, *, include_withdrawn: bool = False) -> pd.DataFrame:
         """Every stored observation (upload_id, unit, indicator, period, value, approximate),
@@ -694,18 +787,6 @@ class Store:
         return latest[latest["active"].astype(bool)].reset_index(drop=True)
 
     # ---- users -------------------------------------------------------------------------------
-    def _upgrade_users(self) -> None:
-        """Add the user columns that came later (``active``, ``session_epoch``) to an older database."""
-        have = {c["name"] for c in sa.inspect(self.engine).get_columns("users")}
-        missing = [c for c in (s.users.c.active, s.users.c.session_epoch) if c.name not in have]
-        if not missing:
-            return
-        with self.write() as conn:
-            for column in missing:
-                kind = column.type.compile(dialect=conn.dialect)
-                default = {"active": "1" if conn.dialect.name == "sqlite" else "TRUE", "session_epoch": "0"}[column.name]
-                conn.exec_driver_sql(f"ALTER TABLE users ADD COLUMN {column.name} {kind} NOT NULL DEFAULT {default}")
-
     def users(self) -> pd.DataFrame:
         """Everyone who may sign in (or could, if not disabled): username, display_name, role, active."""
         with self.read() as conn:
@@ -947,6 +1028,13 @@ def _span_text(value) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
+def _fold(text: str) -> str:
+    """A name compared as the reader compares it: width and case folded, spaces removed."""
+    import unicodedata
+
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split()).casefold()
+
+
 def _same(a, b) -> bool:
     if a is None or (isinstance(a, float) and pd.isna(a)):
         return b is None or (isinstance(b, float) and pd.isna(b))
@@ -981,7 +1069,8 @@ def _empty_observations() -> pd.DataFrame:
 
 
 def open_store(url: str | None = None) -> Store:
-    """Open (and create if new) the database at ``url`` / ``$UNION_DB_URL``."""
+    """Open the database at ``url`` / ``$UNION_DB_URL``, creating it if new and upgrading its
+    schema to the newest migration (``store/migrations``)."""
     store = Store(make_engine(url))
     store.create_schema()
     return store

@@ -10,6 +10,8 @@
 * ``users``          who may sign in, with which role; ``active`` false = disabled;
                      ``session_epoch`` goes up to end every session of that user at once.
 * ``sign_in_failures`` wrong passwords per user name (and the lock they lead to).
+* ``unit_requests``  a clerk's request for a unit missing from the org tree; its status changes
+                     once (pending -> confirmed or rejected), audited.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ units = sa.Table(
     sa.Column("merged_into", sa.String(64), nullable=True),
 )
 
-#: Columns added to ``units`` after its first release: added to an existing table on start.
+#: Columns added to ``units`` after its first release (migration 0003).
 UNIT_SPAN_COLUMNS = ("active_from", "active_until", "merged_into")
 
 uploads = sa.Table(
@@ -78,6 +80,7 @@ observations = sa.Table(
     sa.Column("approximate", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_obs_cell", "unit", "indicator", "period"),
     sa.Index("ix_obs_upload", "upload_id"),
+    sa.Index("ix_obs_period_unit", "period", "unit"),  # issue 12: a quarter's current values, resolved per write
 )
 
 plans = sa.Table(
@@ -132,7 +135,7 @@ users = sa.Table(
     sa.Column("role", sa.String(20), nullable=False),  # leader | clerk | admin
     sa.Column("password_hash", sa.String(200), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    # added later: Store.create_schema adds them to an older database
+    # added later (migration 0002)
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0"),
 )
@@ -257,3 +260,26 @@ unit_coverage = sa.Table(
 
 #: The roll-up tables, built by store.summary.rebuild when they are new (see Store.create_schema).
 SUMMARY_TABLES = ("current_values", "reported_quarters", "unit_closure", "unit_summary", "unit_coverage")
+
+# A clerk's request for a unit her file names but the org tree lacks (issue 10): the name
+# asked for, the name as the file writes it (kept as an alias on confirmation), the proposed
+# parent (a community in her scope), the file, who asked and when. An administrator confirms
+# it (the unit is created under the chosen parent; ``unit`` records its code) or rejects it
+# with a reason; ``status`` changes once, from pending, and each step is audited.
+unit_requests = sa.Table(
+    "unit_requests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name_zh", sa.String(200), nullable=False),
+    sa.Column("file_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("parent", sa.String(64), nullable=False),
+    sa.Column("filename", sa.String(300), nullable=False, server_default=""),
+    sa.Column("requested_by", sa.String(100), nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, server_default="pending"),  # pending | confirmed | rejected
+    sa.Column("decided_by", sa.String(100), nullable=True),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("unit", sa.String(64), nullable=True),
+    sa.Index("ix_unit_requests_status", "status"),
+)

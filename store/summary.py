@@ -312,11 +312,10 @@ def after_values(conn: sa.Connection, pairs: pd.DataFrame) -> None:
     new_spans = _spans(conn, touched).set_index("unit")
     units = _units(conn).set_index("code")
     open_merged = set(units.index[(units["merged_into"].str.strip() != "") & (units["active_until"].str.strip() == "")])
-    moved = []
-    for u in touched:
-        before, after = old_spans.reindex([u]).fillna("").iloc[0], new_spans.reindex([u]).fillna("").iloc[0]
-        if before["first"] != after["first"] or (u in open_merged and before["last"] != after["last"]):
-            moved.append(u)
+    before = old_spans.reindex(touched).astype(object).fillna("")
+    after = new_spans.reindex(touched).astype(object).fillna("")
+    changed = (before["first"] != after["first"]) | ((before["last"] != after["last"]) & before.index.isin(open_merged))
+    moved = list(before.index[changed.to_numpy()])
     if moved:
         recompute(conn, moved, first, last)
     if first > old_first or last < old_last:
@@ -464,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Rebuild or check the roll-up tables (issue 12).")
     parser.add_argument("command", choices=["rebuild", "check"])
     parser.add_argument("--db", help="database URL (default $UNION_DB_URL, else var/union.sqlite)")
-    parser.add_argument("--json", action="store_true", help="check: the result as one JSON object")
+    parser.add_argument("--json", action="store_true", help="the result as one JSON object")
     args = parser.parse_args(argv)
     store = open_store(args.db)
     if args.command == "rebuild":

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# operator logs (logsetup.py): none by default in tests; tests/test_logs.py points them at a file
+os.environ.setdefault("UNION_LOG_FILE", "-")
 OUTPUT = ROOT / "test-output"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
