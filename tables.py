@@ -3,6 +3,8 @@ with their units, approximate figures marked). No formulas here, only presentati
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 import resources
@@ -10,37 +12,61 @@ from metrics.report_text import safe_text
 from ui import fmt_number, lang, person, tr
 
 
+def figures(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """``frame`` with ``columns`` as float columns (a missing figure is NaN, never text) and
+    named in ``frame.attrs["figures"]``, which :func:`ui.dataframe` shows as number columns
+    (thousands separators; sorted as numbers)."""
+    columns = [c for c in columns if c in frame.columns]
+    for col in columns:
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    frame.attrs["figures"] = list(columns)
+    return frame
+
+
+def with_unit(name: str, unit: str) -> str:
+    """A column header naming its unit: ``目标值（人）`` / ``Target (persons)``."""
+    return tr("numbers.header", name=name, unit=unit)
+
+
+def _figure(value, digits: int = 2) -> float:
+    """A figure for a number column: rounded to ``digits`` decimals, NaN when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return math.nan
+    value = float(value)
+    return round(value, digits) if math.isfinite(value) else math.nan
+
+
 def snapshot_table(snap: pd.DataFrame, category: str) -> pd.DataFrame:
-    """The overview rows of one category: indicator, this quarter, change on the previous
-    quarter and on last year, year to date for flows."""
+    """The overview rows of one category: indicator, its unit, this quarter, change on the
+    previous quarter and on last year (each also in %), year to date for flows. Every figure is
+    a number (it sorts); the unit is in its own column because the rows mix units; a rate's
+    changes are in percentage points. An approximate figure's row is marked after its name."""
     cat = resources.catalog()
     part = snap[snap["category"] == category]
+    pct = "%"
+    value, change_q, change_y, ytd = (tr(f"overview.col.{k}") for k in ("value", "change_q", "change_y", "ytd"))
+    change_q_pct, change_y_pct = with_unit(change_q, pct), with_unit(change_y, pct)
     rows = []
     for r in part.itertuples(index=False):
         ind = cat[r.indicator]
-        unit = ind.unit_label(lang())
-        change_unit = "pp" if ind.kind == "rate" else unit
         rows.append({
-            tr("overview.col.indicator"): ind.name(lang()),
-            tr("overview.col.value"): fmt_number(r.value, unit, approximate=bool(r.approximate)),
-            tr("overview.col.change_q"): _change(r.change_q, r.change_q_pct, change_unit),
-            tr("overview.col.change_y"): _change(r.change_y, r.change_y_pct, change_unit),
-            tr("overview.col.ytd"): fmt_number(r.ytd, unit) if ind.kind == "flow" else "",
+            tr("overview.col.indicator"): ind.name(lang()) + (tr("numbers.approx_row") if bool(r.approximate) else ""),
+            tr("numbers.unit"): ind.unit_label(lang()),
+            value: _figure(r.value),
+            change_q: _figure(r.change_q),
+            change_q_pct: _figure(r.change_q_pct, 1),
+            change_y: _figure(r.change_y),
+            change_y_pct: _figure(r.change_y_pct, 1),
+            ytd: _figure(r.ytd) if ind.kind == "flow" else math.nan,
             tr("overview.col.kind"): tr(f"overview.kind.{ind.kind}"),
         })
-    return pd.DataFrame(rows)
-
-
-def _change(abs_change: float, pct: float, unit: str) -> str:
-    text = fmt_number(abs_change, unit, signed=True)
-    if text != "—" and pct == pct:  # pct is not NaN
-        text += f"（{pct:+.1f}%）" if lang() == "zh" else f" ({pct:+.1f}%)"
-    return text
+    columns = [tr("overview.col.indicator"), tr("numbers.unit"), value, change_q, change_q_pct, change_y, change_y_pct,
+               ytd, tr("overview.col.kind")]
+    return figures(pd.DataFrame(rows, columns=columns), [value, change_q, change_q_pct, change_y, change_y_pct, ytd])
 
 
 # ---- progress against the five-year goals ---------------------------------------------------
 import io  # noqa: E402
-import math  # noqa: E402
 
 from charts import OUTLOOK_COLOURS, STATUS_COLOURS, outlook_label, status_label  # noqa: E402
 from metrics import periods as _periods  # noqa: E402
@@ -64,41 +90,41 @@ def goals_of_category(ev: pd.DataFrame, category: str) -> pd.DataFrame:
 
 def progress_table(rows: pd.DataFrame, quarters: pd.DataFrame, plan_start: str, as_of: str) -> pd.DataFrame:
     """The overview rows of some goals (an evaluate frame, in display order): status and
-    outlook with icon and words, base, target, current with units (approximate marked),
-    完成进度 and 时间进度 as numbers in % (a progress and a number column: they sort), a sparkline from the base
-    period to ``as_of`` and the goal's attribute."""
+    outlook with icon and words, the goal's attribute (before the figures, so it is seen
+    without scrolling), the unit (“人次（累计）” for a goal totalled over the plan, whose current
+    value is that total), base, target (none for a goal without a number: its status says so),
+    current, 完成进度 and 时间进度 in %, and a sparkline from the base period to ``as_of``.
+    Every figure is a number (it sorts); marks go after the indicator's name:
+    ``‼``/``!`` below pace, ``⚠`` base from an incomplete quarter, ``↻`` carried values,
+    （约） an approximate current value."""
     cat = resources.catalog()
     span = _periods.span(_periods.previous(plan_start), as_of) if as_of else []
     out = []
+    base, target, current = tr("progress.col.base"), tr("progress.col.target"), tr("progress.col.current")
+    progress, elapsed = tr("progress.col.progress"), tr("progress.col.elapsed")
     for r in rows.itertuples(index=False):
         ind = cat[r.indicator]
-        unit = _unit_of(ind)
         series = quarters[quarters["indicator"] == r.indicator].set_index("period")["value"]
         line = [float(series[p]) for p in span if p in series.index and not _nan(series[p])]
         alert = {"critical": "‼ ", "warning": "! "}.get(r.alert, "")
+        marks = ((tr("numbers.approx_row") if bool(r.approximate) else "")
+                 + (" ⚠" if getattr(r, "base_incomplete", False) else "")
+                 + (" ↻" if getattr(r, "carried_units", 0) else ""))
         out.append({
-            tr("progress.col.indicator"): alert + ind.name(lang()),
+            tr("progress.col.indicator"): alert + ind.name(lang()) + marks,
             tr("progress.col.status"): status_label(r.status, lang()),
             tr("progress.col.outlook"): outlook_label(r.outlook, lang()),
-            tr("progress.col.base"): fmt_number(r.base, unit) + (" ⚠" if getattr(r, "base_incomplete", False) else ""),
-            tr("progress.col.target"): _target_text(r, unit),
-            tr("progress.col.current"): fmt_number(r.current, unit, approximate=bool(r.approximate))
-            + (" ↻" if getattr(r, "carried_units", 0) else ""),
-            tr("progress.col.progress"): None if _nan(r.progress) else float(r.progress) * 100,
-            tr("progress.col.elapsed"): None if r.target_type == "direction" or _nan(r.elapsed) else float(r.elapsed) * 100,
+            tr("progress.col.attribute"): attribute_label(r.attribute),  # before the figures: seen without scrolling
+            tr("numbers.unit"): _unit_of(ind) + (tr("numbers.cumulative_unit") if r.target_type == "cumulative" else ""),
+            base: _figure(r.base),
+            target: math.nan if r.target_type == "direction" else _figure(r.target),
+            current: _figure(r.current),
+            progress: None if _nan(r.progress) else float(r.progress) * 100,
+            elapsed: None if r.target_type == "direction" or _nan(r.elapsed) else float(r.elapsed) * 100,
             tr("progress.col.trend"): line,
-            tr("progress.col.attribute"): attribute_label(r.attribute),
         })
-    return pd.DataFrame(out)
-
-
-def _target_text(r, unit: str) -> str:
-    if r.target_type == "direction":
-        return tr(f"goals.direction.{r.goal_direction or 'raise'}")
-    text = fmt_number(r.target, unit)
-    if r.target_type == "cumulative":
-        text = tr("goals.cumulative_prefix") + text
-    return text
+    frame = pd.DataFrame(out)
+    return figures(frame, [base, target, current]) if len(frame) else frame
 
 
 def attribute_label(attribute: str) -> str:
@@ -123,37 +149,41 @@ def partial_units(evaluated: pd.DataFrame) -> dict:
 
 def breakdown_table(ev: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """One goal for several units (an evaluate_units frame): unit, what the unit is measured
-    against (its quota or the derived target), base, target, current, progress, status, outlook."""
+    against (its quota or the derived target), base, target, current, progress, status, outlook.
+    One indicator, so its unit is in the figure columns' headers; every figure a number."""
     cat = resources.catalog()
     names = dict(zip(units["code"], units["name_zh"] if lang() == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])))
+    unit = _unit_of(cat[ev["indicator"].iloc[0]]) if len(ev) else ""
+    base, target, current = (with_unit(tr(f"indicator.col.{k}"), unit) for k in ("base", "target", "current"))
+    progress, ratio = tr("indicator.col.progress"), tr("indicator.col.ratio")
     out = []
     for r in ev.itertuples(index=False):
-        unit = _unit_of(cat[r.indicator])
+        ind = cat[r.indicator]
         out.append({
-            tr("indicator.col.unit"): names.get(r.unit, r.unit),
+            tr("indicator.col.unit"): names.get(r.unit, r.unit) + (tr("numbers.approx_row") if bool(r.approximate) else ""),
             tr("indicator.col.status"): status_label(r.status, lang()),
             tr("indicator.col.outlook"): outlook_label(r.outlook, lang()),
-            tr("indicator.col.base"): fmt_number(r.base, unit),
-            tr("indicator.col.target"): fmt_estimate(r.target, r.indicator),
+            base: _figure(r.base),
+            target: math.nan if _nan(r.target) else _figure(r.target if ind.is_percent else float(round(r.target))),
             tr("indicator.col.source"): tr(f"indicator.source.{r.target_source or 'none'}"),
-            tr("indicator.col.current"): fmt_number(r.current, unit, approximate=bool(r.approximate)),
-            tr("indicator.col.progress"): None if _nan(r.progress) else round(float(r.progress) * 100, 1),
-            tr("indicator.col.ratio"): None if _nan(r.ratio) or not math.isfinite(r.ratio) else round(float(r.ratio), 2),
+            current: _figure(r.current),
+            progress: None if _nan(r.progress) else round(float(r.progress) * 100, 1),
+            ratio: None if _nan(r.ratio) or not math.isfinite(r.ratio) else round(float(r.ratio), 2),
         })
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    return figures(frame, [base, target, current, progress, ratio]) if len(frame) else frame
 
 
 def plan_table(goals: pd.DataFrame, plan_years: float) -> pd.DataFrame:
     """The plan's main-indicator table as plans print it: 指标 · 单位 · 基期值 · 目标值 ·
-    年均/累计 · 属性 (a base taken from the data is marked)."""
+    年均/累计 · 属性, base and target as numbers (a goal without a number has no target; its
+    direction is in 年均/累计); a base taken from the data is marked after the indicator's name."""
     cat = resources.catalog()
     out = []
     for r in goals.itertuples(index=False):
         ind = cat[r.indicator]
         unit = _unit_of(ind)
-        base = fmt_number(r.base, unit)
-        if r.base_source == "data":
-            base += tr("goals.from_data_mark")
+        from_data = tr("goals.from_data_mark") if r.base_source == "data" else ""
         if r.target_type == "cumulative":
             pace = tr("goals.pace.cumulative")
         elif r.target_type == "direction":
@@ -166,15 +196,16 @@ def plan_table(goals: pd.DataFrame, plan_years: float) -> pd.DataFrame:
             pace = tr("goals.pace.growth", value=f"{((r.target / r.base) ** (1 / plan_years) - 1) * 100:.1f}%")
         out.append({
             tr("goals.col.category"): cat.category(ind.category).name(lang()),
-            tr("goals.col.indicator"): ind.name(lang()),
+            tr("goals.col.indicator"): ind.name(lang()) + from_data,
             tr("goals.col.unit"): unit,
-            tr("goals.col.base"): base,
-            tr("goals.col.target"): _target_text(r, unit),
+            tr("goals.col.base"): _figure(r.base),
+            tr("goals.col.target"): math.nan if r.target_type == "direction" else _figure(r.target),
             tr("goals.col.pace"): pace,
             tr("goals.col.attribute"): attribute_label(r.attribute),
             tr("goals.col.text"): r.goal_text_zh if lang() == "zh" else (r.goal_text_en or r.goal_text_zh),
         })
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    return figures(frame, [tr("goals.col.base"), tr("goals.col.target")]) if len(frame) else frame
 
 
 def target_history_table(history: pd.DataFrame) -> pd.DataFrame:

@@ -84,13 +84,10 @@ def fmt_number(value: float, unit: str = "", *, approximate: bool = False, signe
 
 
 def _singular(unit: str) -> str:
-    """The English unit for exactly one: the catalog's English units are plural nouns
-    ("enterprises", "policies", "person-times"); "yuan" and "m²" stay as they are."""
-    if unit.endswith("ies"):
-        return unit[:-3] + "y"
-    if unit.endswith("s") and not unit.endswith("ss"):
-        return unit[:-1]
-    return unit
+    """The English unit for exactly one (:func:`metrics.wording.singular`)."""
+    from metrics.wording import singular
+
+    return singular(unit)
 
 
 def warn_if_partial(unit: str, quarter: str) -> None:
@@ -124,10 +121,10 @@ _MAX_WIDTH = 420
 
 
 def fit_columns(frame: pd.DataFrame, column_config: dict | None = None) -> dict:
-    """``column_config`` with a pixel width for every text column of ``frame`` wide enough for
-    its header and its longest cell (so nothing is clipped at 1440 px; a table wider than the
-    page scrolls sideways instead), and for any column whose configured width is narrower than
-    its header. Numeric columns keep the grid's own sizing (they show formatted numbers)."""
+    """``column_config`` with a pixel width for every text and number column of ``frame`` wide
+    enough for its header and its longest cell (a number as the grid formats it), so nothing is
+    clipped at 1440 px (a table wider than the page scrolls sideways instead), and for any
+    column whose configured width is narrower than its header. A sparkline is not text."""
     config = dict(column_config or {})
     for col in frame.columns:
         name = str(col)
@@ -138,17 +135,20 @@ def fit_columns(frame: pd.DataFrame, column_config: dict | None = None) -> dict:
         header = text_px(label) + _CELL_PADDING
         values = frame[col]
         if pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype):
-            sample = values.dropna().astype(str)
+            sample = values.dropna().head(500)
+            sample = sample[[not isinstance(v, (list, tuple)) for v in sample]].astype(str)  # a sparkline is no text
             longest = max((text_px(v) for v in sample.head(500)), default=0) + _CELL_PADDING
+        elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+            # a number column as the grid shows it (thousands separators, up to 3 decimals): the
+            # grid sizes it by its figures alone, which is narrower than a header like 目标值
+            longest = max((text_px(f"{v:,.3f}".rstrip("0").rstrip(".")) for v in values.dropna().head(500)),
+                          default=0) + _CELL_PADDING
         else:
             longest = 0
         need = min(max(header, longest), _MAX_WIDTH)
         width = current.get("width") if isinstance(current, dict) else None
         if isinstance(width, int) and width >= need:
             continue
-        if width is None and not longest:
-            if header <= 100:  # the grid sizes numeric columns to at least ~100 px by itself
-                continue
         if isinstance(current, dict):
             config[name] = {**current, "width": need}
         elif isinstance(current, str):
@@ -167,12 +167,27 @@ def dataframe(data, **kwargs):
     shown = safe_frame(data)
     frame = shown.data if hasattr(shown, "data") and not isinstance(shown, pd.DataFrame) else shown
     if isinstance(frame, pd.DataFrame):
-        kwargs["column_config"] = fit_columns(frame, kwargs.get("column_config"))
+        kwargs["column_config"] = figure_columns(frame, kwargs.get("column_config"))
+        kwargs["column_config"] = fit_columns(frame, kwargs["column_config"])
+        if frame.attrs.get("figures"):
+            kwargs.setdefault("placeholder", "—")  # a missing figure reads — (the grid's own word is "None")
         if frame.index.name and not kwargs.get("hide_index"):  # a named index (the units grid's unit names)
             index_px = min(max(text_px(frame.index.name), *(text_px(v) for v in frame.index[:500])) + _CELL_PADDING,
                            _MAX_WIDTH)
             kwargs["column_config"].setdefault("_index", st.column_config.Column(width=index_px))
     return st.dataframe(shown, **kwargs)
+
+
+def figure_columns(frame: pd.DataFrame, column_config: dict | None = None) -> dict:
+    """``column_config`` with a number column for each figure column a table builder named in
+    ``frame.attrs["figures"]`` (:func:`tables.figures`): the grid shows it with thousands
+    separators and at most the decimals the builder rounded to, sorts it as a number and
+    leaves a missing figure empty. A column the page configured itself is left as it is."""
+    config = dict(column_config or {})
+    for col in frame.attrs.get("figures", ()):
+        if col in frame.columns and str(col) not in config:
+            config[str(col)] = st.column_config.NumberColumn(format="localized")
+    return config
 
 
 def data_editor(data, **kwargs) -> pd.DataFrame:

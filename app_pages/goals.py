@@ -36,7 +36,7 @@ if plan:
     years = periods.count(info["start_period"], info["end_period"]) / 4
     dataframe(plan_table(goals, years), hide_index=True, width="stretch", height="content", key="goals_table")
     if (goals["base_source"] == "data").any():
-        st.caption(tr("goals.from_data_note"))
+        st.caption(tr("numbers.from_data_note"))
     if goals["base_incomplete"].any():
         st.warning(tr("coverage.base_incomplete", goals="、".join(indicator_name(c) for c in goals.loc[goals["base_incomplete"], "indicator"])),
                    icon=":material/warning:")

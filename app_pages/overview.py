@@ -29,9 +29,11 @@ snap = rollup.snapshot(quarters, catalog, quarter)
 tabs = st.tabs([c.name(lang()) for c in catalog.categories])
 for tab, category in zip(tabs, catalog.categories):
     with tab:
-        dataframe(snapshot_table(snap, category.code), hide_index=True, width="stretch")
+        dataframe(snapshot_table(snap, category.code), hide_index=True, width="stretch",  # the name stays in view
+                  column_config={tr("overview.col.indicator"): st.column_config.Column(pinned=True)})
+st.caption(tr("numbers.rate_change_note"))
 if snap["approximate"].any():
-    st.caption(tr("common.approx_note"))
+    st.caption(tr("numbers.approx_note"))
 
 st.subheader(tr("overview.trend"))
 # format in this run's language (AppTest calls format_func outside the run, where it is unknown)

@@ -53,6 +53,7 @@ quarters = app_cache.quarterly(unit)
 progress_col, elapsed_col, trend_col = (tr("progress.col.progress"), tr("progress.col.elapsed"),
                                         tr("progress.col.trend"))
 column_config = {
+    tr("progress.col.indicator"): st.column_config.Column(pinned=True),  # stays in view when the table scrolls
     progress_col: st.column_config.ProgressColumn(progress_col, min_value=0.0, max_value=100.0, format="%.1f%%", width=110),
     elapsed_col: st.column_config.NumberColumn(elapsed_col, format="%.1f%%", width=84),  # a number: it sorts
     trend_col: st.column_config.LineChartColumn(trend_col, width=110),
@@ -75,7 +76,7 @@ for category in catalog.categories:
     codes_shown += list(rows["indicator"])
 
 if ev["approximate"].any():
-    st.caption(tr("common.approx_note"))
+    st.caption(tr("numbers.approx_note"))
 if ev["base_incomplete"].any() or (ev["carried_units"] > 0).any():
     st.caption(tr("coverage.table_legend"))
 st.caption(tr("progress.legend"))

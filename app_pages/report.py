@@ -16,8 +16,6 @@ from ui import dataframe, lang, tr, unit_name
 def office_page(kind: str, units) -> None:
     """The annual summary (a year) or the mid-term review (a plan and quarter): choices, the
     Word download, and a preview of the same content."""
-    import pandas as pd
-
     from metrics import periods
     from metrics.wording import quarter_label
     from reports.midterm import resolve
@@ -45,11 +43,11 @@ def office_page(kind: str, units) -> None:
             st.info(tr("annual.page.no_plan_data"))
             return
         as_of = left.selectbox(tr("annual.page.as_of"), in_plan, index=in_plan.index(default_q) if default_q in in_plan else 0,
-                               key="report_as_of", format_func=lambda q: quarter_label(q, lang()))
+                               key="report_as_of", format_func={q: quarter_label(q, lang()) for q in in_plan}.get)
     codes = units["code"].tolist()
     default = codes.index(st.session_state["unit"]) if st.session_state.get("unit") in codes else 0
     unit = right.selectbox(tr("report.unit"), codes, index=default, key="report_office_unit",
-                           format_func=lambda c: unit_name(units, c))
+                           format_func={c: unit_name(units, c) for c in codes}.get)
     try:
         doc, docx = app_cache.office_report(kind, year=year, plan=plan, as_of=as_of, unit=unit, lang=lang())
     except ValueError as exc:
@@ -68,8 +66,8 @@ def office_page(kind: str, units) -> None:
             st.markdown(preview.markdown_safe(text))
         if block.table is not None:
             st.caption(preview.markdown_safe(block.table.caption))
-            rows = [[cell.replace("\n", " ") for cell in row] for row in block.table.rows]  # a Word cell's line break
-            dataframe(pd.DataFrame(rows, columns=block.table.header), hide_index=True, width="stretch")
+            # figures as numbers that sort; a Word cell's line break as a space
+            dataframe(preview.office_table(block.table.header, block.table.rows, lang()), hide_index=True, width="stretch")
     st.subheader(tr("report.doc.note"))
     for note in doc.notes:
         st.caption(preview.markdown_safe(note))
@@ -78,8 +76,8 @@ spans = app_cache.report_spans()
 units = app_cache.units()
 st.title(tr("report.title"))
 st.caption(tr("report.intro"))
-kind = st.radio(tr("annual.page.kind"), ["congress", "annual", "midterm"], horizontal=True, key="report_kind",
-                format_func=lambda k: tr(f"annual.page.kind_{k}"))
+kinds = {k: tr(f"annual.page.kind_{k}") for k in ("congress", "annual", "midterm")}  # bound now: AppTest formats after the run
+kind = st.radio(tr("annual.page.kind"), list(kinds), horizontal=True, key="report_kind", format_func=kinds.get)
 if kind != "congress":
     office_page(kind, units)
     st.stop()
@@ -88,14 +86,14 @@ if not spans:
     st.stop()
 
 left, right = st.columns(2)
-span = left.selectbox(tr("report.span"), spans, key="report_span", format_func=lambda s: span_label(*s, lang()))
+span = left.selectbox(tr("report.span"), spans, key="report_span", format_func={s: span_label(*s, lang()) for s in spans}.get)
 codes = [c for c in units["code"].tolist() if app_cache.report_allowed(c)]  # a clerk: her own units
 if not codes:
     st.info(tr("scope.no_report"))
     st.stop()
 default = codes.index(st.session_state["unit"]) if st.session_state.get("unit") in codes else 0
 unit = right.selectbox(tr("report.unit"), codes, index=default, key="report_unit",
-                       format_func=lambda c: unit_name(units, c))
+                       format_func={c: unit_name(units, c) for c in codes}.get)
 
 report = app_cache.report_content(span[0], span[1], unit, lang())
 key = (app_cache.version(), span, unit, lang())

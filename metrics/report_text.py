@@ -115,7 +115,8 @@ def fields(template: str) -> list[tuple[str, str]]:
     >>> fields("辖区{certified_technicians:名}专业技术人员{since}")
     [('certified_technicians', '名'), ('since', '')]
     """
-    return [(name, spec or "") for _, name, spec, _ in string.Formatter().parse(template) if name is not None]
+    return [(name, spec or "") for _, name, spec, _ in string.Formatter().parse(template)
+            if name is not None and "|" not in name]  # ``{code|one|other}`` is a word, not a figure
 
 
 def indicator_codes(template: str) -> list[str]:
@@ -148,6 +149,11 @@ def render_clause(template: str, figures: Mapping[str, str | None], extras: Mapp
     Literal braces in a template are written ``{{`` and ``}}``.
     """
     extras = extras or {}
+    # a word that depends on the figure, ``{code|one|other}``: the first form when the phrased
+    # figure is exactly one (``1 report``), else the second (English only needs it)
+    template = re.sub(r"\{(\w+)\|([^{}|]*)\|([^{}|]*)\}",
+                      lambda m: m.group(2) if re.match(r"1(?:\s|$)", figures.get(m.group(1)) or "") else m.group(3),
+                      template)
     out = []
     for literal, name, spec, _ in string.Formatter().parse(template):
         out.append(literal)

@@ -51,8 +51,8 @@ The rules
    " and " (no serial comma).
 6. **Units** are appended without a space in Chinese (``1500家``) and after a space in
    English (``1,500 enterprises``). The caller passes the label in the language wanted
-   (:func:`phrase_indicator` picks it from the catalog). English labels are not
-   singularised ("1 enterprises" is left to the caller).
+   (:func:`phrase_indicator` picks it from the catalog). An English figure of exactly one
+   takes the singular (:func:`singular`): ``1 enterprise``, ``1 person-time``.
 7. **Spans** (:func:`span_label`): ``2011—2015年`` with an em dash, English ``2011–2015``
    with an en dash.
 
@@ -208,6 +208,21 @@ def _exact(d: Decimal, places: int) -> Decimal:
     return d.quantize(step, rounding=ROUND_FLOOR)
 
 
+def singular(unit: str) -> str:
+    """The English unit label for exactly one: the catalog's English units are plural nouns
+    (``enterprises``, ``policies``, ``person-times``, ``persons``); ``yuan``, ``m²`` and ``%``
+    stay as they are.
+
+    >>> singular("enterprises"), singular("policies"), singular("person-times"), singular("yuan")
+    ('enterprise', 'policy', 'person-time', 'yuan')
+    """
+    if unit.endswith("ies"):
+        return unit[:-3] + "y"
+    if unit.endswith("s") and not unit.endswith("ss"):
+        return unit[:-1]
+    return unit
+
+
 def _number(d: Decimal, lang: str) -> str:
     """Digits without exponent or trailing zeros; English with thousands separators."""
     d = d.normalize()
@@ -250,6 +265,8 @@ def phrase(
         stated = _exact(d, settings.decimals)
 
     if lang == "en":
+        if unit and not more and stated == 1:
+            unit = singular(unit)
         text = _number(stated, lang) + (f" {unit}" if unit else "")
         return f"more than {text}" if more else text
 

@@ -18,6 +18,7 @@ Percentages are worded never to overstate: 完成进度 is cut (not rounded) to 
 from __future__ import annotations
 
 import io
+import textwrap
 import math
 import unicodedata
 from dataclasses import dataclass, field
@@ -103,6 +104,8 @@ def explain(row, catalog: Catalog, lang: str = "zh") -> str:
 
 def _unit_state(u: dict, lang: str) -> str:
     """A lagging unit's figure: its 完成进度 when it has a non-negative one, else its state in words."""
+    if u["status"] == "direction_only":  # beside a goal without a number: its outlook says it all
+        return t(f"signals.outlook.{u['outlook']}", lang)
     if math.isnan(u["progress"]) or u["progress"] < 0:
         return state_word(u["status"], u["outlook"], lang)
     return pct_text(percent_cut(u["progress"]))
@@ -126,7 +129,8 @@ def status_word(code: str, lang: str) -> str:
 def state_word(status: str, outlook: str, lang: str) -> str:
     """A goal's state in words: its status, or for a goal without a number its outlook."""
     if status == "direction_only":
-        return f"{status_word(status, lang)}·{t(f'signals.outlook.{outlook}', lang)}"
+        sep = "·" if lang == "zh" else ", "
+        return f"{status_word(status, lang)}{sep}{t(f'signals.outlook.{outlook}', lang).lower() if lang == 'en' else t(f'signals.outlook.{outlook}', lang)}"
     return status_word(status, lang)
 
 
@@ -326,7 +330,7 @@ def _area_axes(ax, name: str, rows: pd.DataFrame, brief: Brief, family) -> None:
         ax.set_xticks([])
         ax.set_yticks([])
         return
-    labels = [_short(brief.names[c], 14) for c in numbered["indicator"]]
+    labels = [_short(brief.names[c], 14 if brief.lang == "zh" else 11) for c in numbered["indicator"]]
     values = [float(percent_cut(p)) for p in numbered["progress"]]
     y = list(range(len(values)))[::-1]
     ax.barh(y, [max(v, -20) for v in values], color=[STATUS_COLOURS.get(s, "#999999") for s in numbered["status"]],
@@ -419,43 +423,101 @@ def areas_png(brief: Brief, dpi: int = 200, columns: int = 3) -> bytes:
     font = cjk_font()
     family = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
     rows_n = math.ceil(len(brief.areas) / columns) or 1
-    fig = Figure(figsize=(7.0, 1.35 * rows_n), dpi=dpi)
+    # constrained: each small chart's names and title fit inside the picture, none cut at its edge
+    fig = Figure(figsize=(7.0, 1.35 * rows_n), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(rows_n, columns, squeeze=False)
     for k, (name, rows) in enumerate(brief.areas):
-        _area_axes(axes[k // columns][k % columns], name, rows, brief, family)
+        ax = axes[k // columns][k % columns]
+        _area_axes(ax, name, rows, brief, family)
+        # centred titles and one axis note for all: the layout keeps them inside the picture
+        ax.set_title("", loc="left")
+        ax.set_title(name if brief.lang == "zh" else textwrap.fill(name, 22), fontsize=7.5, family=family, pad=3)
+        ax.set_xlabel("")
+    fig.supxlabel(t("brief.axis", brief.lang), fontsize=6.5, family=family)
     for k in range(len(brief.areas), rows_n * columns):
         axes[k // columns][k % columns].set_visible(False)
-    fig.subplots_adjust(left=0.13, right=0.98, wspace=1.25, hspace=0.95, top=0.9, bottom=0.14)
+    fig.get_layout_engine().set(w_pad=0.06, h_pad=0.04, wspace=0.08, hspace=0.1)
     out = io.BytesIO()
     fig.savefig(out, format="png")
     return out.getvalue()
 
 
+def _compact(doc) -> None:
+    """Fit the brief on one A4 page of the office template: narrower margins and smaller
+    sizes for this document only (the template's fonts, page numbers and styles' names stay;
+    the template file itself is not changed). A congress report keeps the 公文 layout; a
+    one-page brief handed out at a meeting reads as a sheet, as the PDF does."""
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.shared import Cm, Pt
+
+    section = doc.sections[-1]
+    section.top_margin, section.bottom_margin = Cm(1.8), Cm(1.6)
+    section.left_margin, section.right_margin = Cm(2.0), Cm(2.0)
+    section.header_distance, section.footer_distance = Cm(1.0), Cm(0.8)
+    for name, size, before, after in (("Title", 15, 0, 2), ("Heading 1", 11, 3, 1), ("Table Text", 8.5, 0, 0),
+                                      ("Normal", 8.5, 0, 0)):
+        try:
+            style = doc.styles[name]
+        except KeyError:
+            continue
+        style.font.size = Pt(size)
+        pf = style.paragraph_format
+        pf.space_before, pf.space_after = Pt(before), Pt(after)
+        pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        pf.first_line_indent = Cm(0) if name != "Normal" else pf.first_line_indent
+    doc.styles["Normal"].paragraph_format.first_line_indent = Cm(0)
+
+
+def _tight_cells(table) -> None:
+    """Table cells with small top and bottom margins (Word's default leaves a blank line's worth)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    pr = table._tbl.tblPr
+    mar = OxmlElement("w:tblCellMar")
+    for side, twips in (("top", 0), ("bottom", 0), ("left", 70), ("right", 70)):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(twips))
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    pr.append(mar)
+    for row in table.rows[1:]:  # ragged right: justified Chinese spreads a short line's characters apart
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+
+
 def brief_docx(brief: Brief, template=None) -> bytes:
-    """The brief in the office template's styles (title, headings, body, Table Text)."""
+    """The brief in the office template's styles (title, headings, body, Table Text), on one
+    A4 page (:func:`_compact`): title, subtitle with data as of and coverage, the headline, the
+    attention list as a two-column table, the six small area charts as one picture, the note."""
     from docx.shared import Cm
 
     from reports import docx_writer as w
 
     doc = w._open_template(template, brief.lang)
+    _compact(doc)
     w._para(doc, brief.title(), "Title")
     w._para(doc, f"{brief.subtitle()} · {brief.coverage_line()}", "Table Text")
     w._para(doc, t("brief.section.headline", brief.lang), "Heading 1")
     w._para(doc, brief.headline(), "Table Text")
     w._para(doc, t("brief.section.attention", brief.lang), "Heading 1")
     w._para(doc, brief.attention_summary() + " " + t("attention.reason_note", brief.lang), "Table Text")
+    width = w._text_width_cm(doc)
     if len(brief.attention):
         rows = []
         for i in range(min(len(brief.attention), MAX_LISTED)):
             head, detail = brief.goal_line(i)
             rows.append([head, detail])
-        w._table(doc, [t("brief.col.goal", brief.lang), t("brief.col.detail", brief.lang)], rows, widths=[9.0, 7.0])
+        _tight_cells(w._table(doc, [t("brief.col.goal", brief.lang), t("brief.col.detail", brief.lang)], rows,
+                              widths=[width * 0.52, width * 0.48]))
     for extra in (brief.more_line(), brief.also_slipped_line()):
         if extra:
             w._para(doc, extra, "Table Text")
     w._para(doc, t("brief.section.areas", brief.lang), "Heading 1")
-    doc.add_picture(io.BytesIO(areas_png(brief)), width=Cm(min(15.6, w._text_width_cm(doc))))
+    doc.add_picture(io.BytesIO(areas_png(brief)), width=Cm(min(16.0, width)))
     w._para(doc, brief.note(), "Table Text")
     out = io.BytesIO()
     doc.save(out)

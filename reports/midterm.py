@@ -87,6 +87,11 @@ def _nan(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
+def _points(figure: str, lang: str) -> str:
+    """The words after a change in percentage points: " point" after exactly 1, else " points"."""
+    return t("midterm.point" if figure == "1" else "midterm.points", lang)
+
+
 def need_text(r, ind, lang: str, cell: bool = False) -> str:
     """The 剩余期需年均 cell: ``+53/年（3.1%）``-style in the unit, ``已完成`` when reached."""
     if _nan(r["required_increase"]):
@@ -94,9 +99,10 @@ def need_text(r, ind, lang: str, cell: bool = False) -> str:
     if r["required_increase"] == 0:
         return t("midterm.reached", lang)
     inc = r["required_increase"]
-    text = ("+" if inc > 0 else "−") + _number(abs(inc), ind.unit, lang)
+    figure = _number(abs(inc), ind.unit, lang)
+    text = ("+" if inc > 0 else "−") + figure
     if ind.is_percent:
-        text += t("midterm.points", lang)
+        text += _points(figure, lang)
     if not _nan(r["required_growth"]):
         text += ("\n" if cell else "") + (lambda g: g.lstrip() if cell else g)(t("midterm.growth", lang, pct=_percent(r["required_growth"])))
     return text
@@ -148,7 +154,8 @@ def build_midterm(inputs: Inputs, plan: str | None = None, as_of: str | None = N
             risk_paras.append(t("midterm.risk_direction", lang, name=name, status=status, outlook=outlook))
             continue
         need = need_text(r, ind, lang)
-        done = "—" if _nan(r["observed_yearly"]) else ("+" if r["observed_yearly"] >= 0 else "−") + _number(abs(r["observed_yearly"]), ind.unit, lang) + (t("midterm.points", lang) if ind.is_percent else "")
+        done_figure = "" if _nan(r["observed_yearly"]) else _number(abs(r["observed_yearly"]), ind.unit, lang)
+        done = "—" if _nan(r["observed_yearly"]) else ("+" if r["observed_yearly"] >= 0 else "−") + done_figure + (_points(done_figure, lang) if ind.is_percent else "")
         attribute = t(f"midterm.attribute.{ATTRIBUTES[r['attribute']]}", lang) if r["attribute"] in ATTRIBUTES else r["attribute"]
         risk_paras.append(t("midterm.risk", lang, name=name, attribute=attribute or "—", status=status,
                             progress=_percent(r["progress"]), elapsed=_percent(r["elapsed"]), outlook=outlook,

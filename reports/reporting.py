@@ -191,7 +191,8 @@ def status_table(s: Season, lang: str = "zh") -> pd.DataFrame:
         "state": [t(f"reporting.state.{v}", lang) for v in s.status["state"]],
         "on_time": ["✓" if v else ("✗" if r else "") for v, r in zip(s.status["on_time"], s.status["reported"])],
         "uploaded_at": [_moment(v)[:16].replace("T", " ") if _moment(v) else "" for v in s.status["uploaded_at"]],
-        "uploader": s.status["uploader"], "filename": s.status["filename"], "filled": s.status["filled"],
+        "uploader": s.status["uploader"].map(lambda u: t("screens.system", lang) if u == "system" else u),  # not "system"
+        "filename": s.status["filename"], "filled": s.status["filled"],
         "comment": s.status["comment"],
     })
     return frame.rename(columns={c: t(f"reporting.col.{c}", lang) for c in frame.columns})
@@ -205,9 +206,11 @@ def rates_table(rates: pd.DataFrame, units: pd.DataFrame, lang: str = "zh", by: 
     cols = ["EXPECTED_REPORTS", "ACTUAL_REPORTS", "ACTUAL_REPORTS_ON_TIME", "REPORTING_RATE",
             "REPORTING_RATE_ON_TIME", "approved", "returned"]
     first = rates["unit"].map(names) if by == "unit" else rates["period"].map(lambda p: periods.label(p, lang))
-    frame = pd.concat([first.rename(by), rates[cols].round(1)], axis=1)
-    return frame.rename(columns={by: t("reporting.col.name" if by == "unit" else "reporting.col.period", lang),
-                                 **{c: t(f"reporting.col.{c}", lang) for c in cols}})
+    frame = pd.concat([first.rename(by), rates[cols].astype("float64").round(1)], axis=1)
+    frame = frame.rename(columns={by: t("reporting.col.name" if by == "unit" else "reporting.col.period", lang),
+                                  **{c: t(f"reporting.col.{c}", lang) for c in cols}})
+    frame.attrs["figures"] = [t(f"reporting.col.{c}", lang) for c in cols]  # number columns that sort (ui.dataframe)
+    return frame
 
 
 def reported_under(s: Season, unit: str) -> list[str]:

@@ -18,7 +18,7 @@ KEY_CALL = re.compile(r"""(?<![\w.])(?:tr|t|_t|i18n\.t)\(\s*(["'])([A-Za-z_][\w.
 
 
 def placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    return {name.split("|")[0] for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 def area_files(lang: str) -> set[str]:

@@ -16,11 +16,13 @@ def test_main_indicator_table_as_plans_print_it(example_url, lang):
     ind, base, target, pace, attr = (("指标", "基期值", "目标值", "年均/累计", "属性") if lang == "zh"
                                      else ("Indicator", "Base", "Target", "Yearly / total", "Type"))
     members = table[table[ind] == ("会员人数" if lang == "zh" else "Union members")].iloc[0]
-    assert members[base] == ("7,167人" if lang == "zh" else "7,167 persons")
+    assert members[base] == 7167 and members[target] == 9000
+    assert members["单位" if lang == "zh" else "Unit"] == ("人" if lang == "zh" else "persons")
     assert members[pace] == ("年均增长4.7%" if lang == "zh" else "4.7% a year")  # (9000/7167)^(1/5) - 1
     assert members[attr] == ("约束性" if lang == "zh" else "Binding")
-    aid = table[table[ind] == ("救助困难党员职工" if lang == "zh" else "Hardship aid to members and workers")].iloc[0]
-    assert aid[base].endswith("（据数据）" if lang == "zh" else "(from data)")  # no base in the plan
+    # no base in the plan: marked after the name, the base itself a number
+    aid = table[table[ind] == ("救助困难党员职工（据数据）" if lang == "zh" else "Hardship aid to members and workers (from data)")].iloc[0]
+    assert aid[base] > 0 and aid[target] != aid[target]  # a direction goal has no target figure (NaN)
 
 
 def test_every_change_is_shown_with_who_and_old_and_new(example_store):

@@ -46,7 +46,7 @@ def test_a_quota_set_for_a_unit_is_what_it_is_measured_against(example_store):
     at = open_page("indicator", "zh", quarter="2017Q4", indicator="members")
     table = at.dataframe[0].value
     row = table[table["单位"] == "卢沟桥社区联合工会"].iloc[0]
-    assert row["考核依据"] == "下达任务" and row["目标值"] == "1人"
+    assert row["考核依据"] == "下达任务" and row["目标值（人）"] == 1
     assert row["进度状态"] == "✔ 提前实现"
 
 

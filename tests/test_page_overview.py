@@ -17,11 +17,11 @@ TAB_ORDER = [i.code for c in resources.catalog().categories for i in resources.c
 
 CASES = {
     "zh": {"title": "指标总览", "tab": "基层组织建设", "indicator": "指标", "value": "本季值",
-           "members": "会员人数", "figure": "7,700人", "rate": "职代会建制率", "rate_figure": "95.0%",
+           "members": "会员人数", "figure": 7700.0, "unit": "单位", "persons": "人", "rate": "职代会建制率", "rate_figure": 95.0,
            "banner": "示例数据", "caption": "卢沟桥街道总工会 · 2017年第4季度"},
     "en": {"title": "Overview", "tab": "Grassroots organisation", "indicator": "Indicator", "value": "This quarter",
-           "members": "Union members", "figure": "7,700 persons", "rate": "Workers' congress rate",
-           "rate_figure": "95.0%", "banner": "EXAMPLE data",
+           "members": "Union members", "figure": 7700.0, "unit": "Unit", "persons": "persons",
+           "rate": "Workers' congress rate", "rate_figure": 95.0, "banner": "EXAMPLE data",
            "caption": "Lugouqiao Sub-district Trade Union Federation · 2017 Q4"},
 }
 
@@ -63,7 +63,8 @@ def test_overview_shows_federation_figures_for_latest_quarter(example_url, lang)
     assert at.session_state["quarter"] == "2017Q4" and at.session_state["unit"] == "LGQ"
     assert len(at.tabs) == 6
     organisation = table_in_tab(at, c["tab"])
-    assert row(organisation, c["indicator"], c["members"])[c["value"]] == c["figure"]
+    members = row(organisation, c["indicator"], c["members"])
+    assert members[c["value"]] == c["figure"] and members[c["unit"]] == c["persons"]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -72,14 +73,15 @@ def test_overview_rate_is_shown_in_percent_with_change_in_points(example_url, la
     at = run_app(lang)
     rights = table_in_tab(at, at.tabs[0].label)
     r = row(rights, c["indicator"], c["rate"])
-    assert r[c["value"]] == c["rate_figure"]
-    assert ("个百分点" if lang == "zh" else "pp") in r.iloc[2]
+    assert r[c["value"]] == c["rate_figure"] and r[c["unit"]] == "%"
+    # a rate's change is in percentage points, as the note under the tables says
+    assert any(("百分点" if lang == "zh" else "percentage points") in x.value for x in at.caption)
 
 
 def test_overview_earlier_quarter_shows_the_seed_level(example_url):
     at = run_app("zh", quarter="2015Q4")
     organisation = table_in_tab(at, "基层组织建设")
-    assert row(organisation, "指标", "会员人数")["本季值"] == "7,167人"
+    assert row(organisation, "指标", "会员人数")["本季值"] == 7167
     assert "2015年第4季度" in at.caption[0].value
 
 
@@ -128,14 +130,14 @@ def test_choosing_a_unit_in_the_sidebar_changes_the_figures(example_url):
     assert at.caption[0].value.startswith("卢沟桥社区联合工会")
     after = row(table_in_tab(at, "基层组织建设"), "指标", "会员人数")["本季值"]
     assert after != before
-    assert int(after.rstrip("人").replace(",", "")) < 7700
+    assert after < 7700
 
 
 def test_choosing_a_quarter_in_the_sidebar_changes_the_figures(example_url):
     at = run_app("zh")
     at.selectbox(key="quarter").select("2016Q1").run()
     assert "2016年第1季度" in at.caption[0].value
-    assert row(table_in_tab(at, "基层组织建设"), "指标", "会员人数")["本季值"] != "7,700人"
+    assert row(table_in_tab(at, "基层组织建设"), "指标", "会员人数")["本季值"] != 7700
 
 
 def test_switching_language_changes_the_page(example_url):

@@ -40,7 +40,7 @@ def test_overview_rows_put_what_needs_attention_first(example_url):
     rights = at.dataframe[0].value  # 维权工作: workers_congress_rate (critical) before the others
     assert rights.iloc[0]["指标"] == "‼ 职代会建制率"
     assert rights.iloc[0]["进度状态"] == "▼▼ 严重滞后"
-    assert rights.iloc[0]["基期值"] == "95.0%" and rights.iloc[0]["目标值"] == "98.0%"
+    assert rights.iloc[0]["基期值"] == 95.0 and rights.iloc[0]["目标值"] == 98.0 and rights.iloc[0]["单位"] == "%"
     # 时间进度 and 完成进度 are numbers (the grid formats them with %), so the columns sort
     assert rights["时间进度"].dtype.kind == "f" and rights.iloc[0]["时间进度"] == pytest.approx(40.0)
     assert rights["完成进度"].dtype.kind == "f"

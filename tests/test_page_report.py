@@ -37,8 +37,8 @@ def test_preview_for_2011_2015_shows_the_seed_sentences_and_traces(example_url):
 
 def test_2016_2020_table_and_unit_choice(example_url):
     at = open_page("report")
-    main = next(d.value for d in at.dataframe if "完成进度" in d.value.columns)
-    assert {"指标", "目标值", "完成进度", "状态"} <= set(main.columns)
+    main = next(d.value for d in at.dataframe if "完成进度（%）" in d.value.columns)
+    assert {"指标", "目标值", "完成进度（%）", "状态"} <= set(main.columns)
     assert "快于预期" in set(main["状态"]) or "滞后" in set(main["状态"])
     at.selectbox(key="report_unit").set_value("C01").run()
     assert not at.exception, at.exception
@@ -109,7 +109,7 @@ def test_report_kind_annual_and_midterm_preview_and_download(example_url):
     assert "卢沟桥街道总工会2017年工作总结（数据部分）" in text
     assert "建会企业数达到1640家，比上年末增加71家" in text
     table = next(d.value for d in at.dataframe if "规划年均" in d.value.columns)
-    assert table.loc[table["指标"] == "建会企业数（家）", "本年"].iloc[0] == "1640"
+    assert table.loc[table["指标"] == "建会企业数（家）", "本年"].iloc[0] == 1640
     docx = at.get("download_button")[0]
     assert docx.proto.label == "下载Word文稿（.docx）"
     at.radio(key="report_kind").set_value("midterm").run(timeout=120)

@@ -140,3 +140,50 @@ def test_brief_refuses_bad_arguments(example_url, tmp_path):
         done = run("--db", example_url, *args)
         assert done.returncode == 2 and reason in done.stderr, done.stderr
     assert not list(tmp_path.glob("x.*"))  # nothing written
+
+
+FONTS_CONF = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <include>{aliases}</include>
+</fontconfig>
+"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_brief_docx_renders_on_one_a4_page_like_the_pdf(example_url, tmp_path, lang):
+    """The .docx as Word/WPS would print it (LibreOffice with the office fonts mapped to the
+    installed CJK fonts): exactly one A4 page, as the PDF; page images kept for a person."""
+    from tests.conftest import unavailable
+
+    for tool in ("soffice", "pdfinfo", "pdftoppm"):
+        if not shutil.which(tool):
+            unavailable(f"{tool} is not installed (apt-get install libreoffice-writer-nogui poppler-utils)")
+    pdf, word = tmp_path / "brief.pdf", tmp_path / f"brief-{lang}.docx"
+    done = run("--db", example_url, "--as-of", "2017Q4", "--out", str(pdf), "--docx", str(word), "--lang", lang)
+    assert done.returncode == 0, done.stderr
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(FONTS_CONF.format(aliases=ROOT / "data" / "fonts" / "cjk-aliases.conf"), encoding="utf-8")
+    import os
+
+    converted = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo'}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path / "docx"), str(word)],
+        capture_output=True, text=True, timeout=240, env=dict(os.environ, FONTCONFIG_FILE=str(conf)))
+    assert converted.returncode == 0, converted.stderr
+    rendered = tmp_path / "docx" / f"brief-{lang}.pdf"
+    for path in (pdf, rendered):
+        info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+        assert re.search(r"Pages:\s+1\b", info), (path.name, info)
+        assert re.search(r"Page size:\s+595\.\d* x 841\.\d* pts", info), info  # A4
+    text = subprocess.run(["pdftotext", "-layout", str(rendered), "-"], check=True, capture_output=True, text=True).stdout
+    if lang == "zh":
+        assert "数据截至2017年第四季度" in flat(text) and "需关注" in text and "各方面进度" in text
+    else:
+        assert "Data as of 2017 Q4" in text and "Needs attention" in text and "Progress by area" in text
+        assert not re.search(r"(?<![\d,.])1\s+units\b", text)
+        assert "1unitlagging" in flat(text)  # 劳动关系和谐企业: one lagging unit
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", str(rendered), str(SHOTS / f"brief-docx-{lang}")],
+                   check=True)

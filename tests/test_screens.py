@@ -78,11 +78,13 @@ def test_table_columns_are_wide_enough_for_their_header_and_longest_cell():
     from ui import fit_columns, text_px
 
     frame = pd.DataFrame({"趋势研判": ["↗ 预计可完成", "⇡ 需加快进度"], "Outlook of the goal": ["→ Limited progress", "x"],
-                          "n": [1, 2]})
+                          "n": [1, 2], "目标值（人次）": [9.0, 12000.5]})
     config = fit_columns(frame, {"趋势研判": st.column_config.TextColumn("趋势研判", width=40)})
     assert config["趋势研判"]["width"] >= text_px("⇡ 需加快进度") + 16 > 100  # Chromium: 100.5 px with padding
     assert config["Outlook of the goal"]["width"] >= text_px("Outlook of the goal") + 16
-    assert "n" not in config  # a short numeric column keeps the grid's own sizing
+    # a number column: the grid sizes it by its figures only, so its header needs a width too
+    assert config["目标值（人次）"]["width"] >= text_px("目标值（人次）") + 16
+    assert config["n"]["width"] >= text_px("2") + 16
 
 
 @pytest.fixture(scope="module")
