@@ -122,14 +122,40 @@ def observations() -> pd.DataFrame:
     return _in_scope(_observations(version()))
 
 
-@st.cache_data(show_spinner=False)
+# One unit's roll-up and coverage, read from the summary tables the store keeps (issue 12): a
+# few hundred rows, shared read-only by every session of the process (st.cache_resource hands
+# back the same frame, no copy); the key holds the data version, so a write reads exactly the
+# new rows. Callers must not change these frames.
+@st.cache_resource(show_spinner=False, max_entries=512)
 def _quarterly(key: tuple, unit: str) -> pd.DataFrame:
-    return rollup.quarterly(_full_observations(), _full_units(), resources.catalog(), unit)
+    return store().unit_quarterly(unit)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=512)
 def _coverage(key: tuple, unit: str) -> pd.DataFrame:
-    return rollup.coverage(_full_observations(), _full_units(), unit)
+    return store().coverage(unit)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _quarters(key: tuple, allowed: frozenset | None) -> list[str]:
+    return store().quarters(None if allowed is None else sorted(allowed))
+
+
+def quarters() -> list[str]:
+    """The quarters with figures that count, oldest first (for a clerk: of her units)."""
+    return list(_quarters(version(), scope()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _source_uploads(key: tuple, unit: str, indicators: tuple, start: str, end: str) -> frozenset:
+    return frozenset(store().source_uploads(unit, indicators, start, end))
+
+
+def source_uploads(unit: str, indicator: str, start: str, end: str) -> set[int]:
+    """The uploads behind ``indicator`` (a rate: its parts) for ``unit`` and the units below it
+    over ``start``..``end`` (metrics.goals.source_indicators), read from the current values."""
+    codes = tuple(sorted(_goals.source_indicators(resources.catalog(), indicator)))
+    return set(_source_uploads(version(), check_unit(unit), codes, start, end))
 
 
 def coverage(unit: str) -> pd.DataFrame:
@@ -271,13 +297,10 @@ def plan_goals(plan: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def _evaluation(key: tuple, plan: str, unit: str, as_of: str) -> pd.DataFrame:
-    info = plan_info(plan)
-    q = _quarterly(key, unit)
-    g = _goals.goals_for_unit(plan_goals(plan), q, resources.catalog(), info["start_period"], unit, root_unit(),
-                              _goals.quotas(targets(plan)).get(unit))
-    ev = _goals.judge(g, q, _coverage(key, unit), resources.catalog(), info["start_period"], info["end_period"], as_of)
-    ev.insert(_goals.EVALUATE_COLUMNS_END, "target_source", g["target_source"].to_numpy())
-    return ev
+    # metrics.goals.evaluate_plan's own road, on the unit's frames from the summary tables
+    return _goals.evaluate_frames(lambda code: (_quarterly(key, code), _coverage(key, code)), targets(plan),
+                                  plan_info(plan), resources.catalog(), unit, root_unit(), as_of,
+                                  goals=plan_goals(plan))
 
 
 def evaluation(plan: str, unit: str, as_of: str) -> pd.DataFrame:
@@ -288,12 +311,12 @@ def evaluation(plan: str, unit: str, as_of: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def _all_quarterly(key: tuple) -> pd.DataFrame:
-    return _goals.all_quarterly(_full_observations(), _full_units(), resources.catalog())
+    return store().units_quarterly(_full_units()["code"])
 
 
 @st.cache_data(show_spinner=False)
 def _coverage_all(key: tuple) -> pd.DataFrame:
-    return rollup.coverage_all(_full_observations(), _full_units(), _goals.ancestors(_full_units()))
+    return store().units_coverage()
 
 
 def coverage_all() -> pd.DataFrame:
@@ -312,9 +335,13 @@ def _unit_evaluations(key: tuple, plan: str, as_of: str, unit_codes: tuple, indi
     g = plan_goals(plan)
     if indicators is not None:
         g = g[g["indicator"].isin(indicators)].reset_index(drop=True)
-    return _goals.evaluate_units(g, _all_quarterly(key), resources.catalog(), info["start_period"],
+    # only the listed units' roll-ups and coverage, from the summary tables
+    quarters_all = store().units_quarterly(unit_codes)
+    if indicators is not None:
+        quarters_all = quarters_all[quarters_all["indicator"].isin(indicators)]
+    return _goals.evaluate_units(g, quarters_all, resources.catalog(), info["start_period"],
                                  info["end_period"], as_of, list(unit_codes), root_unit(),
-                                 _goals.quotas(targets(plan)), cover_all=_coverage_all(key))
+                                 _goals.quotas(targets(plan)), cover_all=store().units_coverage(unit_codes))
 
 
 def unit_evaluations(plan: str, as_of: str, unit_codes: list[str], indicators: list[str] | None = None) -> pd.DataFrame:

@@ -60,7 +60,7 @@ elif not signin.current(store, lang):
 
 role = st.session_state["role"]
 units = app_cache.units()
-observed = sorted(app_cache.observations()["period"].unique(), key=periods.index)
+observed = app_cache.quarters()
 federation = units.loc[units["level"] == "federation", "code"]
 st.session_state.setdefault("unit", federation.iloc[0] if len(federation) else (units["code"].iloc[0] if len(units) else ""))
 if st.session_state["unit"] not in set(units["code"]):  # another user's choice, or set from outside: not hers

@@ -83,8 +83,7 @@ if ind.kind == "rate":
 st.markdown(tr("indicator.kind", kind=tr(f"overview.kind.{ind.kind}"), unit=u, direction=tr(f"indicator.direction_{ind.direction}")))
 
 st.subheader(tr("indicator.sources"))
-ids = goal_frames.source_uploads(app_cache.observations(), units, catalog, unit, code,
-                                 periods.previous(info["start_period"]), quarter)
+ids = app_cache.source_uploads(unit, code, periods.previous(info["start_period"]), quarter)
 if ids:
     dataframe(sources_table(app_cache.uploads(), ids), hide_index=True, width="stretch", key="indicator_sources")
 else:

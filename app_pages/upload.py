@@ -32,7 +32,7 @@ st.caption(tr("upload.intro"))
 season_view.my_units(st.session_state.get("user"), st.session_state.get("quarter"))
 unit_request_view.notices()  # a clerk's requests for new units and their outcome; waiting ones for an admin
 
-observed = sorted(app_cache.observations()["period"].unique(), key=periods.index)
+observed = app_cache.quarters()
 latest = observed[-1] if observed else st.session_state.get("quarter") or "2016Q1"
 quarters = periods.span(periods.shift(latest, -12), periods.shift(latest, 4))[::-1]
 

@@ -18,7 +18,7 @@ plan goal, a unit code for that unit's quota).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -457,12 +457,27 @@ def evaluate_plan(observations: pd.DataFrame, units: pd.DataFrame, targets: pd.D
     from metrics import rollup
 
     root = rollup.root_unit(units)
+
+    def frames(code: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return rollup.quarterly(observations, units, catalog, code), rollup.coverage(observations, units, code)
+
+    return evaluate_frames(frames, targets, plan, catalog, unit, root, as_of, detail=detail)
+
+
+def evaluate_frames(frames: Callable[[str], tuple[pd.DataFrame, pd.DataFrame]], targets: pd.DataFrame,
+                    plan: Mapping, catalog: Catalog, unit: str, root: str, as_of: str, *,
+                    detail: bool = True, goals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`evaluate_plan` from the small frames it needs: ``frames(code)`` gives a unit's
+    roll-up (:func:`metrics.rollup.quarterly`) and coverage (:func:`metrics.rollup.coverage`),
+    e.g. read from the database's summary tables (``Store.unit_quarterly``/``Store.coverage``);
+    only ``root`` (the federation whose plan it is) and ``unit`` are asked for. ``goals``: the
+    plan's goals with their bases (:func:`plan_goals`) if the caller has them already."""
     start, end = plan["start_period"], plan["end_period"]
-    fed_q = rollup.quarterly(observations, units, catalog, root)
-    fed_cover = rollup.coverage(observations, units, root)
-    goals = plan_goals(targets, fed_q, catalog, start, fed_cover)
-    q = fed_q if unit == root else rollup.quarterly(observations, units, catalog, unit)
-    cover = fed_cover if unit == root else rollup.coverage(observations, units, unit)
+    fed = None
+    if goals is None:
+        fed = frames(root)
+        goals = plan_goals(targets, fed[0], catalog, start, fed[1])
+    q, cover = fed if fed is not None and unit == root else frames(unit)
     g = goals_for_unit(goals, q, catalog, start, unit, root, quotas(targets).get(unit))
     ev = judge(g, q, cover, catalog, start, end, as_of, detail=detail)
     ev.insert(EVALUATE_COLUMNS_END, "target_source", g["target_source"].to_numpy())
@@ -541,14 +556,19 @@ def children(units: pd.DataFrame, unit: str) -> list[str]:
     return [str(c) for c, p in zip(units["code"], units["parent"].fillna("")) if p == unit]
 
 
+def source_indicators(catalog: Catalog, indicator: str) -> set[str]:
+    """The stored indicators a figure of ``indicator`` is made of: itself, and a rate's two parts."""
+    ind = catalog[indicator]
+    return {indicator} | ({ind.numerator, ind.denominator} if ind.kind == "rate" else set())
+
+
 def source_uploads(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog, unit: str,
                    indicator: str, start: str, end: str) -> set[int]:
     """The uploads behind ``indicator`` (and a rate's two parts) for ``unit`` and the units
     below it, over the quarters ``start``..``end``: what a figure can be traced back to."""
     from metrics import rollup
 
-    ind = catalog[indicator]
-    codes = {indicator} | ({ind.numerator, ind.denominator} if ind.kind == "rate" else set())
+    codes = source_indicators(catalog, indicator)
     members = set(rollup.subtree(units, unit))
     lo, hi = periods.index(start), periods.index(end)
     part = observations[observations["unit"].isin(members) & observations["indicator"].isin(codes)]

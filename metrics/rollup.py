@@ -464,3 +464,128 @@ def default_quarter(cover: pd.DataFrame) -> str | None:
     if cover is None or cover.empty:
         return None
     return latest_complete(cover) or str(cover["period"].iloc[-1])
+
+
+# --------------------------------------------------------------------------- roll-ups in parts
+# The database keeps each unit's roll-up (store/summary.py). A unit's subtree is the unit itself
+# plus the disjoint subtrees of its children, and every column of :func:`quarterly` and
+# :func:`coverage` is a sum over units (``approximate``: any; a rate's value: recomputed from the
+# summed paired parts), so a unit's rows are its *own* rows (:func:`own_quarterly`,
+# :func:`own_coverage`: what it reported itself, plus its own carried stocks) combined with its
+# children's rows (:func:`combine`, :func:`combine_coverage`). Each unit's own rows depend only
+# on its own values, its reporting span and the latest quarter anyone reported, so after a write
+# only the touched units, their ancestors and the quarters the carry reaches are recomputed.
+
+
+def rate_value(num: pd.Series, den: pd.Series) -> np.ndarray:
+    """A rate from its summed paired parts: ``num / den * 100``, NaN where ``den`` is not positive."""
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, np.nan) * 100, np.nan)
+
+
+def own_quarterly(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog, last: str | None = None
+                  ) -> pd.DataFrame:
+    """Each unit's own roll-up: :func:`quarterly` of the unit alone (without its descendants),
+    its stocks carried forward up to ``last`` (default: the latest quarter in ``observations``;
+    pass the latest quarter anyone reported when ``observations`` is a window).
+
+    Returns ``unit`` and :data:`QUARTERLY_COLUMNS`, one row per unit, indicator and quarter with
+    data. ``observations`` that already have a ``carried`` column are used as they are.
+    """
+    cols = ["unit", *QUARTERLY_COLUMNS]
+    obs = observations[observations["value"].notna()]
+    if obs.empty:
+        return pd.DataFrame(columns=cols)
+    if "carried" not in obs:
+        obs = carry_forward(obs, units, catalog, last=last)
+    obs = obs[["unit", "indicator", "period", "value", "approximate", "carried"]]
+    summed = (obs.groupby(["unit", "indicator", "period"], sort=False)
+              .agg(value=("value", "sum"), approximate=("approximate", "any"), n_units=("unit", "size"),
+                   carried_units=("carried", "sum"))
+              .reset_index())
+    summed["n_units"] = 1  # one row per cell once current() has resolved it
+    summed["num"] = np.nan
+    summed["den"] = np.nan
+    frames = [summed]
+    for ind in catalog:
+        if ind.kind != "rate":
+            continue
+        p = paired_parts(obs, ind.numerator, ind.denominator)
+        if p.empty:
+            continue
+        frames.append(pd.DataFrame({
+            "unit": p["unit"], "indicator": ind.code, "period": p["period"],
+            "value": rate_value(p["num"], p["den"]), "approximate": p["approximate"].astype(bool),
+            "n_units": 1, "carried_units": p["carried"].astype("int64"), "num": p["num"], "den": p["den"]}))
+    out = pd.concat(frames, ignore_index=True)
+    return _typed(out[out["indicator"].isin(set(catalog.codes))], cols)
+
+
+def combine(parts: pd.DataFrame, catalog: Catalog, by: str = "unit") -> pd.DataFrame:
+    """Rows of disjoint groups of units (own rows, children's roll-ups) summed per ``by``,
+    indicator and quarter: value, n_units, carried_units, num and den summed, approximate if any
+    part is, a rate's value recomputed from the summed parts (:func:`rate_value`). Returns ``by``
+    and :data:`QUARTERLY_COLUMNS` sorted by ``by``, indicator, period."""
+    cols = [by, *QUARTERLY_COLUMNS]
+    if parts.empty:
+        return pd.DataFrame(columns=cols)
+    grouped = parts.astype({"value": float, "num": float, "den": float, "approximate": bool}).groupby(
+        [by, "indicator", "period"], sort=True)
+    g = pd.concat([grouped[["value", "num", "den"]].sum(min_count=1),  # all-missing parts stay missing
+                   grouped[["n_units", "carried_units"]].sum(), grouped["approximate"].any()], axis=1).reset_index()
+    rates = g["indicator"].isin({i.code for i in catalog if i.kind == "rate"}).to_numpy()
+    if rates.any():
+        g.loc[rates, "value"] = rate_value(g.loc[rates, "num"], g.loc[rates, "den"])
+    return _typed(g, cols)
+
+
+def _typed(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    out = frame.reset_index(drop=True)
+    out["value"] = out["value"].astype(float)
+    out["approximate"] = out["approximate"].astype(bool)
+    out["n_units"] = out["n_units"].astype("int64")
+    out["carried_units"] = out["carried_units"].astype("int64")
+    out["num"] = out["num"].astype(float)
+    out["den"] = out["den"].astype(float)
+    return out[cols]
+
+
+COVERAGE_PARTS = ["unit", "period", "n_units", "expected", "carried"]
+
+
+def own_coverage(observations: pd.DataFrame, units: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
+    """Each unit's own part of :func:`coverage`: per unit and quarter ``first``..``last``, 1/0
+    for reported (``n_units``), expected (:func:`expected_reporters`, or reported) and carried
+    (:func:`carried_pairs`). ``first``/``last``: the first and latest quarter anyone reported.
+    ``units`` must give each unit's span (``active_from`` else its first report; a unit merged
+    without ``active_until``: its last report) when ``observations`` is only a window."""
+    obs = observations[observations["value"].notna()] if "value" in observations else observations
+    if obs.empty and units.empty:
+        return pd.DataFrame(columns=COVERAGE_PARTS)
+    reported = obs[["unit", "period"]].drop_duplicates()
+    expected = pd.concat([expected_reporters(obs, units, first, last), reported]).drop_duplicates()
+    carried = carried_pairs(obs, units, CARRY_QUARTERS, last)[["unit", "period"]].drop_duplicates()
+    out = expected.assign(expected=1)
+    out = out.merge(reported.assign(n_units=1), on=["unit", "period"], how="left")
+    out = out.merge(carried.assign(carried=1), on=["unit", "period"], how="left")
+    out["n_units"] = out["n_units"].fillna(0).astype("int64")
+    out["carried"] = out["carried"].fillna(0).astype("int64")
+    out["expected"] = out["expected"].astype("int64")
+    return out[COVERAGE_PARTS].reset_index(drop=True)
+
+
+def combine_coverage(parts: pd.DataFrame, by: str = "unit") -> pd.DataFrame:
+    """Coverage parts of disjoint groups of units summed per ``by`` and quarter, quarters with
+    no expected unit left out: ``by, period, n_units, expected, carried, complete`` (as
+    :func:`coverage`), sorted by ``by`` and quarter."""
+    cols = [by, "period", "n_units", "expected", "carried", "complete"]
+    if parts.empty:
+        return pd.DataFrame(columns=cols)
+    g = parts.groupby([by, "period"], sort=False)[["n_units", "expected", "carried"]].sum().reset_index()
+    g = g[g["expected"] > 0].copy()
+    for col in ("n_units", "expected", "carried"):
+        g[col] = g[col].astype("int64")
+    g["complete"] = g["n_units"] >= g["expected"]
+    g["_i"] = _pindex(g["period"]) if len(g) else []
+    return g.sort_values([by, "_i"]).reset_index(drop=True)[cols]

@@ -25,6 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from store import schema as s
+from store import summary as _summary
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'union.sqlite'}"
@@ -299,6 +300,7 @@ class Store:
             if old is None:
                 raise KeyError(code)
             conn.execute(sa.update(s.units).where(s.units.c.code == code).values(**new))
+            _summary.after_units(conn, [code], spans_changed=True)
             self._audit(conn, actor, "units.span", {"code": code, "old": dict(old), "new": new})
 
     # ---- the org tree managed in the app (issue 10; ingest/units_admin.py checks the input) ----
@@ -352,6 +354,7 @@ class Store:
             for r in new.itertuples(index=False)
         ]
         conn.execute(sa.insert(s.units), rows)
+        _summary.after_units(conn, [r["code"] for r in rows])
         self._audit(conn, actor, action, {"codes": [r["code"] for r in rows], **(detail or {})})
         return len(rows)
 
@@ -557,6 +560,8 @@ class Store:
                                          values["value"], values["approximate"])
             ]
             conn.execute(sa.insert(s.observations), rows)
+            _summary.after_values(conn, pd.DataFrame({"unit": values["unit"].astype(str),
+                                                      "period": values["period"].astype(str)}))
         self._audit(conn, upload.uploader, "upload.commit",
                     {"upload": upload_id, "file": upload.filename, "values": len(values), "period": upload.period})
         return int(upload_id)
@@ -625,6 +630,10 @@ class Store:
                     sa.insert(s.upload_events),
                     [{"upload_id": i, "action": action, "actor": actor, "at": now(), "reason": reason} for i in ids],
                 )
+            touched = pd.DataFrame(conn.execute(
+                sa.select(s.observations.c.unit, s.observations.c.period).distinct()
+                .where(s.observations.c.upload_id.in_(ids))).all(), columns=["unit", "period"])
+            _summary.after_values(conn, touched)
             self._audit(conn, actor, f"upload.{action}", {"uploads": ids, "reason": reason})
         log.info("upload %s: %s", action, ids, extra={"event": f"upload.{action}", "user": actor, "uploads": ids,
                                                        "reason": reason})
@@ -649,6 +658,55 @@ class Store:
         frame["approximate"] = frame["approximate"].astype(bool)
         frame["value"] = frame["value"].astype(float)
         return frame
+
+    # ---- roll-ups kept in the database (issue 12; store/summary.py) -----------------------
+    def quarters(self, units: Iterable[str] | None = None) -> list[str]:
+        """Every quarter with a value that counts, oldest first (from ``reported_quarters``);
+        with ``units``, the quarters any of them reported."""
+        with self.read() as conn:
+            return _summary.quarters(conn) if units is None else _summary.quarters_of(conn, units)
+
+    def source_uploads(self, unit: str, indicators: Iterable[str], start: str, end: str) -> set[int]:
+        """The uploads whose values count for ``indicators`` of ``unit`` and the units below it
+        over the quarters ``start``..``end`` (from ``current_values`` and ``unit_closure``)."""
+        cv, cl = s.current_values, s.unit_closure
+        q = (sa.select(cv.c.upload_id).distinct().join(cl, cl.c.descendant == cv.c.unit)
+             .where(cl.c.ancestor == unit, cv.c.indicator.in_(sorted(set(indicators))),
+                    cv.c.period >= start, cv.c.period <= end))
+        with self.read() as conn:
+            return {int(i) for i in conn.execute(q).scalars()}
+
+    def unit_quarterly(self, unit: str) -> pd.DataFrame:
+        """``unit``'s roll-up with all its descendants: the rows of
+        :func:`metrics.rollup.quarterly` for it, read from ``unit_summary``."""
+        with self.read() as conn:
+            return _summary.unit_quarterly(conn, unit)
+
+    def units_quarterly(self, units: Iterable[str], period: str | None = None) -> pd.DataFrame:
+        """The roll-ups of several units with a ``unit`` column (one quarter, or every quarter)."""
+        with self.read() as conn:
+            return _summary.units_quarterly(conn, units, period)
+
+    def children(self, unit: str) -> list[str]:
+        """The units directly below ``unit`` (from ``unit_closure``)."""
+        with self.read() as conn:
+            return _summary.closure.children(conn, unit)
+
+    def children_quarterly(self, unit: str, period: str | None = None) -> pd.DataFrame:
+        """The roll-ups of ``unit``'s children, with a ``unit`` column (one quarter, or all)."""
+        with self.read() as conn:
+            return _summary.units_quarterly(conn, _summary.closure.children(conn, unit), period)
+
+    def coverage(self, unit: str) -> pd.DataFrame:
+        """``unit``'s reporting coverage: the rows of :func:`metrics.rollup.coverage`, read from
+        ``unit_coverage``."""
+        with self.read() as conn:
+            return _summary.unit_coverage(conn, [unit]).drop(columns="unit")
+
+    def units_coverage(self, units: Iterable[str] | None = None) -> pd.DataFrame:
+        """Coverage of several units (None: all), with a ``unit`` column first."""
+        with self.read() as conn:
+            return _summary.unit_coverage(conn, None if units is None else list(units))
 
     def data_version(self) -> tuple[int, ...]:
         """Changes whenever what counts changes (new upload, withdrawal, target edit, new plan,

@@ -80,6 +80,7 @@ observations = sa.Table(
     sa.Column("approximate", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_obs_cell", "unit", "indicator", "period"),
     sa.Index("ix_obs_upload", "upload_id"),
+    sa.Index("ix_obs_period_unit", "period", "unit"),  # issue 12: a quarter's current values, resolved per write
 )
 
 plans = sa.Table(
@@ -191,6 +192,74 @@ unit_aliases = sa.Table(
     sa.Column("name", sa.String(200), primary_key=True),
     sa.Column("until", sa.DateTime(timezone=True), nullable=False),  # when the name was replaced
 )
+
+# ---- roll-ups kept in the database (issue 12; maintained by store/summary.py, store/closure.py) ----
+# Derived from the tables above and rebuilt by ``python -m store.summary rebuild``; every write that
+# changes what counts (an upload, a withdrawal or restore, a unit's span, new units) updates them
+# inside its own transaction, for just the units and quarters it touched.
+
+# The value that counts for each cell: the one of the latest upload that is not withdrawn.
+current_values = sa.Table(
+    "current_values",
+    metadata,
+    sa.Column("unit", sa.String(64), primary_key=True),
+    sa.Column("indicator", sa.String(64), primary_key=True),
+    sa.Column("period", sa.String(10), primary_key=True),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("approximate", sa.Boolean, nullable=False),
+    sa.Column("upload_id", sa.Integer, nullable=False),
+    sa.Index("ix_current_period", "period", "unit"),
+)
+
+# The (unit, quarter) pairs with at least one current value: who reported when.
+reported_quarters = sa.Table(
+    "reported_quarters",
+    metadata,
+    sa.Column("unit", sa.String(64), primary_key=True),
+    sa.Column("period", sa.String(10), primary_key=True),
+    sa.Index("ix_reported_period", "period"),
+)
+
+# Every unit with each unit above it (and itself at depth 0).
+unit_closure = sa.Table(
+    "unit_closure",
+    metadata,
+    sa.Column("ancestor", sa.String(64), primary_key=True),
+    sa.Column("descendant", sa.String(64), primary_key=True),
+    sa.Column("depth", sa.Integer, nullable=False),
+    sa.Index("ix_closure_descendant", "descendant"),
+)
+
+# Each unit's roll-up (the unit with all its descendants) per indicator and quarter: the rows of
+# metrics.rollup.quarterly for that unit.
+unit_summary = sa.Table(
+    "unit_summary",
+    metadata,
+    sa.Column("unit", sa.String(64), primary_key=True),
+    sa.Column("indicator", sa.String(64), primary_key=True),
+    sa.Column("period", sa.String(10), primary_key=True),
+    sa.Column("value", sa.Float, nullable=True),
+    sa.Column("approximate", sa.Boolean, nullable=False),
+    sa.Column("n_units", sa.Integer, nullable=False),
+    sa.Column("carried_units", sa.Integer, nullable=False),
+    sa.Column("num", sa.Float, nullable=True),
+    sa.Column("den", sa.Float, nullable=True),
+)
+
+# Each unit's reporting coverage per quarter: the rows of metrics.rollup.coverage for that unit
+# (``complete`` is n_units >= expected, computed when read).
+unit_coverage = sa.Table(
+    "unit_coverage",
+    metadata,
+    sa.Column("unit", sa.String(64), primary_key=True),
+    sa.Column("period", sa.String(10), primary_key=True),
+    sa.Column("n_units", sa.Integer, nullable=False),
+    sa.Column("expected", sa.Integer, nullable=False),
+    sa.Column("carried", sa.Integer, nullable=False),
+)
+
+#: The roll-up tables, built by store.summary.rebuild when they are new (see Store.create_schema).
+SUMMARY_TABLES = ("current_values", "reported_quarters", "unit_closure", "unit_summary", "unit_coverage")
 
 # A clerk's request for a unit her file names but the org tree lacks (issue 10): the name
 # asked for, the name as the file writes it (kept as an alias on confirmation), the proposed

@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("module", ["ingest", "reports", "store.users", "store.migrate", "benchmarks",
-                                    "benchmarks.load"])
+@pytest.mark.parametrize("module", ["ingest", "reports", "store.users", "store.migrate", "store.summary",
+                                    "benchmarks", "benchmarks.load"])
 def test_every_command_line_option_is_in_the_readme(module):
     out = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout

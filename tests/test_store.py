@@ -288,7 +288,8 @@ def test_nothing_is_ever_deleted(store):
     store.set_targets("p", [{**GOAL, "active": False}], "admin")
     history.append(row_counts(store))
     for before, after in zip(history, history[1:]):
-        assert all(after[t] >= before[t] for t in before), (before, after)
+        # the roll-up tables (issue 12) are derived from the records and rewritten as they change
+        assert all(after[t] >= before[t] for t in before if t not in schema.SUMMARY_TABLES), (before, after)
     assert history[-1]["observations"] == 2 and history[-1]["uploads"] == 2
     assert history[-1]["targets"] == 2
 

@@ -1,0 +1,488 @@
+"""Roll-ups kept in the database (issue 12): the current value of every cell, who reported
+which quarter, and each unit's roll-up and reporting coverage per quarter.
+
+Tables (store/schema.py): ``current_values`` (the latest active upload's value of each cell,
+resolved in SQL by :func:`current_query`), ``reported_quarters``, ``unit_closure``
+(store/closure.py), ``unit_summary`` (the rows of :func:`metrics.rollup.quarterly` of each
+unit) and ``unit_coverage`` (the rows of :func:`metrics.rollup.coverage`).
+
+Maintenance happens inside the write transaction that changes what counts (``Store.add_upload``,
+``withdraw``, ``restore``, ``remove_example_data``, ``add_units``, ``set_unit_span``): the touched
+cells' current values are resolved again in SQL, then :func:`recompute` rolls up just the
+touched units and their ancestors for the touched quarters and the four quarters the carry of
+stocks reaches (plus, for every unit, the quarters that became the first or latest anyone
+reported). The formulas stay in metrics/rollup.py (``own_quarterly``, ``combine``,
+``own_coverage``, ``combine_coverage``): a unit's rows are its own rows combined with its
+children's rows, computed bottom-up on the small frames read here.
+
+Commands::
+
+    python -m store.summary rebuild [--db URL]          # write every roll-up table again
+    python -m store.summary check [--db URL] [--json]   # compare with a full recomputation
+
+``check`` exits 0 when the tables equal a recomputation from the stored observations
+(:func:`metrics.rollup.current`, then :func:`metrics.rollup.quarterly` and
+:func:`metrics.rollup.coverage` of every unit on the whole frame), 1 with the differences listed
+otherwise. Floats are compared with a relative tolerance of 1e-9 (sums in another order).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+import resources
+from metrics import periods, rollup
+from metrics.catalog import Catalog
+from store import closure
+from store import schema as s
+
+CHUNK = 500
+CARRY = rollup.CARRY_QUARTERS
+SUMMARY_COLUMNS = rollup.QUARTERLY_COLUMNS
+COVERAGE_COLUMNS = ["period", "n_units", "expected", "carried", "complete"]
+
+
+def _catalog() -> Catalog:
+    return resources.catalog()
+
+
+def _chunks(items: Iterable[str]) -> list[list[str]]:
+    items = sorted(set(items))
+    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)] or [[]]
+
+
+# ---- the current value of each cell, in SQL ------------------------------------------------------
+def active_uploads() -> sa.Select:
+    """The ids of uploads whose latest event is not a withdrawal."""
+    e = s.upload_events
+    last = sa.select(e.c.upload_id, sa.func.max(e.c.id).label("last")).group_by(e.c.upload_id).subquery()
+    withdrawn = sa.select(e.c.upload_id).join(last, e.c.id == last.c.last).where(e.c.action == "withdraw")
+    return sa.select(s.uploads.c.id).where(s.uploads.c.id.not_in(withdrawn))
+
+
+def current_query(*where) -> sa.Select:
+    """``unit, indicator, period, value, approximate, upload_id`` of every cell's value from its
+    latest active upload (:func:`metrics.rollup.current` in SQL), optionally limited by ``where``
+    conditions on ``observations``."""
+    o = s.observations
+    rank = sa.func.row_number().over(partition_by=(o.c.unit, o.c.indicator, o.c.period),
+                                     order_by=o.c.upload_id.desc()).label("rank")
+    inner = (sa.select(o.c.unit, o.c.indicator, o.c.period, o.c.value, o.c.approximate, o.c.upload_id, rank)
+             .where(o.c.upload_id.in_(active_uploads()), *where).subquery())
+    return sa.select(inner.c.unit, inner.c.indicator, inner.c.period, inner.c.value, inner.c.approximate,
+                     inner.c.upload_id).where(inner.c.rank == 1)
+
+
+_CURRENT_COLS = ["unit", "indicator", "period", "value", "approximate", "upload_id"]
+
+
+def refresh_current(conn: sa.Connection, pairs: pd.DataFrame) -> None:
+    """Resolve the current values (and ``reported_quarters``) of the ``unit, period`` pairs again."""
+    cv, rq, o = s.current_values, s.reported_quarters, s.observations
+    for period, part in pairs.groupby("period"):
+        for chunk in _chunks(part["unit"].astype(str)):
+            conn.execute(sa.delete(cv).where(cv.c.period == period, cv.c.unit.in_(chunk)))
+            conn.execute(sa.insert(cv).from_select(_CURRENT_COLS, current_query(o.c.period == period,
+                                                                               o.c.unit.in_(chunk))))
+            conn.execute(sa.delete(rq).where(rq.c.period == period, rq.c.unit.in_(chunk)))
+            conn.execute(sa.insert(rq).from_select(["unit", "period"], sa.select(cv.c.unit, cv.c.period).distinct()
+                                                   .where(cv.c.period == period, cv.c.unit.in_(chunk))))
+
+
+def bounds(conn: sa.Connection) -> tuple[str | None, str | None]:
+    """The first and the latest quarter anyone reported (None, None when nothing counts)."""
+    rq = s.reported_quarters
+    first, last = conn.execute(sa.select(sa.func.min(rq.c.period), sa.func.max(rq.c.period))).one()
+    return first, last
+
+
+def quarters(conn: sa.Connection) -> list[str]:
+    """Every quarter with a current value, oldest first: one index seek per quarter."""
+    rq = s.reported_quarters
+    out: list[str] = []
+    while True:
+        q = sa.select(sa.func.min(rq.c.period))
+        if out:
+            q = q.where(rq.c.period > out[-1])
+        nxt = conn.execute(q).scalar()
+        if nxt is None:
+            return out
+        out.append(nxt)
+
+
+def quarters_of(conn: sa.Connection, units: Iterable[str]) -> list[str]:
+    """The quarters any of ``units`` reported, oldest first."""
+    rq = s.reported_quarters
+    found = {p for chunk in _chunks(units) for p in conn.execute(
+        sa.select(rq.c.period).distinct().where(rq.c.unit.in_(chunk))).scalars()}
+    return sorted(found, key=periods.index)
+
+
+# ---- reading small frames ----------------------------------------------------------------------
+def _units(conn: sa.Connection) -> pd.DataFrame:
+    u = s.units
+    rows = conn.execute(sa.select(u.c.code, u.c.parent, u.c.level, u.c.active_from, u.c.active_until,
+                                  u.c.merged_into)).all()
+    frame = pd.DataFrame(rows, columns=["code", "parent", "level", "active_from", "active_until", "merged_into"])
+    return frame.fillna("").astype(str)
+
+
+def _spans(conn: sa.Connection, codes: Iterable[str] | None) -> pd.DataFrame:
+    """Each unit's first and last reported quarter: ``unit, first, last``."""
+    rq = s.reported_quarters
+    q = sa.select(rq.c.unit, sa.func.min(rq.c.period), sa.func.max(rq.c.period)).group_by(rq.c.unit)
+    if codes is None:
+        rows = conn.execute(q).all()
+    else:
+        rows = [r for chunk in _chunks(codes) for r in conn.execute(q.where(rq.c.unit.in_(chunk))).all()]
+    return pd.DataFrame(rows, columns=["unit", "first", "last"])
+
+
+def _filled(units: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
+    """``units`` with each span that :func:`metrics.rollup.expected_reporters` would take from
+    the unit's reports written in (``active_from``: its first report; a unit merged without
+    ``active_until``: its last), so that a window of its values gives the same reporters."""
+    out = units.copy()
+    first = out["code"].map(dict(zip(spans["unit"], spans["first"]))).astype(object).fillna("").astype(str)
+    last = out["code"].map(dict(zip(spans["unit"], spans["last"]))).astype(object).fillna("").astype(str)
+    out["active_from"] = out["active_from"].where(out["active_from"].str.strip() != "", first)
+    merged = out["merged_into"].str.strip() != ""
+    out["active_until"] = out["active_until"].where(~merged | (out["active_until"].str.strip() != ""), last)
+    return out
+
+
+def _read(conn: sa.Connection, table: sa.Table, cols: list[str], codes: Iterable[str] | None, lo: str, hi: str
+          ) -> pd.DataFrame:
+    q = sa.select(*[table.c[c] for c in cols]).where(table.c.period >= lo, table.c.period <= hi)
+    if codes is None:
+        rows = conn.execute(q).all()
+    else:
+        rows = [r for chunk in _chunks(codes) for r in conn.execute(q.where(table.c.unit.in_(chunk))).all()]
+    return pd.DataFrame.from_records([tuple(r) for r in rows], columns=cols)
+
+
+def _summary_frame(rows: pd.DataFrame, with_unit: bool = True) -> pd.DataFrame:
+    cols = (["unit"] if with_unit else []) + SUMMARY_COLUMNS
+    frame = rows.reindex(columns=cols)
+    frame["value"] = frame["value"].astype(float)
+    frame["approximate"] = frame["approximate"].astype(bool)
+    frame["n_units"] = frame["n_units"].astype("int64")
+    frame["carried_units"] = frame["carried_units"].astype("int64")
+    frame["num"] = frame["num"].astype(float)
+    frame["den"] = frame["den"].astype(float)
+    return frame
+
+
+# ---- maintenance ----------------------------------------------------------------------------------
+def _depths(units: pd.DataFrame) -> dict[str, int]:
+    parent = dict(zip(units["code"], units["parent"]))
+    out: dict[str, int] = {}
+    for code in parent:
+        node, depth, seen = code, 0, set()
+        while parent.get(node, "") in parent and parent.get(node, "") not in seen:
+            seen.add(node)
+            node, depth = parent[node], depth + 1
+        out[code] = depth
+    return out
+
+
+def recompute(conn: sa.Connection, codes: Iterable[str] | None, lo: str, hi: str,
+              catalog: Catalog | None = None) -> None:
+    """Write again the ``unit_summary`` and ``unit_coverage`` rows of ``codes`` (None: every
+    unit) and all their ancestors for the quarters ``lo``..``hi``, from the current values."""
+    catalog = catalog or _catalog()
+    first, last = bounds(conn)
+    units = _units(conn)
+    if codes is None:
+        affected = set(units["code"])
+    else:
+        affected = closure.ancestors(conn, codes) & set(units["code"])
+    if first is None or not affected:
+        return
+    lo, hi = max(lo, first), min(hi, last)
+    if lo > hi:
+        return
+    scope = None if codes is None else affected
+    obs = _read(conn, s.current_values, ["unit", "indicator", "period", "value", "approximate"], scope,
+                periods.shift(lo, -CARRY), hi)
+    obs["value"] = obs["value"].astype(float)
+    obs["approximate"] = obs["approximate"].astype(bool)
+    tree = _filled(units[units["code"].isin(affected)], _spans(conn, scope))
+    def inside(f: pd.DataFrame) -> pd.DataFrame:  # "2016Q1" strings sort in time
+        return f[(f["period"] >= lo) & (f["period"] <= hi)]
+
+    own = inside(rollup.own_quarterly(obs, tree, catalog, last=last))
+    own_cov = inside(rollup.own_coverage(obs, tree, first, last))
+
+    parent = dict(zip(units["code"], units["parent"]))
+    kids: dict[str, list[str]] = {}
+    for code, p in parent.items():
+        kids.setdefault(p, []).append(code)
+    outside = {c for a in affected for c in kids.get(a, []) if c not in affected}
+    known_sum = _read(conn, s.unit_summary, ["unit", *SUMMARY_COLUMNS], outside, lo, hi) if outside else None
+    known_cov = _read(conn, s.unit_coverage, ["unit", "period", "n_units", "expected", "carried"], outside, lo, hi) \
+        if outside else None
+    sums, covs = [_summary_frame(known_sum)] if known_sum is not None else [], \
+        [known_cov] if known_cov is not None else []
+    depth = _depths(units)
+    new_sum, new_cov = [], []
+    for d in sorted({depth[a] for a in affected}, reverse=True):
+        level = {a for a in affected if depth[a] == d}
+        below = {c for a in level for c in kids.get(a, [])}
+        sum_parts = [own[own["unit"].isin(level)], *[_up(f, below, parent) for f in sums]]
+        cov_parts = [own_cov[own_cov["unit"].isin(level)],
+                     *[_up(f, below, parent)[rollup.COVERAGE_PARTS] for f in covs]]
+        sum_parts = [f for f in sum_parts if len(f)]
+        cov_parts = [f for f in cov_parts if len(f)]
+        rolled = rollup.combine(pd.concat(sum_parts, ignore_index=True), catalog) if sum_parts else None
+        covered = rollup.combine_coverage(pd.concat(cov_parts, ignore_index=True)) if cov_parts else None
+        if rolled is not None and len(rolled):
+            sums.append(rolled)
+            new_sum.append(rolled)
+        if covered is not None and len(covered):
+            covs.append(covered)
+            new_cov.append(covered)
+
+    for table in (s.unit_summary, s.unit_coverage):
+        if codes is None:
+            conn.execute(sa.delete(table).where(table.c.period >= lo, table.c.period <= hi))
+        else:
+            for chunk in _chunks(affected):
+                conn.execute(sa.delete(table).where(table.c.unit.in_(chunk), table.c.period >= lo,
+                                                    table.c.period <= hi))
+    if new_sum:
+        _insert(conn, s.unit_summary, pd.concat(new_sum, ignore_index=True)[["unit", *SUMMARY_COLUMNS]])
+    if new_cov:
+        _insert(conn, s.unit_coverage,
+                pd.concat(new_cov, ignore_index=True)[["unit", "period", "n_units", "expected", "carried"]])
+
+
+def _up(frame: pd.DataFrame, below: set[str], parent: dict[str, str]) -> pd.DataFrame:
+    """The rows of the units ``below``, as parts of their parents."""
+    part = frame[frame["unit"].isin(below)]
+    return part.assign(unit=part["unit"].map(parent))
+
+
+def _insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    for i in range(0, len(rows), 20_000):
+        conn.execute(sa.insert(table), rows[i:i + 20_000])
+
+
+def _trim(conn: sa.Connection, first: str, last: str) -> None:
+    for table in (s.unit_summary, s.unit_coverage):
+        conn.execute(sa.delete(table).where(sa.or_(table.c.period < first, table.c.period > last)))
+
+
+def after_values(conn: sa.Connection, pairs: pd.DataFrame) -> None:
+    """Inside a write that changed which values count for the ``unit, period`` pairs (an
+    upload, a withdrawal, a restore): resolve their current values and roll up again what they
+    reach. See the module docstring."""
+    pairs = pairs[["unit", "period"]].astype(str).drop_duplicates()
+    if pairs.empty:
+        return
+    touched = sorted(set(pairs["unit"]))
+    old_first, old_last = bounds(conn)
+    old_spans = _spans(conn, touched).set_index("unit")
+    refresh_current(conn, pairs)
+    first, last = bounds(conn)
+    if first is None:
+        for table in (s.unit_summary, s.unit_coverage):
+            conn.execute(sa.delete(table))
+        return
+    lo, hi = min(pairs["period"]), periods.shift(max(pairs["period"]), CARRY)
+    if old_first is None:  # the first values: every unit, every quarter
+        recompute(conn, None, first, last)
+        return
+    # quarters before the old first or after the old latest are rolled up for every unit below
+    if first < old_first:
+        lo = max(lo, old_first)
+    if last > old_last:
+        hi = min(hi, old_last)
+    recompute(conn, touched, lo, hi)
+    # a unit whose first (or, merged without an end, last) report moved: every quarter of it
+    new_spans = _spans(conn, touched).set_index("unit")
+    units = _units(conn).set_index("code")
+    open_merged = set(units.index[(units["merged_into"].str.strip() != "") & (units["active_until"].str.strip() == "")])
+    before = old_spans.reindex(touched).astype(object).fillna("")
+    after = new_spans.reindex(touched).astype(object).fillna("")
+    changed = (before["first"] != after["first"]) | ((before["last"] != after["last"]) & before.index.isin(open_merged))
+    moved = list(before.index[changed.to_numpy()])
+    if moved:
+        recompute(conn, moved, first, last)
+    if first > old_first or last < old_last:
+        _trim(conn, first, last)
+    if first < old_first:
+        recompute(conn, None, first, periods.previous(old_first))
+    if last > old_last:
+        recompute(conn, None, periods.shift(old_last, 1), last)
+
+
+def after_units(conn: sa.Connection, codes: Iterable[str], *, spans_changed: bool = False) -> None:
+    """Inside a write that added units or changed their spans: the closure rows of new units,
+    and the roll-ups of every quarter of units whose expected span may have changed."""
+    codes = sorted(set(codes))
+    if not codes:
+        return
+    if not spans_changed:
+        closure.refresh(conn, codes)
+    first, last = bounds(conn)
+    if first is not None:
+        recompute(conn, codes, first, last)
+
+
+def rebuild(conn: sa.Connection, catalog: Catalog | None = None) -> dict:
+    """Write every roll-up table again from the stored observations and units."""
+    n_closure = closure.rebuild(conn)
+    for table in (s.current_values, s.reported_quarters, s.unit_summary, s.unit_coverage):
+        conn.execute(sa.delete(table))
+    conn.execute(sa.insert(s.current_values).from_select(_CURRENT_COLS, current_query()))
+    cv = s.current_values
+    conn.execute(sa.insert(s.reported_quarters).from_select(["unit", "period"],
+                                                            sa.select(cv.c.unit, cv.c.period).distinct()))
+    first, last = bounds(conn)
+    if first is not None:
+        recompute(conn, None, first, last, catalog)
+    counts = {t: conn.execute(sa.select(sa.func.count()).select_from(s.metadata.tables[t])).scalar_one()
+              for t in s.SUMMARY_TABLES}
+    counts["unit_closure"] = n_closure
+    return counts
+
+
+# ---- reading for the pages ----------------------------------------------------------------------
+def unit_quarterly(conn: sa.Connection, unit: str) -> pd.DataFrame:
+    """``unit``'s roll-up: :data:`metrics.rollup.QUARTERLY_COLUMNS` sorted by indicator, period."""
+    t = s.unit_summary
+    rows = conn.execute(sa.select(*[t.c[c] for c in SUMMARY_COLUMNS]).where(t.c.unit == unit)
+                        .order_by(t.c.indicator, t.c.period)).all()
+    return _summary_frame(pd.DataFrame(rows, columns=SUMMARY_COLUMNS), with_unit=False)
+
+
+def units_quarterly(conn: sa.Connection, codes: Iterable[str], period: str | None = None) -> pd.DataFrame:
+    """The roll-ups of several units, with a ``unit`` column (one quarter, or all)."""
+    t = s.unit_summary
+    cols = ["unit", *SUMMARY_COLUMNS]
+    q = sa.select(*[t.c[c] for c in cols])
+    if period is not None:
+        q = q.where(t.c.period == period)
+    rows = [r for chunk in _chunks(codes) for r in conn.execute(q.where(t.c.unit.in_(chunk))).all()]
+    frame = _summary_frame(pd.DataFrame(rows, columns=cols))
+    return frame.sort_values(["unit", "indicator", "period"]).reset_index(drop=True)
+
+
+def unit_coverage(conn: sa.Connection, codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Coverage rows (:func:`metrics.rollup.coverage`) with a ``unit`` column, of ``codes`` or all."""
+    t = s.unit_coverage
+    cols = ["unit", "period", "n_units", "expected", "carried"]
+    q = sa.select(*[t.c[c] for c in cols])
+    rows = conn.execute(q).all() if codes is None else \
+        [r for chunk in _chunks(codes) for r in conn.execute(q.where(t.c.unit.in_(chunk))).all()]
+    frame = pd.DataFrame(rows, columns=cols)
+    for col in ("n_units", "expected", "carried"):
+        frame[col] = frame[col].astype("int64")
+    frame["complete"] = frame["n_units"] >= frame["expected"]
+    frame["_i"] = [periods.index(p) for p in frame["period"]]
+    return frame.sort_values(["unit", "_i"]).drop(columns="_i").reset_index(drop=True)
+
+
+# ---- check ------------------------------------------------------------------------------------------
+def _same(a, b) -> bool:
+    if isinstance(a, float | np.floating) or isinstance(b, float | np.floating):
+        a = float("nan") if a is None else float(a)
+        b = float("nan") if b is None else float(b)
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+def _compare(name: str, have: pd.DataFrame, want: pd.DataFrame, keys: list[str], cols: list[str],
+             out: list[dict], limit: int) -> None:
+    m = have.merge(want, on=keys, how="outer", suffixes=("_have", "_want"), indicator=True)
+    for row in m.to_dict("records"):
+        if len(out) >= limit:
+            return
+        where = {k: row[k] for k in keys}
+        if row["_merge"] != "both":
+            out.append({"table": name, **where, "problem": "missing" if row["_merge"] == "right_only" else "extra"})
+            continue
+        for c in cols:
+            a, b = row[f"{c}_have"], row[f"{c}_want"]
+            a = a.item() if isinstance(a, np.generic) else a
+            b = b.item() if isinstance(b, np.generic) else b
+            if not _same(a, b):
+                out.append({"table": name, **where, "column": c, "have": a, "want": b})
+
+
+def check(store, limit: int = 200) -> list[dict]:
+    """The differences between the roll-up tables and a full recomputation from the stored
+    observations (empty when they agree); at most ``limit``."""
+    catalog = _catalog()
+    units = store.units()
+    full = rollup.current(store.observations())
+    out: list[dict] = []
+    with store.read() as conn:
+        cv = pd.DataFrame(conn.execute(sa.select(*[s.current_values.c[c] for c in _CURRENT_COLS])).all(),
+                          columns=_CURRENT_COLS)
+        sql_current = pd.DataFrame(conn.execute(current_query()).all(), columns=_CURRENT_COLS)
+        cl = pd.DataFrame(conn.execute(sa.select(s.unit_closure)).all(), columns=["ancestor", "descendant", "depth"])
+        rq = pd.DataFrame(conn.execute(sa.select(s.reported_quarters)).all(), columns=["unit", "period"])
+        summ = _summary_frame(pd.DataFrame(conn.execute(sa.select(
+            *[s.unit_summary.c[c] for c in ["unit", *SUMMARY_COLUMNS]])).all(), columns=["unit", *SUMMARY_COLUMNS]))
+        cov = unit_coverage(conn)
+    keys = ["unit", "indicator", "period"]
+    want_cv = full[_CURRENT_COLS]
+    _compare("current_values", cv, want_cv, keys, ["value", "approximate", "upload_id"], out, limit)
+    _compare("current_values (SQL)", sql_current, want_cv, keys, ["value", "approximate", "upload_id"], out, limit)
+    _compare("reported_quarters", rq.assign(x=1), full[["unit", "period"]].drop_duplicates().assign(x=1),
+             ["unit", "period"], ["x"], out, limit)
+    _compare("unit_closure", cl, closure.pairs(units), ["ancestor", "descendant"], ["depth"], out, limit)
+    for code in units["code"]:
+        want = rollup.quarterly(full, units, catalog, code).assign(unit=code)
+        _compare("unit_summary", summ[summ["unit"] == code], want, keys, SUMMARY_COLUMNS[2:], out, limit)
+        want_cov = rollup.coverage(full, units, code).assign(unit=code)
+        _compare("unit_coverage", cov[cov["unit"] == code], want_cov, ["unit", "period"],
+                 ["n_units", "expected", "carried", "complete"], out, limit)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from store.db import open_store  # a command: the Store opens the database
+
+    parser = argparse.ArgumentParser(prog="python -m store.summary",
+                                     description="Rebuild or check the roll-up tables (issue 12).")
+    parser.add_argument("command", choices=["rebuild", "check"])
+    parser.add_argument("--db", help="database URL (default $UNION_DB_URL, else var/union.sqlite)")
+    parser.add_argument("--json", action="store_true", help="the result as one JSON object")
+    args = parser.parse_args(argv)
+    store = open_store(args.db)
+    if args.command == "rebuild":
+        with store.write() as conn:
+            counts = rebuild(conn)
+        print(json.dumps({"ok": True, "rows": counts}) if args.json else
+              "rebuilt: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        return 0
+    problems = check(store)
+    if args.json:
+        print(json.dumps({"ok": not problems, "differences": problems}, ensure_ascii=False, default=str))
+    elif problems:
+        for p in problems:
+            print(json.dumps(p, ensure_ascii=False, default=str))
+        print(f"{len(problems)} difference(s)", file=sys.stderr)
+    else:
+        print("ok: the roll-up tables equal a full recomputation")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
