@@ -29,6 +29,7 @@ def ensure_example_data(store: Store) -> bool:
     paths = [resources.DEMO_DIR / example.workbook_name(q) for q in periods.span(example.HISTORY[0], example.CONTINUATION[1])]
     if not example.workbooks_current(resources.DEMO_DIR, catalog):  # missing, or from an older catalog
         paths = example.write_example_workbooks(units, catalog, resources.DEMO_DIR, resources.FEDERATION_NAME)
+    uploads = []
     for path in paths:
         period = path.name.split("_")[0]
         raw = path.read_bytes()
@@ -37,8 +38,9 @@ def ensure_example_data(store: Store) -> bool:
         values = values[values["indicator"].map(lambda c: catalog[c].kind != "rate")]
         long = pd.DataFrame({"unit": values["unit_code"], "indicator": values["indicator"], "period": period,
                              "value": values["value"], "approximate": values["approximate"]})
-        store.add_upload(NewUpload(path.name, raw, SYSTEM, long, period, source="example", is_example=True,
-                                   report={"example": True}))
+        uploads.append(NewUpload(path.name, raw, SYSTEM, long, period, source="example", is_example=True,
+                                 report={"example": True}))
+    store.add_uploads(uploads)  # one transaction, rolled up once (issue 12)
     load_plan(store, resources.example_plan(), actor=SYSTEM)
     return True
 

@@ -524,7 +524,27 @@ class Store:
         """
         return self._write_retrying(lambda conn: self._add_upload(conn, upload))
 
-    def _add_upload(self, conn: sa.Connection, upload: NewUpload) -> int:
+    def add_uploads(self, uploads: list[NewUpload]) -> list[int]:
+        """Store several files in ONE write transaction (all or none), rolling up once at the
+        end rather than after each file: the loader of the example data and of benchmark data.
+        Same checks as :meth:`add_upload`."""
+        ids: list[int] = []
+
+        def work(conn: sa.Connection) -> int:
+            ids.clear()
+            touched = []
+            for upload in uploads:
+                ids.append(self._add_upload(conn, upload, roll_up=False))
+                touched.append(conn.execute(sa.select(s.observations.c.unit, s.observations.c.period)
+                                            .where(s.observations.c.upload_id == ids[-1]).distinct()).all())
+            pairs = pd.DataFrame([row for rows in touched for row in rows], columns=["unit", "period"])
+            _summary.after_values(conn, pairs)
+            return len(ids)
+
+        self._write_retrying(work)
+        return list(ids)
+
+    def _add_upload(self, conn: sa.Connection, upload: NewUpload, *, roll_up: bool = True) -> int:
         values = upload.values
         # Checked inside the write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: a lock
         # on the file's hash), so two sessions sending the same file at once store it once.
@@ -560,8 +580,9 @@ class Store:
                                          values["value"], values["approximate"])
             ]
             conn.execute(sa.insert(s.observations), rows)
-            _summary.after_values(conn, pd.DataFrame({"unit": values["unit"].astype(str),
-                                                      "period": values["period"].astype(str)}))
+            if roll_up:
+                _summary.after_values(conn, pd.DataFrame({"unit": values["unit"].astype(str),
+                                                          "period": values["period"].astype(str)}))
         self._audit(conn, upload.uploader, "upload.commit",
                     {"upload": upload_id, "file": upload.filename, "values": len(values), "period": upload.period})
         return int(upload_id)

@@ -182,3 +182,28 @@ def test_an_older_database_gets_its_summary_built_by_the_upgrade(tmp_path):
     q = store.unit_quarterly("F")
     assert q.loc[(q["indicator"] == "members") & (q["period"] == "2016Q2"), "value"].tolist() == [12.0]
     store.engine.dispose()
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+def test_the_example_data_loads_in_one_transaction_with_its_roll_ups_whole(db, sqlite_url, request):
+    """The example's 28 files go in as one write (rolled up once, not 28 times); a batch with
+    a file that cannot be stored is refused whole and leaves the database as it was."""
+    import bootstrap
+
+    store = open_store(request.getfixturevalue("pg_url") if db == "postgres" else sqlite_url)
+    assert bootstrap.ensure_example_data(store)
+    assert len(store.uploads()) == 28 and summary.check(store) == []
+    fed = store.unit_quarterly(rollup.root_unit(store.units()))
+    assert set(fed["period"]) == set(store.quarters()) and fed["n_units"].max() == 84
+    before = store.unit_quarterly("C01")
+
+    first = store.uploads().iloc[-1]
+    fresh = NewUpload("new.xlsx", b"new bytes", "t", pd.DataFrame(
+        {"unit": ["C01"], "indicator": ["members"], "period": ["2021Q1"], "value": [1.0], "approximate": [False]}),
+        "2021Q1")
+    again = NewUpload("again.xlsx", store.upload_raw(int(first["id"])), "t", fresh.values, "2021Q1")
+    with pytest.raises(Exception):
+        store.add_uploads([fresh, again])  # the second is the same bytes as a stored file
+    assert len(store.uploads()) == 28 and "2021Q1" not in store.quarters()
+    pd.testing.assert_frame_equal(store.unit_quarterly("C01"), before)
+    assert summary.check(store) == []
