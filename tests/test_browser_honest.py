@@ -40,7 +40,7 @@ def pick_quarter(page, label: str) -> None:
 def test_overview_and_progress_of_a_half_reported_quarter(half_reported_url, page, screenshots):
     open_page(page, half_reported_url)
     expect(page.get_by_role("combobox", name="季度")).to_have_value("2017年第4季度")  # the complete one
-    pick_quarter(page, "2018年第1季度（已报 1/84 个单位）")
+    pick_quarter(page, "2018年第1季度（已报 1/84）")
     expect(page.get_by_text("已报 1/84 个单位，合计数为初步数").first).to_be_visible()
     chart = page.locator(".js-plotly-plot").first
     expect(chart).to_be_visible()
@@ -50,7 +50,7 @@ def test_overview_and_progress_of_a_half_reported_quarter(half_reported_url, pag
     full_screenshot(page, screenshots / "honest-overview-half-reported.png")
 
     open_page(page, f"{half_reported_url}/progress")
-    pick_quarter(page, "2018年第1季度（已报 1/84 个单位）")
+    pick_quarter(page, "2018年第1季度（已报 1/84）")
     expect(page.get_by_text("进度判断沿用2017年第4季度").first).to_be_visible()
     expect(page.get_by_text("时间进度 40.0%").first).to_be_visible()
     full_screenshot(page, screenshots / "honest-progress-half-reported.png")
