@@ -10,7 +10,7 @@ import json
 
 import pandas as pd
 
-from i18n import has, t
+from i18n import has, plural, t
 from metrics import periods as P
 
 
@@ -67,7 +67,8 @@ def sentence(action: str, actor: str, detail: str | dict, lang: str = "zh") -> s
     who = _actor(actor, lang)
     key = f"forms.audit.{action.replace('.', '_')}"
     if has(key, lang):
-        return t(key, lang).format_map(_Blank({**_params(action, detail, lang), "actor": who}))
+        params = {**_params(action, detail, lang), "actor": who}
+        return plural(t(key, lang), params).format_map(_Blank(params))
     label_key = f"data.action.{action.replace('.', '_')}"
     label = t(label_key, lang) if has(label_key, lang) else action
     compact = json.dumps(detail, ensure_ascii=False)[:200]

@@ -82,3 +82,8 @@ def test_data_page_shows_sentences_filters_and_exports(example_url):
     assert set(at.dataframe[0].value["操作人"]) == {"系统"}
     labels = {b.label for b in at.get("download_button")}
     assert {"导出 CSV", "导出 Excel"} <= labels
+
+
+def test_an_upload_of_one_figure_reads_in_the_singular_in_english():
+    log = _log().iloc[[1]].assign(detail=json.dumps({"upload": 12, "file": "a.xlsx", "values": 1, "period": "2016Q1"}))
+    assert audit_frame(log, "en").iloc[0, 3] == '李填报 imported upload #12 "a.xlsx" (2016 Q1, 1 figure).'
