@@ -420,6 +420,27 @@ def write_csv(path: Path, size: str, db: str, figures: list[Figure], runs: int, 
         writer.writerows(rows)
 
 
+def reusable_db(args, work: Path) -> str | None:
+    """The SQLite database of the last load an earlier run left in ``work`` (``--reuse``)."""
+    if args.db is not None and not _is_sqlite(args.db):
+        raise SystemExit("--reuse works with SQLite files in --work only")
+    if args.work is None:
+        raise SystemExit("--reuse needs --work (the folder of the earlier run)")
+    found = sorted(work.glob(f"size_{args.size}_*.sqlite"))
+    return sqlite_url(found[-1]) if found else None
+
+
+def db_info(url: str) -> dict:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        units = conn.execute(sa.text("select count(*) from units")).scalar_one()
+        values = conn.execute(sa.text("select count(*) from observations")).scalar_one()
+    engine.dispose()
+    return {"units": units, "values": values}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description="Measure the dashboard at one size.")
     parser.add_argument("--size", choices=["S", "M", "L"], required=True)
@@ -431,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--charts", choices=["auto", "browser", "matplotlib"], default="auto",
                         help="how the report draws its charts (as python -m reports --charts)")
     parser.add_argument("--skip", default="", help="comma-separated parts to leave out: import,pages,report")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse the SQLite database an earlier run left in --work instead of loading again "
+                             "(the load figure is then not measured)")
     args = parser.parse_args(argv)
     log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)  # noqa: E731
     skip = {s for s in args.skip.split(",") if s}
@@ -447,7 +471,13 @@ def main(argv: list[str] | None = None) -> int:
         write_markdown(args.out, args.size, db, markdown(args.size, db, m, info, figures, args.runs, notes + pending))
         write_csv(args.out.parent / "results.csv", args.size, db, figures, args.runs, machine_id(m))
 
-    url, figures, info = measure_load(args.size, args.runs, args.db, work, log)
+    reused = reusable_db(args, work) if args.reuse else None
+    if reused:
+        url, figures, info = reused, [], db_info(reused)
+        notes.append(f"load: not measured in this run (--reuse of {Path(reused.split(':///', 1)[1]).name}).")
+        log(f"reusing {reused}: {info}")
+    else:
+        url, figures, info = measure_load(args.size, args.runs, args.db, work, log)
     if args.size == "L" and args.runs > 1:
         notes.append("load: measured once at L (one load takes minutes); the other figures use that database.")
     parts = [("import", "import", lambda: measure_import(url, args.runs, rows, work, log)),
