@@ -35,6 +35,9 @@ DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a write waits for the write lock before S
 WRITE_ATTEMPTS = 3  # an import whose new units conflict with a concurrent one is tried this often
 # PostgreSQL advisory transaction locks (two-key form): (class, key)
 _LOCK_FILE, _LOCK_UNITS, _LOCK_SCHEMA, _LOCK_REVIEW = 1, 2, 3, 4
+# Store.data_version: the newest id of each table whose change changes what counts
+_DATA_VERSION = sa.select(*[sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0)).scalar_subquery()
+                            for t in (s.uploads, s.upload_events, s.targets, s.audit_log)])
 log = logging.getLogger("union.store")
 
 #: Review actions (issue 10): approve locks a unit's quarter, return sends it back, unlock lifts the lock.
@@ -732,13 +735,9 @@ class Store:
     def data_version(self) -> tuple[int, ...]:
         """Changes whenever what counts changes (new upload, withdrawal, target edit, new plan,
         new unit, renamed unit): a cache key. The audit log gets a row with every write."""
+        # one statement (four scalar subqueries): pages ask for it a dozen times per rerun
         with self.read() as conn:
-            return (
-                conn.execute(sa.select(sa.func.coalesce(sa.func.max(s.uploads.c.id), 0))).scalar_one(),
-                conn.execute(sa.select(sa.func.coalesce(sa.func.max(s.upload_events.c.id), 0))).scalar_one(),
-                conn.execute(sa.select(sa.func.coalesce(sa.func.max(s.targets.c.id), 0))).scalar_one(),
-                conn.execute(sa.select(sa.func.coalesce(sa.func.max(s.audit_log.c.id), 0))).scalar_one(),
-            )
+            return tuple(int(v) for v in conn.execute(_DATA_VERSION).one())
 
     def has_example_data(self) -> bool:
         """True while any example upload still counts."""
