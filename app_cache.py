@@ -309,6 +309,23 @@ def evaluation(plan: str, unit: str, as_of: str) -> pd.DataFrame:
     return _evaluation(version(), plan, check_unit(unit), as_of)
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _progress_board(key: tuple, plan: str, unit: str, as_of: str, category: str, names: tuple, lang: str):
+    from charts import progress_board_chart
+    from tables import goals_of_category
+
+    rows = goals_of_category(_evaluation(key, plan, unit, as_of), category)
+    return progress_board_chart(rows, names=list(names), lang=lang)
+
+
+def progress_board(plan: str, unit: str, as_of: str, category: str, names: list[str], lang: str):
+    """charts.progress_board_chart of ``unit``'s goals in one catalog category (the rows of
+    tables.goals_of_category, in that order; ``names`` beside them), built once per data
+    version and shared read-only (st.plotly_chart copies a figure before drawing it): a
+    progress page rerun spent about half its time building the same plotly figures again."""
+    return _progress_board(version(), plan, check_unit(unit), as_of, category, tuple(names), lang)
+
+
 @st.cache_data(show_spinner=False)
 def _all_quarterly(key: tuple) -> pd.DataFrame:
     return store().units_quarterly(_full_units()["code"])

@@ -5,7 +5,7 @@ import streamlit as st
 
 import app_cache
 import resources
-from charts import OUTLOOK_COLOURS, STATUS_COLOURS, progress_board_chart
+from charts import OUTLOOK_COLOURS, STATUS_COLOURS
 from metrics import goals as goal_frames
 from tables import count_labels, goals_of_category, progress_table
 from ui import dataframe, fmt_number, indicator_name, lang, period_label, plain, tr, unit_name, warn_if_partial
@@ -65,7 +65,7 @@ for category in catalog.categories:
         continue
     st.subheader(category.name(lang()))
     names = [indicator_name(c) for c in rows["indicator"]]
-    st.plotly_chart(progress_board_chart(rows, names=names, lang=lang()), key=f"progress_board_{category.code}",
+    st.plotly_chart(app_cache.progress_board(plan, unit, quarter, category.code, names, lang()), key=f"progress_board_{category.code}",
                     width="stretch", config={"displayModeBar": False})
     table = progress_table(rows, quarters, info["start_period"], quarter)
     picked = dataframe(table, hide_index=True, width="stretch", column_config=column_config,

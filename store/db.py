@@ -676,9 +676,16 @@ class Store:
                 return _empty_observations()
             q = q.where(s.observations.c.upload_id.in_(active))
         with self.read() as conn:
-            frame = pd.read_sql(q, conn)
+            result = conn.execute(q)
+            # the driver's plain tuples: SQLAlchemy's per-row processing (pd.read_sql) took 40% of
+            # reading 1.5 M values; booleans and floats are converted below
+            rows = result.cursor.fetchall() if result.cursor is not None else []
+            result.close()
+        frame = pd.DataFrame.from_records(rows, columns=["upload_id", "unit", "indicator", "period", "value",
+                                                         "approximate"], nrows=len(rows))
         if frame.empty:
             return _empty_observations()
+        frame["upload_id"] = frame["upload_id"].astype("int64")
         frame["approximate"] = frame["approximate"].astype(bool)
         frame["value"] = frame["value"].astype(float)
         return frame

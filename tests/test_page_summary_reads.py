@@ -41,3 +41,20 @@ def test_page_rerun_work_does_not_grow_with_the_number_of_units(example_url, mon
     at.run()  # a rerun
     assert not at.exception, at.exception
     assert len(calls) < 40, f"{len(calls)} data-version reads in one rerun of the {page} page (84 units)"
+
+
+def test_progress_page_rerun_reuses_its_goal_charts(example_url, monkeypatch):
+    # The bar charts of the goals depend only on the data version, plan, unit, quarter and
+    # language: a rerun (a click) draws the figures built on the first run.
+    import charts
+
+    built = []
+    real = charts.progress_board_chart
+    monkeypatch.setattr(charts, "progress_board_chart", lambda *a, **k: built.append(1) or real(*a, **k))
+    at = open_page("progress", "zh", quarter="2017Q4")
+    assert not at.exception, at.exception
+    assert built and len(at.get("plotly_chart")) == len(built)
+    built.clear()
+    at.run()
+    assert not at.exception, at.exception
+    assert built == [] and len(at.get("plotly_chart")) > 0
