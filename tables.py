@@ -289,7 +289,9 @@ def status_grid_table(grid: pd.DataFrame, units: pd.DataFrame, partial: dict | N
     names = dict(zip(units["code"], units["name_zh"] if lang() == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])))
     for code, (n, m) in (partial or {}).items():
         names[code] = f"{names.get(code, code)} ({tr('coverage.reported', n=n, m=m)})"
-    shown = grid.map(_cell_label)
+    # one label per distinct code (a handful), not a language lookup per cell (84,000 at M)
+    labels = {c: _cell_label(c) for c in pd.unique(grid.to_numpy().ravel()) if isinstance(c, str)}
+    shown = grid.map(lambda c: labels.get(c, "") if isinstance(c, str) else "")
     shown.index = [names.get(u, u) for u in grid.index]
     kinds = {"status": tr("screens.grid.pace"), "outlook": tr("screens.grid.outlook")}
     shown.columns = [f"{cat[c[0]].name(lang())} · {kinds[c[1]]}" if isinstance(c, tuple) else cat[c].name(lang())

@@ -58,3 +58,32 @@ def test_progress_page_rerun_reuses_its_goal_charts(example_url, monkeypatch):
     at.run()
     assert not at.exception, at.exception
     assert built == [] and len(at.get("plotly_chart")) > 0
+
+
+def test_units_grid_words_are_looked_up_once_per_status_not_per_cell(monkeypatch):
+    # 2,201 units × 38 cells at M: a language lookup per cell cost about a second a rerun.
+    import pandas as pd
+
+    import tables
+
+    codes = ["on_track", "behind", "outlook:likely", None]
+    grid = pd.DataFrame({("g", "status"): [codes[i % 2] for i in range(300)],
+                         ("g", "outlook"): [codes[2 + i % 2] for i in range(300)]},
+                        index=[f"U{i}" for i in range(300)])
+    calls = []
+    real = tables._cell_label
+    monkeypatch.setattr(tables, "_cell_label", lambda c: calls.append(c) or real(c))
+    units = pd.DataFrame({"code": list(grid.index), "name_zh": list(grid.index), "name_en": list(grid.index)})
+    monkeypatch.setattr(tables.resources, "catalog", lambda: _OneGoal())
+    shown = tables.status_grid_table(grid, units)
+    assert len(calls) <= 3
+    assert shown.iloc[0, 0] == real("on_track") and shown.iloc[1, 1] == ""
+
+
+class _OneGoal:
+    class _Ind:
+        def name(self, lang):
+            return "goal"
+
+    def __getitem__(self, code):
+        return self._Ind()
