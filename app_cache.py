@@ -352,10 +352,10 @@ def _unit_evaluations(key: tuple, plan: str, as_of: str, unit_codes: tuple, indi
     g = plan_goals(plan)
     if indicators is not None:
         g = g[g["indicator"].isin(indicators)].reset_index(drop=True)
-    # only the listed units' roll-ups and coverage, from the summary tables
-    quarters_all = store().units_quarterly(unit_codes)
-    if indicators is not None:
-        quarters_all = quarters_all[quarters_all["indicator"].isin(indicators)]
+    # only the listed units' roll-ups and coverage, from the summary tables, and of those only
+    # the goals' indicators and a rate's parts (metrics.goals.source_indicators)
+    needed = set().union(*(_goals.source_indicators(resources.catalog(), c) for c in g["indicator"]))
+    quarters_all = store().units_quarterly(unit_codes, indicators=needed)
     return _goals.evaluate_units(g, quarters_all, resources.catalog(), info["start_period"],
                                  info["end_period"], as_of, list(unit_codes), root_unit(),
                                  _goals.quotas(targets(plan)), cover_all=store().units_coverage(unit_codes))

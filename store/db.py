@@ -713,10 +713,12 @@ class Store:
         with self.read() as conn:
             return _summary.unit_quarterly(conn, unit)
 
-    def units_quarterly(self, units: Iterable[str], period: str | None = None) -> pd.DataFrame:
-        """The roll-ups of several units with a ``unit`` column (one quarter, or every quarter)."""
+    def units_quarterly(self, units: Iterable[str], period: str | None = None,
+                        indicators: Iterable[str] | None = None) -> pd.DataFrame:
+        """The roll-ups of several units with a ``unit`` column (one quarter, or every quarter;
+        only ``indicators`` when given)."""
         with self.read() as conn:
-            return _summary.units_quarterly(conn, units, period)
+            return _summary.units_quarterly(conn, units, period, indicators)
 
     def children(self, unit: str) -> list[str]:
         """The units directly below ``unit`` (from ``unit_closure``)."""

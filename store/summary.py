@@ -383,13 +383,17 @@ def unit_quarterly(conn: sa.Connection, unit: str) -> pd.DataFrame:
     return _summary_frame(_frame(rows, SUMMARY_COLUMNS), with_unit=False)
 
 
-def units_quarterly(conn: sa.Connection, codes: Iterable[str], period: str | None = None) -> pd.DataFrame:
-    """The roll-ups of several units, with a ``unit`` column (one quarter, or all)."""
+def units_quarterly(conn: sa.Connection, codes: Iterable[str], period: str | None = None,
+                    indicators: Iterable[str] | None = None) -> pd.DataFrame:
+    """The roll-ups of several units, with a ``unit`` column (one quarter, or all; only
+    ``indicators`` when given)."""
     t = s.unit_summary
     cols = ["unit", *SUMMARY_COLUMNS]
     q = sa.select(*[t.c[c] for c in cols])
     if period is not None:
         q = q.where(t.c.period == period)
+    if indicators is not None:
+        q = q.where(t.c.indicator.in_(sorted(set(indicators))))
     rows = [r for chunk in _chunks(codes) for r in _tuples(conn, q.where(t.c.unit.in_(chunk)))]
     frame = _summary_frame(_frame(rows, cols))
     return frame.sort_values(["unit", "indicator", "period"]).reset_index(drop=True)
