@@ -58,3 +58,22 @@ def test_harness_at_size_s_writes_every_figure_to_results_md_and_csv(tmp_path):
     assert "not measured in this run (--skip import)" in md
     with open(tmp_path / "results.csv", newline="", encoding="utf-8") as f:
         assert [r["figure"] for r in csv.DictReader(f)] == ["load"]
+
+
+def test_harness_reuse_keeps_the_database_an_earlier_run_loaded(tmp_path):
+    work = tmp_path / "work"
+    env = {k: v for k, v in os.environ.items() if k != "UNION_DB_URL"}
+    base = [sys.executable, "-m", "benchmarks", "--size", "S", "--runs", "1", "--work", str(work),
+            "--skip", "import,pages,report"]
+    first = subprocess.run(base + ["--out", str(tmp_path / "first.md")], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    db = work / "size_S_0.sqlite"
+    stamp = db.stat().st_mtime_ns
+    again = subprocess.run(base + ["--reuse", "--out", str(tmp_path / "again.md")], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert db.stat().st_mtime_ns == stamp  # not loaded again
+    text = (tmp_path / "again.md").read_text(encoding="utf-8")
+    assert "load: not measured in this run (--reuse of size_S_0.sqlite)" in text
+    assert "| load |" not in text
