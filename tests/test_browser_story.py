@@ -121,7 +121,7 @@ def test_upload_quarter_then_see_progress(start_app, browser, page, screenshots,
         grid = leader.locator('[data-testid="stDataFrame"]').filter(visible=True)
         expect(grid).to_have_count(1)
         expect(grid.get_by_text("会员人数", exact=True)).to_have_count(1)
-        expect(grid.get_by_text(f"{after:,.0f}人", exact=True)).to_have_count(1)
+        expect(grid.get_by_text(f"{after:.0f}", exact=True)).to_have_count(1)
         wait_for_streamlit(leader)
         full_screenshot(leader, screenshots / "upload-then-overview.png")
     finally:

@@ -89,7 +89,7 @@ def test_upload_page_says_blank_cells_keep_their_earlier_value(example_url):
     at.file_uploader(key="upload_file").upload("2017Q4_again.xlsx", reupload()).run()
     assert not at.exception, at.exception
     info = [i.value for i in at.info if "keep their earlier value" in i.value]
-    assert info and "1 blank cells" in info[0] and "withdraws" in info[0]
+    assert info and "1 blank cell," in info[0] and "withdraws" in info[0]
     table = next(d.value for d in at.dataframe if "Why" in d.value.columns)
     first = table.iloc[0]
     assert first["Where"] == "季度数据!G5" and first["Why"] == "this cell is blank in the file"

@@ -120,7 +120,7 @@ def test_report_commit_and_history_in_english(example_url):
     assert changes.iloc[0]["Indicator"] == "Union members" and changes.iloc[0]["New value"] == before + 1
     assert {"Where", "Unit", "Indicator", "Value", "Approximate"} == set(preview.columns)
     ack = at.checkbox(key="upload_ack")
-    assert ack.label == f"I have checked the {n} warning(s) above; import as shown"
+    assert ack.label == f"I have checked the {n} {'warning' if n == 1 else 'warnings'} above; import as shown"
     assert at.button(key="upload_commit").label == "Import" and at.button(key="upload_commit").disabled
     ack.check().run()
     at.button(key="upload_commit").click().run()
@@ -170,7 +170,7 @@ def test_errors_in_english_name_sheet_and_cell(example_url):
     assert errors.iloc[0]["What to do"] == ("Union members is -4; it cannot be negative. "
                                             "Enter 0 or a positive number.")
     assert errors.iloc[1]["What to do"].startswith("Member service cards issued (197) is larger than")
-    assert at.error[0].value.startswith(f"{len(errors)} error(s): the file cannot be imported.")
+    assert at.error[0].value.startswith(f"{len(errors)} {'error' if len(errors) == 1 else 'errors'}: the file cannot be imported.")
     assert not [b for b in at.button if b.key == "upload_commit"]
 
 
