@@ -26,14 +26,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,11 +38,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.harness import Figure, machine, machine_id, write_csv, write_markdown  # noqa: E402
+# the same server and browser the browser tests use
+from tests.browser_util import CHROMIUM, CHROMIUM_ARGS, AppServer  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-                 "--disable-dev-shm-usage"]
 PAGES = ["", "progress", "indicator", "units", "goals"]  # url paths; "" is the overview
 
 OBSERVE = """() => {
@@ -77,48 +72,6 @@ def rss_mb(pid: int) -> dict[str, float]:
     except OSError:
         pass
     return out
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, db_url: str, log: Path):
-        self.db_url, self.log, self.port = db_url, log, free_port()
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 300) -> str:
-        env = {**os.environ, "UNION_DB_URL": self.db_url}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(self.port), "--browser.gatherUsageStats",
-             "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited: {self.log.read_text(errors='replace')[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return url
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("streamlit did not become healthy")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
 
 
 class Session:
@@ -243,8 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         path = work / f"2016Q1_load_{n}.xlsx"
         path.write_bytes(workbook(rows)[0])
         files.append(path)
-    server = Server(db_url, work / "streamlit.log")
-    url = server.start()
+    server = AppServer(db_url, work / "streamlit.log")
+    url = server.start(timeout=300)
     log(f"server {url} pid {server.proc.pid}; {args.sessions} sessions for {seconds:.0f} s")
     mem: dict = {}
     m = machine()

@@ -27,11 +27,11 @@ def free_port() -> int:
 class AppServer:
     """``streamlit run dashboard.py`` on 127.0.0.1 with its own database."""
 
-    def __init__(self, db_url: str):
+    def __init__(self, db_url: str, log: Path | None = None):
         self.db_url = db_url
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
-        self.log = ROOT / "test-output" / f"streamlit-{self.port}.log"
+        self.log = log or ROOT / "test-output" / f"streamlit-{self.port}.log"
 
     def start(self, timeout: float = 60) -> str:
         self.log.parent.mkdir(parents=True, exist_ok=True)
