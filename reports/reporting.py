@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import math
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +28,7 @@ from i18n import t
 from metrics import goals, periods, reporting, rollup
 from metrics.report_text import safe_text
 from reports import docx_writer
+from reports.status import json_value
 
 
 @dataclass
@@ -64,14 +64,6 @@ def season(store, period: str) -> Season:
     return Season(period, reporting.deadline(period, deadlines), status, rates, history, chase, units)
 
 
-def _number(value):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    return value
-
-
 def _moment(value) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
@@ -82,22 +74,22 @@ def to_dict(s: Season) -> dict:
     """The JSON of ``python -m reports reporting --json``."""
     root = rollup.root_unit(s.units)
     fed = s.rates[s.rates["unit"] == root]
-    head = {c: _number(fed[c].iloc[0]) if len(fed) else None for c in reporting.RATE_COLUMNS[2:]}
+    head = {c: json_value(fed[c].iloc[0]) if len(fed) else None for c in reporting.RATE_COLUMNS[2:]}
     return {
         "period": s.period, "deadline": s.deadline.isoformat(), **head,
-        "units": [{**{c: _number(r[c]) for c in ("unit", "state", "filled", "upload_id", "uploader", "filename",
+        "units": [{**{c: json_value(r[c]) for c in ("unit", "state", "filled", "upload_id", "uploader", "filename",
                                                  "comment", "reviewed_by")},
                    "reported": bool(r["reported"]), "on_time": bool(r["on_time"]),
                    "uploaded_at": _moment(r["uploaded_at"]), "first_at": _moment(r["first_at"])}
                   for r in s.status.to_dict("records")],
-        "communities": [{c: _number(r[c]) for c in reporting.RATE_COLUMNS if c != "period"}
+        "communities": [{c: json_value(r[c]) for c in reporting.RATE_COLUMNS if c != "period"}
                         for r in s.rates.to_dict("records") if r["unit"] != root],
         "chase": s.chase.to_dict("records"),
     }
 
 
 def _pct(value) -> str:
-    value = _number(value)
+    value = json_value(value)
     return "—" if value is None else f"{value:.1f}%"
 
 

@@ -25,7 +25,8 @@ JSON_COLUMNS = ["indicator", "status", "outlook", "alert", "target_type", "attri
                 *goal_rows.FLAG_COLUMNS]
 
 
-def _number(value):
+def json_value(value):
+    """A cell as JSON takes it: numpy scalars as Python numbers, NaN and None as null."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if hasattr(value, "item"):
@@ -34,7 +35,7 @@ def _number(value):
 
 
 def _fmt(value, percent: bool = False) -> str:
-    value = _number(value)
+    value = json_value(value)
     if value is None:
         return "—"
     if percent:
@@ -81,10 +82,10 @@ def main(argv: list[str] | None = None, store=None) -> int:
         "expected": int(first["expected"]) if first is not None else 0,
         "incomplete": bool(first["incomplete"]) if first is not None else False,
         "held": bool(first["held"]) if first is not None else False,
-        "elapsed": _number(head["elapsed"]), "progress": _number(head["progress"]),
+        "elapsed": json_value(head["elapsed"]), "progress": json_value(head["progress"]),
     }
     if args.json:
-        goals = [{c: _number(r[c]) if not isinstance(r[c], str) else r[c] for c in JSON_COLUMNS}
+        goals = [{c: json_value(r[c]) if not isinstance(r[c], str) else r[c] for c in JSON_COLUMNS}
                  for r in ev.to_dict("records")]
         for g in goals:
             for flag in ("incomplete", "held", "base_incomplete", "approximate"):
