@@ -519,7 +519,7 @@ def own_quarterly(observations: pd.DataFrame, units: pd.DataFrame, catalog: Cata
             "value": rate_value(p["num"], p["den"]), "approximate": p["approximate"].astype(bool),
             "n_units": 1, "carried_units": p["carried"].astype("int64"), "num": p["num"], "den": p["den"]}))
     out = pd.concat(frames, ignore_index=True)
-    return _typed(out[out["indicator"].isin(set(catalog.codes))], cols)
+    return typed_quarterly(out[out["indicator"].isin(set(catalog.codes))], cols)
 
 
 def combine(parts: pd.DataFrame, catalog: Catalog, by: str = "unit") -> pd.DataFrame:
@@ -537,10 +537,12 @@ def combine(parts: pd.DataFrame, catalog: Catalog, by: str = "unit") -> pd.DataF
     rates = g["indicator"].isin({i.code for i in catalog if i.kind == "rate"}).to_numpy()
     if rates.any():
         g.loc[rates, "value"] = rate_value(g.loc[rates, "num"], g.loc[rates, "den"])
-    return _typed(g, cols)
+    return typed_quarterly(g, cols)
 
 
-def _typed(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+def typed_quarterly(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """``frame``'s ``cols`` with the dtypes of :data:`QUARTERLY_COLUMNS` (value/num/den float,
+    approximate bool, the unit counts int64), whatever a database driver handed back."""
     out = frame.reset_index(drop=True)
     out["value"] = out["value"].astype(float)
     out["approximate"] = out["approximate"].astype(bool)

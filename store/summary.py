@@ -171,14 +171,7 @@ def _read(conn: sa.Connection, table: sa.Table, cols: list[str], codes: Iterable
 
 def _summary_frame(rows: pd.DataFrame, with_unit: bool = True) -> pd.DataFrame:
     cols = (["unit"] if with_unit else []) + SUMMARY_COLUMNS
-    frame = rows.reindex(columns=cols)
-    frame["value"] = frame["value"].astype(float)
-    frame["approximate"] = frame["approximate"].astype(bool)
-    frame["n_units"] = frame["n_units"].astype("int64")
-    frame["carried_units"] = frame["carried_units"].astype("int64")
-    frame["num"] = frame["num"].astype(float)
-    frame["den"] = frame["den"].astype(float)
-    return frame
+    return rollup.typed_quarterly(rows.reindex(columns=cols), cols)
 
 
 # ---- maintenance ----------------------------------------------------------------------------------
