@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -24,7 +22,8 @@ from reports.annual import build_annual
 from reports.content import load_inputs, plan_goals
 from reports.midterm import build_midterm
 from reports.office_doc import write_office_docx
-from tests.conftest import OUTPUT, ROOT, unavailable
+from tests.conftest import OUTPUT
+from tests.office_render import require, to_pdf
 
 
 @pytest.fixture
@@ -222,31 +221,16 @@ def test_command_line_writes_the_annual_summary_and_the_midterm_review(example_u
     assert not (tmp_path / "x.docx").exists()
 
 
-FONTS_CONF = """<?xml version="1.0"?>
-<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
-<fontconfig>
-  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
-  <include>{aliases}</include>
-</fontconfig>
-"""
 
 
 def test_both_render_to_pdf_with_chinese_text_and_page_numbers(inputs, tmp_path):
-    for tool in ("soffice", "pdftotext", "pdftoppm"):
-        if not shutil.which(tool):
-            unavailable(f"{tool} is not installed (apt-get install libreoffice-writer-nogui poppler-utils)")
+    require("soffice", "pdftotext", "pdftoppm")
     out = OUTPUT / "office"
     out.mkdir(parents=True, exist_ok=True)
     docs = {"annual-2017": build_annual(inputs, 2017), "midterm-2016-2020": build_midterm(inputs, "2016-2020", "2017Q4")}
-    conf = tmp_path / "fonts.conf"
-    conf.write_text(FONTS_CONF.format(aliases=ROOT / "data" / "fonts" / "cjk-aliases.conf"), encoding="utf-8")
-    env = dict(os.environ, FONTCONFIG_FILE=str(conf))
     for name, doc in docs.items():
         (out / f"{name}.docx").write_bytes(write_office_docx(doc))
-    done = subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo'}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), *[str(out / f"{n}.docx") for n in docs]],
-        capture_output=True, text=True, timeout=240, env=env)
+    done = to_pdf([out / f"{n}.docx" for n in docs], tmp_path, tmp_path)
     assert done.returncode == 0, done.stderr
     for name in docs:
         pdf = tmp_path / f"{name}.pdf"

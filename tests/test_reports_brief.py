@@ -142,35 +142,19 @@ def test_brief_refuses_bad_arguments(example_url, tmp_path):
     assert not list(tmp_path.glob("x.*"))  # nothing written
 
 
-FONTS_CONF = """<?xml version="1.0"?>
-<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
-<fontconfig>
-  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
-  <include>{aliases}</include>
-</fontconfig>
-"""
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_brief_docx_renders_on_one_a4_page_like_the_pdf(example_url, tmp_path, lang):
     """The .docx as Word/WPS would print it (LibreOffice with the office fonts mapped to the
     installed CJK fonts): exactly one A4 page, as the PDF; page images kept for a person."""
-    from tests.conftest import unavailable
+    from tests.office_render import require, to_pdf
 
-    for tool in ("soffice", "pdfinfo", "pdftoppm"):
-        if not shutil.which(tool):
-            unavailable(f"{tool} is not installed (apt-get install libreoffice-writer-nogui poppler-utils)")
+    require("soffice", "pdfinfo", "pdftoppm")
     pdf, word = tmp_path / "brief.pdf", tmp_path / f"brief-{lang}.docx"
     done = run("--db", example_url, "--as-of", "2017Q4", "--out", str(pdf), "--docx", str(word), "--lang", lang)
     assert done.returncode == 0, done.stderr
-    conf = tmp_path / "fonts.conf"
-    conf.write_text(FONTS_CONF.format(aliases=ROOT / "data" / "fonts" / "cjk-aliases.conf"), encoding="utf-8")
-    import os
-
-    converted = subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo'}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path / "docx"), str(word)],
-        capture_output=True, text=True, timeout=240, env=dict(os.environ, FONTCONFIG_FILE=str(conf)))
+    converted = to_pdf([word], tmp_path / "docx", tmp_path)
     assert converted.returncode == 0, converted.stderr
     rendered = tmp_path / "docx" / f"brief-{lang}.pdf"
     for path in (pdf, rendered):

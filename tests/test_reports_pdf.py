@@ -6,42 +6,26 @@ test-output/report/."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 
 import resources
 from reports.build import build
 from reports.content import load_inputs
-from tests.conftest import OUTPUT, ROOT, unavailable
+from tests.conftest import OUTPUT
+from tests.office_render import require, to_pdf
 
-FONTS_CONF = """<?xml version="1.0"?>
-<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
-<fontconfig>
-  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
-  <include>{aliases}</include>
-</fontconfig>
-"""
 
 
 def test_docx_converts_to_pdf_with_chinese_text_and_fonts(example_store, tmp_path):
-    for tool in ("soffice", "pdftotext", "pdffonts", "pdftoppm"):
-        if not shutil.which(tool):
-            unavailable(f"{tool} is not installed (apt-get install libreoffice-writer-nogui poppler-utils)")
+    require("soffice", "pdftotext", "pdffonts", "pdftoppm")
     out = OUTPUT / "report"
     out.mkdir(parents=True, exist_ok=True)
     built = build(load_inputs(example_store, resources.catalog()), 2011, 2015)
     docx = out / "report-2011-2015.docx"
     docx.write_bytes(built.docx)
     (out / "report-2011-2015.xlsx").write_bytes(built.xlsx)
-    profile = tmp_path / "lo-profile"
-    conf = tmp_path / "fonts.conf"
-    conf.write_text(FONTS_CONF.format(aliases=ROOT / "data" / "fonts" / "cjk-aliases.conf"), encoding="utf-8")
-    env = dict(os.environ, FONTCONFIG_FILE=str(conf))
-    done = subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(docx)], capture_output=True, text=True, timeout=180, env=env)
+    done = to_pdf([docx], tmp_path, tmp_path, timeout=180)
     pdf = tmp_path / "report-2011-2015.pdf"
     assert done.returncode == 0 and pdf.exists(), done.stderr
 
