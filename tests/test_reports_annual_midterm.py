@@ -22,7 +22,7 @@ from reports.annual import build_annual
 from reports.content import load_inputs, plan_goals
 from reports.midterm import build_midterm
 from reports.office_doc import write_office_docx
-from tests.conftest import OUTPUT
+from tests.conftest import OUTPUT, ROOT
 from tests.office_render import require, to_pdf
 
 
