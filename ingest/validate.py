@@ -31,7 +31,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ingest.reader import ReadResult
-from i18n import has
+from i18n import has, t
 from ingest.report import CODES, ERROR, WARNING, Finding
 from metrics import periods as P
 from metrics.catalog import Catalog
@@ -44,6 +44,11 @@ TOTAL_TOLERANCE = 0.5
 VALUE_COLUMNS = ["unit", "indicator", "period", "value", "approximate"]
 KEYS3 = ["unit", "indicator", "period"]
 CELL_ERRORS = ("not_a_number", "date_not_number", "formula_error", "formula_no_value")
+
+
+def _where_words(key: str) -> dict:
+    """A finding's ``other_where`` in both languages, from the string catalog."""
+    return {"other_where_zh": t(key, "zh"), "other_where_en": t(key, "en")}
 
 
 @dataclass
@@ -80,7 +85,7 @@ def resolve_period(read: ReadResult, chosen: str | None, filename: str) -> tuple
         first_p, first_w = evidence[0]
         for p, where in evidence[1:]:
             if p != first_p:
-                chosen_where = {"other_where_zh": "页面上选择的季度", "other_where_en": "the quarter chosen"} \
+                chosen_where = _where_words("ingest.where_chosen_quarter") \
                     if first_w == "clerk" else {"other_where": first_w}
                 return None, [Finding("period_conflict", where if where != "clerk" else filename,
                                       {"found": P.label(p), "other": P.label(first_p), **chosen_where,
@@ -183,7 +188,7 @@ def rule_period_conflict(ctx: Context) -> list[Finding]:
         for row in ctx.read.cells[differs].drop_duplicates("period").itertuples():
             out.append(Finding("period_conflict", row.where, {
                 "found": P.label(row.period), "other": P.label(fp),
-                "other_where_zh": "文件的报告期", "other_where_en": "the file's period",
+                **_where_words("ingest.where_file_period"),
                 "found_en": P.label(row.period, "en"), "other_en": P.label(fp, "en")}))
     return out
 
