@@ -25,7 +25,7 @@ def findings_table(frame) -> None:
     column's edge, losing the how-to-fix part); the location is in its own column only."""
     from tables import safe_frame
 
-    st.table(safe_frame(frame).style.hide(axis="index"))
+    st.table(safe_frame(frame), hide_index=True)
 
 st.title(tr("upload.title"))
 st.caption(tr("upload.intro"))
