@@ -33,6 +33,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
@@ -98,16 +99,37 @@ class ReadResult:
 
 
 class _Sink:
-    """Collects cell records column-wise (fast for 800,000 cells)."""
+    """Collects the cells of a file: wide sheets column-wise (:func:`_wide_cells`, one array per
+    column for 800,000 cells), long tables and forms as records (a few hundred rows)."""
 
     def __init__(self):
         self.records: list[tuple] = []
+        self.chunks: list[dict] = []
 
     def add(self, *values) -> None:
         self.records.append(values)
 
+    def add_columns(self, columns: dict) -> None:
+        self._flush()
+        self.chunks.append(columns)
+
+    def _flush(self) -> None:
+        if self.records:
+            self.chunks.append({name: _objects(list(values)) for name, values in zip(CELL_COLUMNS, zip(*self.records))})
+            self.records = []
+
     def frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame.from_records(self.records, columns=CELL_COLUMNS)
+        self._flush()
+        chunks = [chunk for chunk in self.chunks if len(chunk["sheet"])]
+        if not chunks:
+            frame = pd.DataFrame.from_records([], columns=CELL_COLUMNS)
+        else:
+            data = {name: np.concatenate([chunk[name] for chunk in chunks]) if len(chunks) > 1 else chunks[0][name]
+                    for name in CELL_COLUMNS}
+            parent = data["parent_row"]
+            if parent.dtype == object and any(p is not None for p in parent):  # as from_records: NaN for None
+                data["parent_row"] = np.array([np.nan if p is None else p for p in parent], dtype=float)
+            frame = pd.DataFrame(data, columns=CELL_COLUMNS)
         frame["value"] = frame["value"].astype(float)
         frame["approximate"] = frame["approximate"].astype(bool)
         frame["row"] = frame["row"].astype(int)
@@ -414,25 +436,81 @@ def _read_wide(name, rows, merged, h, catalog, gaps, sink, result) -> bool:
         used = {col.col for col in columns}
         name_col = next((c for c in range(width) if c not in used), None)
     _period_evidence(name, rows, h, result)
-    # data rows
-    ind_cols = [(col, col.col) for col in columns]
-    first_value_col = min(col.col for col in columns)
-    unknown_with_data = {c: 0 for c, _ in unknown}
+    start = bottom + 1
+    grid = _Grid(rows, start, [col.col for col in columns], gaps)
+    unknown_with_data = {c: _count_filled(rows, start, c) for c, _ in unknown}
+    rows_of = _classify_rows(rows, start, grid, code_col, name_col, min(col.col for col in columns))
+    result.ignored += rows_of.ignored
+    sink.add_columns(_wide_cells(name, start, columns, grid, rows_of, name_col, code_col))
+    for c, header in unknown:
+        if unknown_with_data.get(c):
+            result.ignored_columns.append({"where": cell_ref(name, h, c), "header": header})
+            result.findings.append(Finding("unknown_column", cell_ref(name, bottom, c), {"header": header}))
+            result.ignored += unknown_with_data[c]
+    return True
+
+
+_TYPE_OF = np.frompyfunc(type, 1, 1)
+
+
+class _Grid:
+    """The indicator columns of a wide sheet's data rows (``rows[start:]``) as one 2-D object
+    array, with which cells are empty (None, blank text), plain floats (and their values) and
+    formulas saved without a value; what the old per-cell loop asked of each cell, asked of
+    the whole array at once."""
+
+    def __init__(self, rows: list[list], start: int, cols: list[int], gaps: set):
+        data = rows[start:]
+        n, k = len(data), len(cols)
+        self.values = np.empty((n, k), dtype=object)
+        for j, c in enumerate(cols):
+            column = np.empty(n, dtype=object)
+            column[:] = [row[c] if c < len(row) else None for row in data]
+            self.values[:, j] = column
+        types = _TYPE_OF(self.values) if n and k else np.empty((n, k), dtype=object)
+        self.empty = np.asarray(types == type(None), dtype=bool).reshape(n, k)
+        texts = np.nonzero(np.asarray(types == str, dtype=bool).reshape(n, k))
+        if len(texts[0]):
+            self.empty[texts] = [not v.strip() for v in self.values[texts]]
+        self.is_float = np.asarray(types == float, dtype=bool).reshape(n, k)
+        self.number = np.full((n, k), np.nan)
+        self.number[self.is_float] = self.values[self.is_float].astype(float)
+        self.gap = np.zeros((n, k), dtype=bool)
+        where = {c: j for j, c in enumerate(cols)}
+        for r, c in gaps:
+            if start <= r < start + n and c in where:
+                self.gap[r - start, where[c]] = True
+
+
+def _count_filled(rows: list[list], start: int, c: int) -> int:
+    """Non-empty cells of column ``c`` from row ``start`` down."""
+    return sum(1 for row in rows[start:] if c < len(row) and not _empty(row[c]))
+
+
+@dataclass
+class _Rows:
+    """What each data row of a wide sheet is: ``kind`` unit, total, subset or None (not stored:
+    empty, 栏次, subtotal, section heading, note), with its code, unit name and parent row."""
+
+    kind: list
+    code: list
+    unit_name: list
+    parent: list
+    ignored: int  # non-empty value cells of subtotal rows and section headings
+
+
+def _classify_rows(rows: list[list], start: int, grid: _Grid, code_col, name_col, first_value_col) -> _Rows:
+    n = len(rows) - start
+    filled = ~grid.empty
+    counts = filled.sum(axis=1)
+    out = _Rows([None] * n, [""] * n, [""] * n, [None] * n, 0)
     last_unit_row = None
-    ignored = 0
-    percent_cells: dict[int, list] = {col.col: [] for col in columns if col.percent}
-    for r in range(bottom + 1, len(rows)):
+    for i in np.flatnonzero((counts > 0) | grid.gap.any(axis=1)).tolist():
+        r = start + i
         row = rows[r]
         code = _text(_at(row, code_col))
         uname = _text(_at(row, name_col))
         label = uname or code
-        present = [(col, row[c]) for col, c in ind_cols if c < len(row) and not _empty(row[c])]
-        gap_cols = [col for col, c in ind_cols if (r, c) in gaps]
-        for c in unknown_with_data:
-            if c < len(row) and not _empty(row[c]):
-                unknown_with_data[c] += 1
-        if not present and not gap_cols:
-            continue
         flabel = fold_header(label)
         if flabel in LANCI or (not label and _is_lanci_row(row)):
             continue
@@ -441,53 +519,105 @@ def _read_wide(name, rows, merged, h, catalog, gaps, sink, result) -> bool:
         if C.is_total_label(uname) or C.is_total_label(code) or (not _unit_like(label) and C.is_total_label(side)):
             kind = "total"
         elif C.is_subtotal_label(label) or (not _unit_like(label) and C.is_subtotal_label(side)):
-            ignored += len(present)
+            out.ignored += int(counts[i])
             continue
         elif C.subset_label(label) is not None and last_unit_row is not None:
             kind = "subset"
         elif _SECTION.match(label) or (not label and any(C.is_note_line(_text(v)) for v in row)):
-            ignored += len(present)
+            out.ignored += int(counts[i])
             continue
-        elif label and C.is_note_line(label) and not any(isinstance(v, (int, float)) for _, v in present):
+        elif label and C.is_note_line(label) and not any(isinstance(v, (int, float))
+                                                         for v in grid.values[i][filled[i]]):
             continue
         else:
             kind = "unit"
-        if kind == "total":
-            gap_cols = []  # a total computed by formulas and never calculated: nothing to check, nothing lost
-        where_row = cell_ref(name, r, name_col if name_col is not None else code_col or 0)
-        parent = last_unit_row if kind == "subset" else None
-        sub_name = C.subset_label(label) if kind == "subset" else None
-        unit_name = (sub_name or label) if kind == "subset" else uname
-        for col in gap_cols:
-            if col.col < len(row) and not _empty(row[col.col]):
-                continue
-            sink.add(name, r, col.col, cell_ref(name, r, col.col), where_row, code, unit_name, kind, parent,
-                     col.indicator, col.role, col.parent, float("nan"), False, "formula_no_value", "", None)
-        for col, raw in present:
-            if type(raw) is float and col.multiplier == 1 and not col.percent and abs(raw) < 1e15:
-                # fast path for the common case, a plain number cell: nothing to clean or flag
-                sink.add(name, r, col.col, cell_ref(name, r, col.col), where_row, code, unit_name, kind, parent,
-                         col.indicator, col.role, col.parent, raw, False, None, "", None)
-                continue
-            cell = C.parse_cell(raw, percent=col.percent, multiplier=col.multiplier)
-            if cell.missing:
-                continue
-            if col.percent and _numeric(raw):
-                percent_cells[col.col].append((len(sink.records), raw))
-            sink.add(name, r, col.col, cell_ref(name, r, col.col), where_row, code, unit_name, kind, parent,
-                     col.indicator, col.role, col.parent,
-                     cell.value if cell.value is not None else float("nan"), cell.approximate, cell.error,
-                     cell.text or _text(raw), None)
+        out.kind[i], out.code[i] = kind, code
+        if kind == "subset":
+            out.parent[i] = last_unit_row
+            out.unit_name[i] = C.subset_label(label) or label
+        else:
+            out.unit_name[i] = uname
         if kind == "unit":
             last_unit_row = r
-    _read_as_shares(sink, percent_cells)
-    for c, header in unknown:
-        if unknown_with_data.get(c):
-            result.ignored_columns.append({"where": cell_ref(name, h, c), "header": header})
-            result.findings.append(Finding("unknown_column", cell_ref(name, bottom, c), {"header": header}))
-            ignored += unknown_with_data[c]
-    result.ignored += ignored
-    return True
+    return out
+
+
+def _wide_cells(name: str, start: int, columns: list[_Column], grid: _Grid, rows_of: _Rows, name_col,
+                code_col) -> dict[str, np.ndarray]:
+    """The cells of a wide sheet, column-wise (:data:`CELL_COLUMNS`), in the order the old
+    per-cell loop gave them: row by row, a row's formulas without a value first, then its
+    value cells left to right. Plain number cells (most of a file) are taken as the array
+    holds them; only the others go through :func:`ingest.cells.parse_cell`."""
+    kinds = _objects(rows_of.kind)
+    kept = np.array([k is not None for k in rows_of.kind], dtype=bool)
+    not_total = kept & (kinds != "total")
+    filled = ~grid.empty & kept[:, None]
+    gap_i, gap_j = np.nonzero(grid.gap & grid.empty & not_total[:, None])
+    fast_col = np.array([col.multiplier == 1 and not col.percent for col in columns], dtype=bool)
+    with np.errstate(invalid="ignore"):
+        fast = filled & grid.is_float & fast_col[None, :] & (np.abs(grid.number) < 1e15)
+    fast_i, fast_j = np.nonzero(fast)
+    # every other filled cell, one by one: text, dates, percentages, scaled columns
+    slow_i, slow_j, slow_value, slow_approx, slow_error, slow_text = [], [], [], [], [], []
+    percent_cells: dict[int, list] = {}
+    for i, j in zip(*(a.tolist() for a in np.nonzero(filled & ~fast))):
+        raw, col = grid.values[i, j], columns[j]
+        cell = C.parse_cell(raw, percent=col.percent, multiplier=col.multiplier)
+        if cell.missing:
+            continue
+        if col.percent and _numeric(raw):
+            percent_cells.setdefault(j, []).append((len(slow_value), raw))
+        slow_i.append(i)
+        slow_j.append(j)
+        slow_value.append(cell.value if cell.value is not None else float("nan"))
+        slow_approx.append(cell.approximate)
+        slow_error.append(cell.error)
+        slow_text.append(cell.text or _text(raw))
+    _shares(slow_value, percent_cells)
+    n_gap, n_fast, n_slow = len(gap_i), len(fast_i), len(slow_i)
+    i = np.concatenate([gap_i, fast_i, np.array(slow_i, dtype=np.intp)])
+    j = np.concatenate([gap_j, fast_j, np.array(slow_j, dtype=np.intp)])
+    first = np.concatenate([np.zeros(n_gap, dtype=np.int8), np.ones(n_fast + n_slow, dtype=np.int8)])
+    order = np.lexsort((j, first, i))
+    i, j = i[order], j[order]
+    value = np.concatenate([np.full(n_gap, np.nan), grid.number[fast_i, fast_j], np.array(slow_value, dtype=float)])
+    approx = np.concatenate([np.zeros(n_gap + n_fast, dtype=bool), np.array(slow_approx, dtype=bool)])
+    error = _objects(["formula_no_value"] * n_gap + [None] * n_fast + slow_error)
+    text = _objects([""] * (n_gap + n_fast) + slow_text)
+    m = len(i)
+    cols = np.array([col.col for col in columns], dtype=np.int64)
+    letters = _objects([f"{name}!{column_letter(c)}" for c in cols.tolist()])
+    numbers = _objects([str(start + r + 1) for r in range(len(kinds))])
+    where_col = name_col if name_col is not None else code_col or 0
+    row_where = _objects([cell_ref(name, start + r, where_col) if kept[r] else None for r in range(len(kinds))])
+    return {
+        "sheet": _objects([name] * m), "row": start + i.astype(np.int64), "col": cols[j],
+        "where": letters[j] + numbers[i], "row_where": row_where[i],
+        "unit_code": _objects(rows_of.code)[i], "unit_name": _objects(rows_of.unit_name)[i], "row_kind": kinds[i],
+        "parent_row": _objects(rows_of.parent)[i],
+        "indicator": _objects([col.indicator for col in columns])[j],
+        "col_role": _objects([col.role for col in columns])[j], "col_parent": _objects([col.parent for col in columns])[j],
+        "value": value[order], "approximate": approx[order], "error": error[order], "text": text[order],
+        "period": _objects([None] * m),
+    }
+
+
+def _objects(items: list) -> np.ndarray:
+    """A one-dimensional object array of ``items`` (strings, None, numbers) as they are."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def _shares(values: list, percent_cells: dict) -> None:
+    """:func:`_read_as_shares` on a list of values: ``percent_cells`` is {column: [(index in
+    ``values``, raw number)]}."""
+    for found in percent_cells.values():
+        numbers = [abs(raw) for _, raw in found]
+        if not numbers or max(numbers) > 1 or not any(0 < x < 1 for x in numbers):
+            continue
+        for index, raw in found:
+            values[index] = float(Decimal(repr(float(raw))) * 100)
 
 
 def _side_label(row: list, upto: int) -> str:

@@ -1,0 +1,662 @@
+"""Read what clerks really send into one long table of cells, with the cell each came from.
+
+:func:`read_file` takes the bytes of an .xlsx, .xls or .csv (UTF-8 or GBK), refuses hostile
+files first (:mod:`ingest.guard`), and reads every sheet that holds a table:
+
+* **wide tables** (the template and most hand-made sheets): the header is the row among the
+  first 20 that names the most indicators (by name, code or alias after folding width, spaces,
+  line breaks and a trailing unit; ``其中：X`` / ``#X`` is indicator X); a second header row
+  above it with merged category cells is allowed, and a row below it splitting an indicator
+  into 本季 / 本年累计 (the quarter is stored, the year to date cross-checked); a 栏次 row
+  (甲 乙 1 2 …) is skipped; a unit multiplier in the header (``（万元）``) scales the values.
+  Rows: a unit (code and/or name column), the 合计/总计 row (kept aside for a check), subset
+  rows (其中 / # / 其中：…, parts of the row above), subtotal rows, section headings, notes and
+  signature lines (skipped).
+* **long tables**: columns 单位, 指标, (期间), 数值; **vertical forms**: 指标名称 down the rows and a
+  本季 column, one unit per sheet named in the 填报单位 line (or by the sheet name).
+
+Cells are cleaned by :func:`ingest.cells.parse_cell`; in a percent column whose number cells
+are all shares (every one at most 1, at least one a non-zero share below 1) a cell stored as
+1.0 (shown as 100%) reads as 100, otherwise cell by cell (98 beside 0.98). Missing cells (empty, —, /, 无) are not
+recorded. The result is plain data: a :class:`ReadResult` whose ``cells`` frame has one row per
+non-empty value cell and whose ``findings`` are what reading alone can tell (unknown column,
+formula without a cached value, no table). Validation against units and stored values is in
+:mod:`ingest.validate`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from ingest import cells as C
+from ingest import guard, isolate
+from ingest.report import Finding, UnreadableFile
+from metrics.catalog import Catalog, fold_header
+
+HEADER_SCAN_ROWS = 20
+UNIT_CODE_HEADERS = {"单位代码", "代码", "单位编码", "编码", "编号", "unitcode", "code", "组织代码"}
+UNIT_NAME_HEADERS = {"单位名称", "单位", "名称", "工会名称", "基层工会名称", "填报单位", "工会", "unit", "unitname",
+                     "企业名称", "企业工会名称", "单位(企业)名称"}
+SILENT_HEADERS = {"序号", "备注", "栏次", "no", "no.", "说明", "行次", "计量单位", "单位类型", "所属社区", "上级单位"}
+INDICATOR_HEADERS = {"指标", "指标名称", "项目", "指标代码", "indicator"}
+VALUE_HEADERS = {"数值", "值", "本季", "本期", "本季度", "本季数", "本期数", "value", "本季度数", "数据"}
+PERIOD_HEADERS = {"期间", "报告期", "季度", "period", "时期"}
+QUARTER_WORDS = {"本季", "本期", "本季度", "本季数", "本期数", "当季", "本季度数"}
+YTD_WORDS = {"本年累计", "累计", "1-本季累计", "本年度累计", "年累计", "1至本季累计", "1-本期累计"}
+PRIOR_WORDS = {"上年同期", "去年同期", "同期", "上年同期数"}
+LANCI = {"甲", "乙", "丙", "丁", "栏次"}
+_SECTION = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
+# 填报单位：X, 填报单位（盖章）：X, 填报单位(盖章): X, 填报单位 X; the name may also sit in the next cell
+_SEAL = r"[（(]\s*(?:盖章|公章|签章|章)\s*[)）]"
+_FILLED_BY = re.compile(r"填\s*报\s*单\s*位\s*(?:" + _SEAL + r")?\s*[:：]?(?!\s*负责人)\s*(.*?)\s*"
+                        r"(?:$|\s{2,}|报告期|报送日期|填报日期|日期|填报人|时间)")
+_SEAL_AT_END = re.compile(r"\s*" + _SEAL + r"\s*$")
+# sheet names that do not name a unit: Sheet1, 表1, 工作表2, 季度数据, 2016Q1, 一季度 ...
+_GENERIC_SHEET = re.compile(r"(?i)^(?:sheet|工作表|表|页|第)?\s*\d*\s*$|.*(?:表|报|数据|季|年|月|统计|汇总|sheet)|^\d")
+
+CELL_COLUMNS = ["sheet", "row", "col", "where", "row_where", "unit_code", "unit_name", "row_kind", "parent_row",
+                "indicator", "col_role", "col_parent", "value", "approximate", "error", "text", "period"]
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+_LETTERS = [column_letter(i) for i in range(702)]
+
+
+def cell_ref(sheet: str, row: int, col: int) -> str:
+    """``季度数据!D7`` for zero-based row and column."""
+    return f"{sheet}!{_LETTERS[col] if col < 702 else column_letter(col)}{row + 1}"
+
+
+@dataclass
+class ReadResult:
+    """Everything read from one file."""
+
+    cells: pd.DataFrame  # CELL_COLUMNS
+    findings: list[Finding] = field(default_factory=list)
+    periods: list[tuple[str, str]] = field(default_factory=list)  # (quarter, where it was found)
+    sheets: list[str] = field(default_factory=list)
+    ignored_columns: list[dict] = field(default_factory=list)
+    ignored: int = 0  # non-empty cells read but not stored (subtotals, unknown columns, prior-year)
+    format: str = ""
+
+
+class _Sink:
+    """Collects cell records column-wise (fast for 800,000 cells)."""
+
+    def __init__(self):
+        self.records: list[tuple] = []
+
+    def add(self, *values) -> None:
+        self.records.append(values)
+
+    def frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame.from_records(self.records, columns=CELL_COLUMNS)
+        frame["value"] = frame["value"].astype(float)
+        frame["approximate"] = frame["approximate"].astype(bool)
+        frame["row"] = frame["row"].astype(int)
+        frame["col"] = frame["col"].astype(int)
+        return frame
+
+
+# ---- entry point -------------------------------------------------------------------------------
+
+
+def read_file(data: bytes, filename: str, catalog: Catalog) -> ReadResult:
+    """Read ``data`` (the file's bytes); raises :class:`UnreadableFile` for a file that cannot
+    be read at all. The file name is used for messages and as a source of the period."""
+    fmt = guard.check(data, filename)
+    gaps: dict[str, set] = {}
+    if fmt == guard.CSV:
+        sheets = [(filename, _csv_rows(guard.decode_csv(data, filename), filename), [])]
+    else:
+        if fmt == guard.XLSX:
+            gaps = _formula_gaps(data)
+        sheets = isolate.run_limited(_workbook_sheets, data, filename, where=filename)
+    sink = _Sink()
+    result = ReadResult(pd.DataFrame(columns=CELL_COLUMNS), format=fmt)
+    for period in C.find_periods(filename):
+        result.periods.append((period, filename))
+    for name, rows, merged in sheets:
+        clean = _strip_controls(name, rows, result)
+        if clean != name:
+            gaps = {(clean if k == name else k): v for k, v in gaps.items()}
+            name = clean
+        if _read_sheet(name, rows, merged, catalog, gaps.get(name, set()), sink, result):
+            result.sheets.append(name)
+    if not result.sheets:
+        result.findings.append(Finding("no_table", filename))
+    result.cells = sink.frame()
+    return result
+
+
+def _workbook_sheets(data: bytes, filename: str) -> list[tuple[str, list[list], list]]:
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        out = []
+        for meta in wb.sheets_metadata:
+            if str(meta.typ).split(".")[-1] != "WorkSheet":
+                continue
+            sheet = wb.get_sheet_by_name(meta.name)
+            guard.check_shape(sheet.total_height, sheet.total_width, f"{meta.name}")
+            out.append((meta.name, sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or []))
+        return out
+    except UnreadableFile:
+        raise
+    except Exception:  # noqa: BLE001 - calamine raises its own types for every kind of damage
+        raise UnreadableFile("corrupt_file", filename) from None
+
+
+def _csv_rows(text: str, filename: str) -> list[list]:
+    """The rows of a CSV whose size the guard has bounded (rows, line length, cells)."""
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    rows = []
+    try:
+        for r, row in enumerate(csv.reader(io.StringIO(text), dialect)):
+            if len(row) > guard.MAX_COLS:
+                raise UnreadableFile("too_many_columns", cell_ref(filename, r, guard.MAX_COLS), cols=len(row),
+                                     limit=guard.MAX_COLS)
+            if r >= guard.MAX_ROWS:
+                raise UnreadableFile("too_many_rows", cell_ref(filename, r, 0), rows=r + 1, limit=guard.MAX_ROWS)
+            rows.append(row)
+    except csv.Error:
+        raise UnreadableFile("corrupt_file", filename) from None
+    return rows
+
+
+def _strip_controls(name: str, rows: list[list], result: ReadResult) -> str:
+    """Remove control characters (ESC, NUL ... C1) and text-direction overrides from the sheet
+    name and every text cell, in place; one warning per sheet naming the first cells. Tabs and
+    line breaks inside a cell stay. Returns the cleaned sheet name."""
+    clean = C.strip_controls(name)
+    found = [] if clean == name else [cell_ref(clean, 0, 0)]
+    control = C.CONTROL_CHARS.search
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if v.__class__ is str and control(v):
+                row[c] = C.strip_controls(v)
+                found.append(cell_ref(clean, r, c))
+    if found:
+        result.findings.append(Finding("control_chars", found[0], {"n": len(found), "cells": "、".join(found[:5])}))
+    return clean
+
+
+_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"')
+_REL_TAG = re.compile(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"|<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
+_FORMULA_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
+_REF = re.compile(rb'r="([A-Z]{1,3})(\d+)"')
+
+
+def _formula_gaps(data: bytes) -> dict[str, set[tuple[int, int]]]:
+    """{sheet name: {(row, col)}} of formula cells saved without a cached value (zero-based).
+
+    Such cells come from files written by programs that do not calculate (openpyxl, scripts);
+    Excel and WPS always save the value. Only sheets containing ``<f`` are scanned.
+    """
+    import html
+
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    try:
+        book = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = {}
+    for m in _REL_TAG.finditer(rels):
+        rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        target = target.decode()
+        targets[rid.decode()] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    out: dict[str, set] = {}
+    for m in _SHEET_TAG.finditer(book):
+        name = html.unescape(m.group(1).decode("utf-8"))
+        part = targets.get(m.group(2).decode())
+        if not part or part not in zf.namelist():
+            continue
+        xml = zf.read(part)
+        if b"<f" not in xml:
+            continue
+        gaps = set()
+        for cm in _FORMULA_CELL.finditer(xml):
+            body = cm.group(2) or b""
+            if b"<f" not in body:
+                continue
+            v = re.search(rb"<v>(.*?)</v>", body, re.DOTALL)
+            if v is None or not v.group(1).strip():
+                ref = _REF.search(cm.group(1))
+                if ref:
+                    gaps.add((int(ref.group(2)) - 1, guard.column_number(ref.group(1).decode()) - 1))
+        if gaps:
+            out[name] = gaps
+    return out
+
+
+# ---- one sheet ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Column:
+    col: int
+    indicator: str
+    role: str = "value"  # value | ytd
+    percent: bool = False
+    multiplier: int = 1
+    parent: str | None = None  # for 其中：X columns, the indicator of the parent column
+
+
+def _numeric(v) -> bool:
+    """A number cell as the spreadsheet stores it (not text, not a bool)."""
+    return type(v) in (float, int) and v == v
+
+
+def _read_as_shares(sink: _Sink, percent_cells: dict) -> None:
+    """The whole-column rule for percent columns: a cell formatted as 100% is stored by Excel
+    as 1.0, indistinguishable from a typed 1. When every number cell of a percent column is
+    at most 1 and at least one is a non-zero share below 1, the column holds shares and each
+    number cell is read x100 (1.0 -> 100). Otherwise (98 beside 0.98) cells keep their own
+    reading. ``percent_cells``: {column key: [(sink index, raw number)]}; text cells are
+    never in it (``98%``, ``0.98`` as text read the same in any column)."""
+    value_at = CELL_COLUMNS.index("value")
+    for found in percent_cells.values():
+        numbers = [abs(raw) for _, raw in found]
+        if not numbers or max(numbers) > 1 or not any(0 < x < 1 for x in numbers):
+            continue
+        for index, raw in found:
+            record = list(sink.records[index])
+            record[value_at] = float(Decimal(repr(float(raw))) * 100)
+            sink.records[index] = tuple(record)
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+def _at(row: list, col: int | None):
+    if col is None or col >= len(row):
+        return None
+    return row[col]
+
+
+def _empty(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _match_header(text: str, catalog: Catalog):
+    """(indicator, is_subset, HeaderUnit) for a header text, or (None, False, None)."""
+    if not text:
+        return None, False, None
+    sub = C.subset_label(text)
+    body = sub if sub else text
+    hu = C.parse_header_unit(body)
+    ind = catalog.match(body) or (catalog.match(hu.name) if hu.name else None)
+    return ind, sub is not None and ind is not None, hu
+
+
+def _fill_merged(rows: list[list], merged: list, top: int, bottom: int) -> list[list]:
+    """Copies of rows top..bottom with each merged range's value written into all its cells."""
+    band = [list(rows[r]) for r in range(top, bottom + 1)]
+    width = max((len(line) for line in band), default=0)
+    for (r0, c0), (r1, c1) in merged:
+        if r1 < top or r0 > bottom or r0 >= len(rows) or c0 >= width:
+            continue
+        c1 = min(c1, width - 1)  # a merge past the last cell with data adds nothing
+        value = _at(rows[r0], c0)
+        for r in range(max(r0, top), min(r1, bottom) + 1):
+            line = band[r - top]
+            if len(line) <= c1:
+                line.extend([""] * (c1 + 1 - len(line)))
+            for c in range(c0, c1 + 1):
+                if _empty(line[c]):
+                    line[c] = value
+    return band
+
+
+def _read_sheet(name: str, rows: list[list], merged: list, catalog: Catalog, gaps: set, sink: _Sink,
+                result: ReadResult) -> bool:
+    scan = rows[:HEADER_SCAN_ROWS]
+    best, best_n = None, 0
+    for r, row in enumerate(scan):
+        found = {_match_header(v, catalog)[0] for v in row if isinstance(v, str)}
+        n = len(found - {None})  # distinct indicators: a notes sheet names each one twice (code, name)
+        if n == 1 and not any(fold_header(_text(v)) in UNIT_NAME_HEADERS | UNIT_CODE_HEADERS for v in row):
+            n = 0  # one indicator is a header only beside a unit column
+        else:
+            n += 1 if n else 0
+        if n > best_n:
+            best, best_n = r, n
+    long_at = _long_header(scan)
+    if long_at is not None and (best is None or best_n < 2 or long_at <= best):
+        return _read_long(name, rows, long_at, catalog, sink, result)
+    if best is None or best_n < 2:
+        return False
+    return _read_wide(name, rows, merged, best, catalog, gaps, sink, result)
+
+
+def _period_evidence(name: str, rows: list[list], upto: int, result: ReadResult) -> None:
+    for r in range(min(upto, len(rows))):
+        for c, v in enumerate(rows[r]):
+            if isinstance(v, str) and v.strip():
+                for p in C.find_periods(v):
+                    result.periods.append((p, cell_ref(name, r, c)))
+
+
+def _read_wide(name, rows, merged, h, catalog, gaps, sink, result) -> bool:
+    # the header band: a split row (本季 / 本年累计, 其中) below the indicator row, a category row above
+    below = rows[h + 1] if h + 1 < len(rows) else []
+    split = any(fold_header(_text(v)) in QUARTER_WORDS | YTD_WORDS | PRIOR_WORDS for v in below)
+    bottom = h + 1 if split else h
+    top = max(0, h - 1)
+    band = _fill_merged(rows, merged, top, bottom)
+    width = max(len(line) for line in band)
+    columns: list[_Column] = []
+    code_col = name_col = None
+    unknown: list[tuple[int, str]] = []
+    last_parent = None
+    for c in range(width):
+        texts = [_text(line[c]) if c < len(line) else "" for line in band]
+        low = texts[-1]
+        key = fold_header(low)
+        role = "value"
+        if key in QUARTER_WORDS | YTD_WORDS | PRIOR_WORDS:
+            role = "ytd" if key in YTD_WORDS else ("prior" if key in PRIOR_WORDS else "value")
+            candidates = [t for t in texts[:-1][::-1] if t]
+        else:
+            candidates = [low] if low else [t for t in texts[:-1][::-1] if t]
+        ind = is_sub = hu = None
+        for text in candidates:
+            ind, is_sub, hu = _match_header(text, catalog)
+            if ind is not None:
+                break
+        if ind is not None:
+            if role == "prior":
+                unknown.append((c, " ".join(t for t in texts if t)))
+                continue
+            percent = ind.is_percent or (hu is not None and hu.percent)
+            multiplier = hu.multiplier if hu is not None and not percent else 1
+            columns.append(_Column(c, ind.code, role, percent, multiplier, last_parent if is_sub else None))
+            if not is_sub and role == "value":
+                last_parent = ind.code
+            continue
+        folded = {fold_header(t) for t in candidates}
+        if folded & UNIT_CODE_HEADERS and code_col is None:
+            code_col = c
+        elif folded & UNIT_NAME_HEADERS and name_col is None:
+            name_col = c
+        elif not candidates or folded & SILENT_HEADERS:
+            continue
+        else:
+            unknown.append((c, " ".join(t for t in candidates)))
+    if not columns:
+        return False
+    if code_col is None and name_col is None:
+        used = {col.col for col in columns}
+        name_col = next((c for c in range(width) if c not in used), None)
+    _period_evidence(name, rows, h, result)
+    # data rows
+    ind_cols = [(col, col.col) for col in columns]
+    first_value_col = min(col.col for col in columns)
+    unknown_with_data = {c: 0 for c, _ in unknown}
+    last_unit_row = None
+    ignored = 0
+    percent_cells: dict[int, list] = {col.col: [] for col in columns if col.percent}
+    for r in range(bottom + 1, len(rows)):
+        row = rows[r]
+        code = _text(_at(row, code_col))
+        uname = _text(_at(row, name_col))
+        label = uname or code
+        present = [(col, row[c]) for col, c in ind_cols if c < len(row) and not _empty(row[c])]
+        gap_cols = [col for col, c in ind_cols if (r, c) in gaps]
+        for c in unknown_with_data:
+            if c < len(row) and not _empty(row[c]):
+                unknown_with_data[c] += 1
+        if not present and not gap_cols:
+            continue
+        flabel = fold_header(label)
+        if flabel in LANCI or (not label and _is_lanci_row(row)):
+            continue
+        side = _side_label(row, first_value_col) if not label or not (
+            C.is_total_label(uname) or C.is_total_label(code) or C.is_subtotal_label(label)) else ""
+        if C.is_total_label(uname) or C.is_total_label(code) or (not _unit_like(label) and C.is_total_label(side)):
+            kind = "total"
+        elif C.is_subtotal_label(label) or (not _unit_like(label) and C.is_subtotal_label(side)):
+            ignored += len(present)
+            continue
+        elif C.subset_label(label) is not None and last_unit_row is not None:
+            kind = "subset"
+        elif _SECTION.match(label) or (not label and any(C.is_note_line(_text(v)) for v in row)):
+            ignored += len(present)
+            continue
+        elif label and C.is_note_line(label) and not any(isinstance(v, (int, float)) for _, v in present):
+            continue
+        else:
+            kind = "unit"
+        if kind == "total":
+            gap_cols = []  # a total computed by formulas and never calculated: nothing to check, nothing lost
+        where_row = cell_ref(name, r, name_col if name_col is not None else code_col or 0)
+        parent = last_unit_row if kind == "subset" else None
+        sub_name = C.subset_label(label) if kind == "subset" else None
+        unit_name = (sub_name or label) if kind == "subset" else uname
+        for col in gap_cols:
+            if col.col < len(row) and not _empty(row[col.col]):
+                continue
+            sink.add(name, r, col.col, cell_ref(name, r, col.col), where_row, code, unit_name, kind, parent,
+                     col.indicator, col.role, col.parent, float("nan"), False, "formula_no_value", "", None)
+        for col, raw in present:
+            if type(raw) is float and col.multiplier == 1 and not col.percent and abs(raw) < 1e15:
+                # fast path for the common case, a plain number cell: nothing to clean or flag
+                sink.add(name, r, col.col, cell_ref(name, r, col.col), where_row, code, unit_name, kind, parent,
+                         col.indicator, col.role, col.parent, raw, False, None, "", None)
+                continue
+            cell = C.parse_cell(raw, percent=col.percent, multiplier=col.multiplier)
+            if cell.missing:
+                continue
+            if col.percent and _numeric(raw):
+                percent_cells[col.col].append((len(sink.records), raw))
+            sink.add(name, r, col.col, cell_ref(name, r, col.col), where_row, code, unit_name, kind, parent,
+                     col.indicator, col.role, col.parent,
+                     cell.value if cell.value is not None else float("nan"), cell.approximate, cell.error,
+                     cell.text or _text(raw), None)
+        if kind == "unit":
+            last_unit_row = r
+    _read_as_shares(sink, percent_cells)
+    for c, header in unknown:
+        if unknown_with_data.get(c):
+            result.ignored_columns.append({"where": cell_ref(name, h, c), "header": header})
+            result.findings.append(Finding("unknown_column", cell_ref(name, bottom, c), {"header": header}))
+            ignored += unknown_with_data[c]
+    result.ignored += ignored
+    return True
+
+
+def _side_label(row: list, upto: int) -> str:
+    """The first text left of the first value column that is a total or subtotal label: a 合计
+    written in the 序号 column (often A:B merged, so the 单位 cell is empty)."""
+    for c in range(min(upto, len(row))):
+        v = row[c]
+        if isinstance(v, str) and (C.is_total_label(v) or C.is_subtotal_label(v)):
+            return v
+    return ""
+
+
+def _unit_like(label: str) -> bool:
+    """A label that names a unit (so a 合计 elsewhere on its row does not make it a total row)."""
+    return bool(label) and not C.is_total_label(label) and not C.is_subtotal_label(label) \
+        and not label.replace(".", "").isdigit()
+
+
+def _is_lanci_row(row: list) -> bool:
+    """A 栏次 row: small whole numbers 1, 2, 3 … in order (and 甲/乙 labels)."""
+    nums = [v for v in row if not _empty(v)]
+    if len(nums) < 3:
+        return False
+    try:
+        ints = [int(float(v)) for v in nums if _text(v) not in LANCI]
+    except (TypeError, ValueError):
+        return False
+    return ints == list(range(ints[0], ints[0] + len(ints))) and ints[0] in (0, 1)
+
+
+# ---- long tables and vertical forms -----------------------------------------------------------
+
+
+def _long_header(scan: list[list]) -> int | None:
+    """The row of a long table's or vertical form's header: an indicator column and a value column."""
+    for r, row in enumerate(scan):
+        keys = {fold_header(_text(v)) for v in row if isinstance(v, str)}
+        if keys & INDICATOR_HEADERS and keys & VALUE_HEADERS:
+            return r
+    return None
+
+
+def _filled_by(rows: list[list], h: int, sheet: str) -> tuple[str, str]:
+    """(unit name, its cell) from a vertical form's 填报单位 line: above the header first, else
+    anywhere on the sheet (a signature block below the table); ("", "") when there is none.
+    ``填报单位（盖章）：丰益花园社区工会``, ``填报单位(盖章): X``, ``填报单位 X`` or the name in
+    the next non-empty cell of the same row."""
+    order = list(range(min(h, len(rows)))) + list(range(h + 1, len(rows)))
+    for r in order:
+        row = rows[r]
+        for c, v in enumerate(row):
+            text = _text(v)
+            if "填" not in text:
+                continue
+            m = _FILLED_BY.search(text)
+            if not m:
+                continue
+            found = _SEAL_AT_END.sub("", m.group(1)).strip(" :：")
+            if found:
+                return found, cell_ref(sheet, r, c)
+            for c2 in range(c + 1, len(row)):
+                nxt = _SEAL_AT_END.sub("", _text(row[c2])).strip(" :：")
+                if nxt:
+                    if re.match(r"(报告期|填报日期|日期|填报人)", nxt):
+                        break
+                    return nxt, cell_ref(sheet, r, c2)
+    return "", ""
+
+
+def _sheet_disagrees(sheet: str, unit: str) -> bool:
+    """The sheet's name names a unit other than the form's 填报单位 (丰益花园 agrees with
+    丰益花园社区工会; Sheet1, 表1, 2016Q1 name no unit)."""
+    s, u = fold_header(sheet), fold_header(unit)
+    if not s or _GENERIC_SHEET.match(s):
+        return False
+    return s not in u and u not in s
+
+
+def _read_long(name, rows, h, catalog, sink, result) -> bool:
+    header = [fold_header(_text(v)) for v in rows[h]]
+
+    def find(keys):
+        return next((c for c, k in enumerate(header) if k in keys), None)
+
+    ind_col, val_col, per_col = find(INDICATOR_HEADERS), find(VALUE_HEADERS), find(PERIOD_HEADERS)
+    code_col, name_col = find(UNIT_CODE_HEADERS - {"代码"}), find(UNIT_NAME_HEADERS)
+    ytd_col = find(YTD_WORDS)
+    sheet_unit = ""
+    if code_col is None and name_col is None:  # a vertical form: one unit per sheet
+        sheet_unit, where = _filled_by(rows, h, name)
+        if sheet_unit and _sheet_disagrees(name, sheet_unit):
+            result.findings.append(Finding("sheet_name_differs", where, {"sheet": name, "unit": sheet_unit}))
+        sheet_unit = sheet_unit or name
+    _period_evidence(name, rows, h, result)
+    unknown_inds: dict[str, str] = {}
+    percent_cells: dict[tuple, list] = {}
+    last_unit_row = None
+    for r in range(h + 1, len(rows)):
+        row = rows[r]
+        ind_text = _text(_at(row, ind_col))
+        raw = _at(row, val_col)
+        if not ind_text or fold_header(ind_text) in LANCI:
+            continue
+        if _empty(raw) and (ytd_col is None or _empty(_at(row, ytd_col))):
+            continue
+        ind, _sub, hu = _match_header(ind_text, catalog)
+        if ind is None:
+            if _SECTION.match(ind_text) or C.is_note_line(ind_text):
+                continue
+            unknown_inds.setdefault(ind_text, cell_ref(name, r, ind_col))
+            result.ignored += 1
+            continue
+        code = _text(_at(row, code_col))
+        uname = _text(_at(row, name_col)) if name_col is not None else sheet_unit
+        label = uname or code
+        kind = "total" if C.is_total_label(label) else "unit"
+        period = None
+        if per_col is not None:
+            ptext = _text(_at(row, per_col))
+            found = C.find_periods(ptext)
+            if len(found) == 1:
+                period = next(iter(found))
+            elif ptext:
+                period = "!" + ptext  # validation reports it
+        percent = ind.is_percent or (hu is not None and hu.percent)
+        mult = hu.multiplier if hu is not None and not percent else 1
+        where_row = cell_ref(name, r, name_col if name_col is not None else (code_col or 0)) \
+            if (name_col is not None or code_col is not None) else cell_ref(name, r, ind_col)
+        for col, role in ((val_col, "value"), (ytd_col, "ytd")):
+            if col is None or _empty(_at(row, col)):
+                continue
+            cell = C.parse_cell(_at(row, col), percent=percent, multiplier=mult)
+            if cell.missing:
+                continue
+            if percent and _numeric(_at(row, col)):
+                percent_cells.setdefault((ind.code, role), []).append((len(sink.records), _at(row, col)))
+            sink.add(name, r, col, cell_ref(name, r, col), where_row, code, uname, kind, None, ind.code, role,
+                     None, cell.value if cell.value is not None else float("nan"), cell.approximate, cell.error,
+                     cell.text or _text(_at(row, col)), period)
+        last_unit_row = r
+    _read_as_shares(sink, percent_cells)
+    for text, where in unknown_inds.items():
+        result.findings.append(Finding("unknown_indicator", where, {"header": text}))
+        result.ignored_columns.append({"where": where, "header": text})
+    return last_unit_row is not None or bool(unknown_inds)
+
+
+# ---- the first simple interface, kept for bootstrap.py ------------------------------------------
+
+
+@dataclass
+class SheetTable:
+    """One sheet's values: unit_code, unit_name, indicator, value, approximate, cell."""
+
+    sheet: str
+    values: pd.DataFrame
+    header_row: int = 0
+    columns: dict = field(default_factory=dict)
+
+
+def read_workbook_bytes(data: bytes, catalog: Catalog) -> list[SheetTable]:
+    """Every sheet's unit rows (not totals or subsets) with a number, through :func:`read_file`."""
+    result = read_file(data, "workbook.xlsx", catalog)
+    cells = result.cells
+    cells = cells[(cells["row_kind"] == "unit") & (cells["col_role"] == "value") & cells["error"].isna()]
+    out = []
+    for sheet, part in cells.groupby("sheet", sort=False):
+        values = pd.DataFrame({"unit_code": part["unit_code"], "unit_name": part["unit_name"],
+                               "indicator": part["indicator"], "value": part["value"],
+                               "approximate": part["approximate"], "cell": part["where"]}).reset_index(drop=True)
+        out.append(SheetTable(str(sheet), values))
+    return out
