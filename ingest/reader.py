@@ -468,11 +468,11 @@ class _Grid:
             column[:] = [row[c] if c < len(row) else None for row in data]
             self.values[:, j] = column
         types = _TYPE_OF(self.values) if n and k else np.empty((n, k), dtype=object)
-        self.empty = np.asarray(types == type(None), dtype=bool).reshape(n, k)
-        texts = np.nonzero(np.asarray(types == str, dtype=bool).reshape(n, k))
+        self.empty = np.asarray(np.equal(types, type(None)), dtype=bool).reshape(n, k)
+        texts = np.nonzero(np.asarray(np.equal(types, str), dtype=bool).reshape(n, k))
         if len(texts[0]):
             self.empty[texts] = [not v.strip() for v in self.values[texts]]
-        self.is_float = np.asarray(types == float, dtype=bool).reshape(n, k)
+        self.is_float = np.asarray(np.equal(types, float), dtype=bool).reshape(n, k)
         self.number = np.full((n, k), np.nan)
         self.number[self.is_float] = self.values[self.is_float].astype(float)
         self.gap = np.zeros((n, k), dtype=bool)
