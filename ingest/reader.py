@@ -65,6 +65,7 @@ _GENERIC_SHEET = re.compile(r"(?i)^(?:sheet|工作表|表|页|第)?\s*\d*\s*$|.*
 
 CELL_COLUMNS = ["sheet", "row", "col", "where", "row_where", "unit_code", "unit_name", "row_kind", "parent_row",
                 "indicator", "col_role", "col_parent", "value", "approximate", "error", "text", "period"]
+NUMBER_COLUMNS = {"row", "col", "parent_row", "value", "approximate"}
 
 
 def column_letter(index: int) -> str:
@@ -129,7 +130,11 @@ class _Sink:
             parent = data["parent_row"]
             if parent.dtype == object and any(p is not None for p in parent):  # as from_records: NaN for None
                 data["parent_row"] = np.array([np.nan if p is None else p for p in parent], dtype=float)
-            frame = pd.DataFrame(data, columns=CELL_COLUMNS)
+            # text columns stay object arrays (a pointer per cell, taken and hashed by numpy), not
+            # converted to Arrow strings that every boolean filter of validation then copies
+            frame = pd.DataFrame({name: pd.Series(data[name], dtype=object if data[name].dtype == object
+                                                  and name not in NUMBER_COLUMNS else None, copy=False)
+                                  for name in CELL_COLUMNS})
         frame["value"] = frame["value"].astype(float)
         frame["approximate"] = frame["approximate"].astype(bool)
         frame["row"] = frame["row"].astype(int)
@@ -554,26 +559,38 @@ def _wide_cells(name: str, start: int, columns: list[_Column], grid: _Grid, rows
     filled = ~grid.empty & kept[:, None]
     gap_i, gap_j = np.nonzero(grid.gap & grid.empty & not_total[:, None])
     fast_col = np.array([col.multiplier == 1 and not col.percent for col in columns], dtype=bool)
+    pct_col = np.array([col.percent for col in columns], dtype=bool)
     with np.errstate(invalid="ignore"):
         fast = filled & grid.is_float & fast_col[None, :] & (np.abs(grid.number) < 1e15)
+        # a number cell of a percent column: parse_cell's float rule (a share below 1 read x100)
+        pct = filled & grid.is_float & pct_col[None, :] & np.isfinite(grid.number)
     fast_i, fast_j = np.nonzero(fast)
-    # every other filled cell, one by one: text, dates, percentages, scaled columns
+    pct_i, pct_j = np.nonzero(pct)
+    pct_raw = grid.number[pct_i, pct_j].tolist()
+    pct_value = [float(Decimal(repr(x)) * 100) if -1.0 < x < 1.0 and x != 0.0 else x for x in pct_raw]
+    # every other filled cell, one by one: text, dates, ints, a scaled (万元) column
     slow_i, slow_j, slow_value, slow_approx, slow_error, slow_text = [], [], [], [], [], []
     percent_cells: dict[int, list] = {}
-    for i, j in zip(*(a.tolist() for a in np.nonzero(filled & ~fast))):
+    for n, (j, raw) in enumerate(zip(pct_j.tolist(), pct_raw)):
+        percent_cells.setdefault(j, []).append((n, raw))
+    for i, j in zip(*(a.tolist() for a in np.nonzero(filled & ~fast & ~pct))):
         raw, col = grid.values[i, j], columns[j]
         cell = C.parse_cell(raw, percent=col.percent, multiplier=col.multiplier)
         if cell.missing:
             continue
         if col.percent and _numeric(raw):
-            percent_cells.setdefault(j, []).append((len(slow_value), raw))
+            percent_cells.setdefault(j, []).append((len(pct_raw) + len(slow_value), raw))
         slow_i.append(i)
         slow_j.append(j)
         slow_value.append(cell.value if cell.value is not None else float("nan"))
         slow_approx.append(cell.approximate)
         slow_error.append(cell.error)
         slow_text.append(cell.text or _text(raw))
+    slow_value = pct_value + slow_value  # the percent column rule reads both
     _shares(slow_value, percent_cells)
+    slow_i, slow_j = pct_i.tolist() + slow_i, pct_j.tolist() + slow_j
+    slow_approx, slow_error = [False] * len(pct_raw) + slow_approx, [None] * len(pct_raw) + slow_error
+    slow_text = [str(x) for x in pct_raw] + slow_text
     n_gap, n_fast, n_slow = len(gap_i), len(fast_i), len(slow_i)
     i = np.concatenate([gap_i, fast_i, np.array(slow_i, dtype=np.intp)])
     j = np.concatenate([gap_j, fast_j, np.array(slow_j, dtype=np.intp)])
