@@ -128,8 +128,10 @@ class _Sink:
             data = {name: np.concatenate([chunk[name] for chunk in chunks]) if len(chunks) > 1 else chunks[0][name]
                     for name in CELL_COLUMNS}
             parent = data["parent_row"]
-            if parent.dtype == object and any(p is not None for p in parent):  # as from_records: NaN for None
-                data["parent_row"] = np.array([np.nan if p is None else p for p in parent], dtype=float)
+            there = pd.notna(parent)
+            if parent.dtype == object and there.any():  # as from_records: NaN for None
+                data["parent_row"] = np.full(len(parent), np.nan)
+                data["parent_row"][there] = parent[there].astype(float)
             # text columns stay object arrays (a pointer per cell, taken and hashed by numpy), not
             # converted to Arrow strings that every boolean filter of validation then copies
             frame = pd.DataFrame({name: pd.Series(data[name], dtype=object if data[name].dtype == object
@@ -467,11 +469,17 @@ class _Grid:
     def __init__(self, rows: list[list], start: int, cols: list[int], gaps: set):
         data = rows[start:]
         n, k = len(data), len(cols)
-        self.values = np.empty((n, k), dtype=object)
-        for j, c in enumerate(cols):
-            column = np.empty(n, dtype=object)
-            column[:] = [row[c] if c < len(row) else None for row in data]
-            self.values[:, j] = column
+        lengths = {len(row) for row in data}
+        if len(lengths) == 1 and min(lengths) > max(cols, default=0):  # a rectangle, as calamine gives
+            whole = np.empty((n, min(lengths)), dtype=object)
+            whole[:] = data
+            self.values = whole[:, cols]
+        else:  # ragged rows (a CSV): column by column
+            self.values = np.empty((n, k), dtype=object)
+            for j, c in enumerate(cols):
+                column = np.empty(n, dtype=object)
+                column[:] = [row[c] if c < len(row) else None for row in data]
+                self.values[:, j] = column
         types = _TYPE_OF(self.values) if n and k else np.empty((n, k), dtype=object)
         self.empty = np.asarray(np.equal(types, type(None)), dtype=bool).reshape(n, k)
         texts = np.nonzero(np.asarray(np.equal(types, str), dtype=bool).reshape(n, k))
@@ -510,6 +518,25 @@ def _classify_rows(rows: list[list], start: int, grid: _Grid, code_col, name_col
     counts = filled.sum(axis=1)
     out = _Rows([None] * n, [""] * n, [""] * n, [None] * n, 0)
     last_unit_row = None
+    facts: dict[str, tuple[bool, bool]] = {}  # text -> (total label, subtotal label): each text judged once
+
+    def judge(text) -> tuple[bool, bool]:
+        if not isinstance(text, str):
+            return False, False
+        found = facts.get(text)
+        if found is None:
+            found = facts[text] = (C.is_total_label(text), C.is_subtotal_label(text))
+        return found
+
+    def unit_like(label: str) -> bool:  # _unit_like, through judge
+        return bool(label) and not any(judge(label)) and not label.replace(".", "").isdigit()
+
+    def side_label(row: list) -> str:  # _side_label, through judge
+        for c in range(min(first_value_col, len(row))):
+            if any(judge(row[c])):
+                return row[c]
+        return ""
+
     for i in np.flatnonzero((counts > 0) | grid.gap.any(axis=1)).tolist():
         r = start + i
         row = rows[r]
@@ -519,11 +546,11 @@ def _classify_rows(rows: list[list], start: int, grid: _Grid, code_col, name_col
         flabel = fold_header(label)
         if flabel in LANCI or (not label and _is_lanci_row(row)):
             continue
-        side = _side_label(row, first_value_col) if not label or not (
-            C.is_total_label(uname) or C.is_total_label(code) or C.is_subtotal_label(label)) else ""
-        if C.is_total_label(uname) or C.is_total_label(code) or (not _unit_like(label) and C.is_total_label(side)):
+        total_name, total_code, subtotal = judge(uname)[0], judge(code)[0], judge(label)[1]
+        side = side_label(row) if not label or not (total_name or total_code or subtotal) else ""
+        if total_name or total_code or (not unit_like(label) and judge(side)[0]):
             kind = "total"
-        elif C.is_subtotal_label(label) or (not _unit_like(label) and C.is_subtotal_label(side)):
+        elif subtotal or (not unit_like(label) and judge(side)[1]):
             out.ignored += int(counts[i])
             continue
         elif C.subset_label(label) is not None and last_unit_row is not None:

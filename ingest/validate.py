@@ -23,6 +23,7 @@ The rules are a table, :data:`RULES`: one function per rule (``rule_<code>``, fr
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -158,6 +159,7 @@ class Context:
     current: pd.DataFrame  # what counts now (unit, indicator, period, value, approximate)
     compared: pd.DataFrame  # values merged with current: old, old_approx
     file_period_before_column: str | None = None  # the file's quarter before a 期间 column could name it
+    wide: tuple | None = None  # _wide's pivots, made on first use
 
 
 @dataclass(frozen=True)
@@ -279,11 +281,14 @@ def rule_duplicate_unit(ctx: Context) -> list[Finding]:
 
 
 def _wide(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Values and cells per unit (rows without a unit by their row) and period, one column per indicator."""
-    main = ctx.main.assign(_key=ctx.main["unit"].fillna(ctx.main["row_where"]))
-    once = main.drop_duplicates(["_key", "period", "indicator"])
-    return (once.pivot(index=["_key", "period"], columns="indicator", values="value"),
-            once.pivot(index=["_key", "period"], columns="indicator", values="where"))
+    """Values and cells per unit (rows without a unit by their row) and period, one column per
+    indicator (made once per validation; two rules read it)."""
+    if ctx.wide is None:
+        main = ctx.main.assign(_key=ctx.main["unit"].fillna(ctx.main["row_where"]))
+        once = main.drop_duplicates(["_key", "period", "indicator"])
+        ctx.wide = (once.pivot(index=["_key", "period"], columns="indicator", values="value"),
+                    once.pivot(index=["_key", "period"], columns="indicator", values="where"))
+    return ctx.wide
 
 
 def rule_part_over_whole(ctx: Context) -> list[Finding]:
@@ -489,7 +494,10 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
     cells = read.cells.copy()
     # periods per cell (a long table's 期间 column, else the file's)
     per_cell = cells["period"]
-    bad = per_cell.fillna("").str.startswith("!")
+    bad = pd.Series(False, index=cells.index)
+    named = per_cell.notna()
+    if named.any():  # a long table's 期间 column (a wide sheet names none: 800,000 empty cells)
+        bad[named] = per_cell[named].astype(str).str.startswith("!")
     file_period_before_column = file_period
     cells["period"] = per_cell.where(per_cell.notna() & ~bad, file_period)
     if file_period is None:  # a long table's 期间 column naming one quarter is the file's period
@@ -664,8 +672,14 @@ def _parts_against_stored(values: pd.DataFrame, cur: pd.DataFrame, catalog: Cata
     return out
 
 
+_PLAIN_REF = re.compile(r"([A-Z]+)([0-9]+)")
+
+
 def _order(where: str) -> tuple:
     sheet, _, ref = where.partition("!")
+    m = _PLAIN_REF.fullmatch(ref)
+    if m:  # D7: the common case, without a loop over characters
+        return (sheet, int(m[2]), len(m[1]), m[1])
     letters = "".join(ch for ch in ref if ch.isalpha())
     digits = "".join(ch for ch in ref if ch.isdigit())
     return (sheet, int(digits) if digits else 0, len(letters), letters)
