@@ -52,17 +52,17 @@ def kept_values(values: pd.DataFrame, current: pd.DataFrame, period: str | None)
     # hashed joins, not Python tuples of 800,000 cells
     replaced = pd.MultiIndex.from_frame(cur[keys].astype(object)).isin(
         pd.MultiIndex.from_frame(values[keys].astype(object)))
-    left = list(cur[~replaced].itertuples(index=False))
-    if not left:
+    left = cur[~replaced]
+    if left.empty:
         return []
-    pairs = {(r.unit, r.period) for r in left}
     in_file = values[["unit", "period"]].drop_duplicates()
-    units_in_file = {p for p in zip(in_file["unit"], in_file["period"]) if p in pairs}
+    blank = pd.MultiIndex.from_frame(left[["unit", "period"]].astype(object)).isin(
+        pd.MultiIndex.from_frame(in_file.astype(object)))
     # where each unit's row is, and where each indicator's column is, in a wide sheet; only
     # needed for blanks (a file of 20,000 new units keeps nothing blank: skip its 800,000 cells)
     row_of: dict[tuple, tuple[str, str]] = {}
     col_of: dict[tuple[str, str], set[str]] = {}
-    any_blank = any((r.unit, r.period) in units_in_file for r in left)
+    any_blank = bool(blank.any())
     for unit, indicator, p, where in (zip(values["unit"], values["indicator"], values["period"], values["where"])
                                       if any_blank else ()):
         ref = _split(where)
@@ -75,15 +75,16 @@ def kept_values(values: pd.DataFrame, current: pd.DataFrame, period: str | None)
     for (sheet, _ind), cols in col_of.items():
         letters_per_sheet.setdefault(sheet, set()).update(cols)
     out = []
-    for r in left:
-        reason = "blank" if (r.unit, r.period) in units_in_file else "not_in_file"
+    for unit, indicator, p, value, is_blank in zip(left["unit"], left["indicator"], left["period"],
+                                                   left["value"].astype(float).tolist(), blank.tolist()):
+        reason = "blank" if is_blank else "not_in_file"
         where = ""
-        if reason == "blank" and (r.unit, r.period) in row_of:
-            sheet, row = row_of[(r.unit, r.period)]
-            cols = col_of.get((sheet, r.indicator), set())
+        if is_blank and (unit, p) in row_of:
+            sheet, row = row_of[(unit, p)]
+            cols = col_of.get((sheet, indicator), set())
             # one column per indicator (a wide form); a long table puts every indicator in one column
             if len(cols) == 1 and len(letters_per_sheet[sheet]) > 1:
                 where = f"{sheet}!{next(iter(cols))}{row}"
-        out.append({"unit": r.unit, "indicator": r.indicator, "period": r.period, "value": float(r.value),
+        out.append({"unit": unit, "indicator": indicator, "period": p, "value": value,
                     "reason": reason, "where": where})
     return sorted(out, key=lambda k: (k["reason"] != "blank", k["unit"], k["indicator"], k["period"]))

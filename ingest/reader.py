@@ -136,7 +136,7 @@ class _Sink:
             # converted to Arrow strings that every boolean filter of validation then copies
             frame = pd.DataFrame({name: pd.Series(data[name], dtype=object if data[name].dtype == object
                                                   and name not in NUMBER_COLUMNS else None, copy=False)
-                                  for name in CELL_COLUMNS})
+                                  for name in CELL_COLUMNS}, copy=False)
         frame["value"] = frame["value"].astype(float)
         frame["approximate"] = frame["approximate"].astype(bool)
         frame["row"] = frame["row"].astype(int)

@@ -491,7 +491,7 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
 def _prepare(read, catalog, units, current, file_period, period_findings, allow_new_units, federation_name,
              uploader, uploader_units=()) -> Context:
     """The context the rules read: each cell's period and unit, the values to store, the stored state."""
-    cells = read.cells.copy()
+    cells = read.cells.copy(deep=False)  # copy on write: the columns added below leave read.cells as it is
     # periods per cell (a long table's 期间 column, else the file's)
     per_cell = cells["period"]
     bad = pd.Series(False, index=cells.index)
@@ -573,12 +573,16 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
     ok = cells["error"].isna() & cells["value"].notna()
     kinds = cells["indicator"].map({i.code: i.kind for i in catalog})
     percent = cells["indicator"].map({i.code: i.is_percent for i in catalog}).astype(bool)
-    main = cells[ok & unit_rows & (cells["col_role"] == "value")]
+    # (only the columns the rules read: a copy of every column of 800,000 cells was most of the memory)
+    main = cells.loc[ok & unit_rows & (cells["col_role"] == "value"),
+                     ["sheet", "row", "col", "where", "row_where", "unit_code", "unit_name", "indicator", "value",
+                      "approximate", "period", "unit"]]
 
     # values to store: flows and stocks of known units
     store_mask = ok & unit_rows & (cells["col_role"] == "value") & (kinds != "rate") & cells["unit"].notna() \
         & cells["period"].notna()
-    values = cells[store_mask].drop_duplicates(["unit", "indicator", "period"], keep="first")
+    values = cells.loc[store_mask, ["unit", "indicator", "period", "value", "approximate", "unit_name", "unit_code",
+                                    "where"]].drop_duplicates(["unit", "indicator", "period"], keep="first")
     values = pd.DataFrame({"unit": values["unit"], "indicator": values["indicator"], "period": values["period"],
                            "value": values["value"].astype(float), "approximate": values["approximate"].astype(bool),
                            "unit_text": values["unit_name"].where(values["unit_name"] != "", values["unit_code"]),
