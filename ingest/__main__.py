@@ -149,9 +149,12 @@ def new_units_out(store, prepared: Prepared, args, as_clerk: bool) -> list[dict]
         if not len(frame):
             return []
         names.update(dict(zip(frame["code"], frame["name_zh"])))
-        return [{"name": r.name_zh, "where": getattr(r, "where", "") or "", "code": r.code,
-                 "parent": r.parent, "parent_name": names.get(r.parent, r.parent), "level": r.level,
-                 "action": "add"} for r in frame.itertuples() if r.level != "federation"]
+        wheres = frame["where"].tolist() if "where" in frame else [""] * len(frame)
+        return [{"name": name, "where": where or "", "code": code, "parent": parent,
+                 "parent_name": names.get(parent, parent), "level": level, "action": "add"}
+                for name, where, code, parent, level in zip(frame["name_zh"].tolist(), wheres, frame["code"].tolist(),
+                                                            frame["parent"].tolist(), frame["level"].tolist())
+                if level != "federation"]
     mine = list(store.user_units(args.user)["unit"])
     allowed = unit_requests.clerk_parents(store, args.user, units)
     out = []

@@ -281,6 +281,15 @@ def is_subtotal_label(text: object) -> bool:
     return _SUBTOTAL.fullmatch(fold_header(text)) is not None
 
 
+def label_facts(text: object) -> tuple[str, bool, bool]:
+    """(the folded text, :func:`is_total_label`, :func:`is_subtotal_label`) with one fold: the
+    reader asks all three of each row label of a 20,000-row sheet."""
+    if not isinstance(text, str) or not text:
+        return (fold_header(text) if isinstance(text, str) else ""), False, False
+    folded = fold_header(text)
+    return folded, _TOTAL.fullmatch(folded) is not None, _SUBTOTAL.fullmatch(folded) is not None
+
+
 _SUBSET = re.compile(r"\s*(?:其中|[#＃](?![A-Za-z]+[!?/])|of\s*which\b)\s*[:：]?\s*(?P<rest>.*?)\s*", re.IGNORECASE | re.DOTALL)
 
 

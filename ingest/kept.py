@@ -75,8 +75,9 @@ def kept_values(values: pd.DataFrame, current: pd.DataFrame, period: str | None)
     for (sheet, _ind), cols in col_of.items():
         letters_per_sheet.setdefault(sheet, set()).update(cols)
     out = []
-    for unit, indicator, p, value, is_blank in zip(left["unit"], left["indicator"], left["period"],
-                                                   left["value"].astype(float).tolist(), blank.tolist()):
+    for unit, indicator, p, value, is_blank in zip(left["unit"].tolist(), left["indicator"].tolist(),
+                                                   left["period"].tolist(), left["value"].astype(float).tolist(),
+                                                   blank.tolist()):
         reason = "blank" if is_blank else "not_in_file"
         where = ""
         if is_blank and (unit, p) in row_of:

@@ -519,13 +519,15 @@ def _classify_rows(rows: list[list], start: int, grid: _Grid, code_col, name_col
     out = _Rows([None] * n, [""] * n, [""] * n, [None] * n, 0)
     last_unit_row = None
     facts: dict[str, tuple[bool, bool]] = {}  # text -> (total label, subtotal label): each text judged once
+    folds: dict[str, str] = {}
 
     def judge(text) -> tuple[bool, bool]:
         if not isinstance(text, str):
             return False, False
         found = facts.get(text)
         if found is None:
-            found = facts[text] = (C.is_total_label(text), C.is_subtotal_label(text))
+            folds[text], *found = C.label_facts(text)
+            found = facts[text] = tuple(found)
         return found
 
     def unit_like(label: str) -> bool:  # _unit_like, through judge
@@ -543,10 +545,9 @@ def _classify_rows(rows: list[list], start: int, grid: _Grid, code_col, name_col
         code = _text(_at(row, code_col))
         uname = _text(_at(row, name_col))
         label = uname or code
-        flabel = fold_header(label)
-        if flabel in LANCI or (not label and _is_lanci_row(row)):
-            continue
         total_name, total_code, subtotal = judge(uname)[0], judge(code)[0], judge(label)[1]
+        if folds[label] in LANCI or (not label and _is_lanci_row(row)):
+            continue
         side = side_label(row) if not label or not (total_name or total_code or subtotal) else ""
         if total_name or total_code or (not unit_like(label) and judge(side)[0]):
             kind = "total"

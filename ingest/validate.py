@@ -562,13 +562,13 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
                 if where:
                     parents[n], levels[n] = where, level
         new_frame["parent"], new_frame["level"] = parents, levels
-        placed = {r.code: r for r in new_frame.itertuples()}
+        placed = dict(zip(new_frame["code"].tolist(), parents))  # columns as lists: no row tuples of 20,000 units
         for entry in found_rows:
             if entry.get("first_new") and entry["new_code"] in placed:
-                row = placed[entry["new_code"]]
-                entry["parent"] = row.parent
-                entry["parent_name"] = names.get(row.parent, federation_name)
-                entry["parent_name_en"] = names_en.get(row.parent) or entry["parent_name"]
+                parent = placed[entry["new_code"]]
+                entry["parent"] = parent
+                entry["parent_name"] = names.get(parent, federation_name)
+                entry["parent_name_en"] = names_en.get(parent) or entry["parent_name"]
 
     ok = cells["error"].isna() & cells["value"].notna()
     kinds = cells["indicator"].map({i.code: i.kind for i in catalog})
@@ -620,9 +620,11 @@ def too_long(new_units: pd.DataFrame, uploader: str | None) -> list[Finding]:
     database keeps (:func:`text_limits`). ``new_units``: code, name_zh, where (the unit's cell)."""
     limits = text_limits()
     checks = []
-    for row in new_units.itertuples():
-        where = row.where if isinstance(getattr(row, "where", None), str) and row.where else str(row.name_zh)
-        checks += [("unit_name", str(row.name_zh), where), ("unit_code", str(row.code), where)]
+    wheres = new_units["where"].tolist() if "where" in new_units else [None] * len(new_units)
+    for name, code, at in zip(new_units["name_zh"].tolist() if len(new_units) else [],
+                              new_units["code"].tolist() if len(new_units) else [], wheres):
+        where = at if isinstance(at, str) and at else str(name)
+        checks += [("unit_name", str(name), where), ("unit_code", str(code), where)]
     if uploader is not None:
         checks.append(("uploader", str(uploader), "--user"))
     findings = []
