@@ -159,7 +159,7 @@ class Context:
     current: pd.DataFrame  # what counts now (unit, indicator, period, value, approximate)
     compared: pd.DataFrame  # values merged with current: old, old_approx
     file_period_before_column: str | None = None  # the file's quarter before a 期间 column could name it
-    wide: tuple | None = None  # _wide's pivots, made on first use
+    wide: dict | None = None  # _by_indicator's cells per indicator, made on first use
 
 
 @dataclass(frozen=True)
@@ -280,30 +280,45 @@ def rule_duplicate_unit(ctx: Context) -> list[Finding]:
     return out
 
 
-def _wide(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Values and cells per unit (rows without a unit by their row) and period, one column per
-    indicator (made once per validation; two rules read it)."""
+def _by_indicator(ctx: Context, codes: list[str]) -> pd.DataFrame | None:
+    """Value and cell of each indicator of ``codes`` side by side, per unit (rows without a unit
+    by their row) and period, where the file has all of them (the first cell when a unit is
+    written twice): ``_key``, ``period``, ``value_<code>``, ``where_<code>``. Made per catalog
+    rate from the few indicators it names, not by pivoting every cell of the file."""
     if ctx.wide is None:
-        main = ctx.main.assign(_key=ctx.main["unit"].fillna(ctx.main["row_where"]))
-        once = main.drop_duplicates(["_key", "period", "indicator"])
-        ctx.wide = (once.pivot(index=["_key", "period"], columns="indicator", values="value"),
-                    once.pivot(index=["_key", "period"], columns="indicator", values="where"))
-    return ctx.wide
+        main = ctx.main
+        needed = {c for ind in ctx.catalog if ind.kind == "rate" for c in (ind.code, ind.numerator, ind.denominator)}
+        main = main[main["indicator"].isin(needed)]
+        once = pd.DataFrame({"_key": main["unit"].where(main["unit"].notna(), main["row_where"]),
+                             "period": main["period"], "indicator": main["indicator"], "value": main["value"],
+                             "where": main["where"]}).drop_duplicates(["_key", "period", "indicator"])
+        ctx.wide = {code: part.drop(columns="indicator") for code, part in once.groupby("indicator", sort=False)}
+    if any(code not in ctx.wide for code in codes):
+        return None
+    out = None
+    for code in dict.fromkeys(codes):
+        part = ctx.wide[code].rename(columns={"value": f"value_{code}", "where": f"where_{code}"})
+        out = part if out is None else out.merge(part, on=["_key", "period"])
+    return out
 
 
 def rule_part_over_whole(ctx: Context) -> list[Finding]:
     """The numerator of a catalog rate over its denominator in the file (会员人数 over 职工人数)."""
-    wide_value, wide_where = _wide(ctx)
     out = []
     for ind in ctx.catalog:
-        if ind.kind != "rate" or ind.numerator not in wide_value or ind.denominator not in wide_value:
+        if ind.kind != "rate" or ind.numerator == ind.denominator:
             continue
-        num, den = wide_value[ind.numerator], wide_value[ind.denominator]
-        over = num.notna() & den.notna() & (num > den)
-        for key in over[over].index:
-            out.append(Finding("part_over_whole", wide_where.at[key, ind.numerator], {
-                "part_value": _num(num[key]), "whole_value": _num(den[key]),
-                "whole_where": wide_where.at[key, ind.denominator],
+        both = _by_indicator(ctx, [ind.numerator, ind.denominator])
+        if both is None:
+            continue
+        num, den = both[f"value_{ind.numerator}"], both[f"value_{ind.denominator}"]
+        over = both[num.notna() & den.notna() & (num > den)]
+        for n, d, where, whole_where in zip(over[f"value_{ind.numerator}"].tolist(),
+                                            over[f"value_{ind.denominator}"].tolist(),
+                                            over[f"where_{ind.numerator}"].tolist(),
+                                            over[f"where_{ind.denominator}"].tolist()):
+            out.append(Finding("part_over_whole", where, {
+                "part_value": _num(n), "whole_value": _num(d), "whole_where": whole_where,
                 **{f"part_{k[-2:]}": v for k, v in _names(ctx.catalog, ind.numerator).items()},
                 **{f"whole_{k[-2:]}": v for k, v in _names(ctx.catalog, ind.denominator).items()}}))
     return out
@@ -311,19 +326,19 @@ def rule_part_over_whole(ctx: Context) -> list[Finding]:
 
 def rule_rate_mismatch(ctx: Context) -> list[Finding]:
     """A reported rate more than half a point from its parts."""
-    wide_value, wide_where = _wide(ctx)
     out = []
     for ind in ctx.catalog:
-        if ind.kind != "rate" or ind.code not in wide_value or ind.numerator not in wide_value \
-                or ind.denominator not in wide_value:
+        if ind.kind != "rate":
             continue
-        num, den, reported = wide_value[ind.numerator], wide_value[ind.denominator], wide_value[ind.code]
+        three = _by_indicator(ctx, [ind.code, ind.numerator, ind.denominator])
+        if three is None:
+            continue
+        num, den, reported = three[f"value_{ind.numerator}"], three[f"value_{ind.denominator}"], three[f"value_{ind.code}"]
         computed = num / den.where(den > 0) * 100
         off = reported.notna() & computed.notna() & ((reported - computed).abs() > RATE_TOLERANCE)
-        for key in off[off].index:
-            out.append(Finding("rate_mismatch", wide_where.at[key, ind.code], {
-                "reported": f"{reported[key]:.1f}", "computed": f"{computed[key]:.1f}",
-                **_names(ctx.catalog, ind.code)}))
+        for r, c, where in zip(reported[off].tolist(), computed[off].tolist(), three.loc[off, f"where_{ind.code}"].tolist()):
+            out.append(Finding("rate_mismatch", where, {
+                "reported": f"{r:.1f}", "computed": f"{c:.1f}", **_names(ctx.catalog, ind.code)}))
     return out
 
 
@@ -377,6 +392,7 @@ def rule_far_from_last_quarter(ctx: Context) -> list[Finding]:
             prev_of[p] = P.previous(p)
         except ValueError:
             prev_of[p] = None
+    cmp = cmp[cmp["unit"].isin(cur["unit"].unique())]  # units with nothing stored have no last quarter
     last = cmp.assign(period=cmp["period"].map(prev_of)).merge(
         cur.rename(columns={"value": "last"})[KEYS3 + ["last"]], on=KEYS3, how="inner")
     far = (last["last"] > 0) & (last[["last", "value"]].max(axis=1) >= FAR_MIN) & (
@@ -648,6 +664,13 @@ def _parts_against_stored(values: pd.DataFrame, cur: pd.DataFrame, catalog: Cata
     keys3 = ["unit", "indicator", "period"]
     new = values[keys3 + ["value", "where"]]
     stored = cur[cur["unit"].isin(new["unit"].unique()) & cur["period"].isin(new["period"].unique())][keys3 + ["value"]]
+    if stored.empty:  # nothing stored beside the file's units (new units, a first upload): no pair to compare
+        return out
+    # only the file's units and quarters with something stored can pair a file value with a stored one
+    new = new[pd.MultiIndex.from_frame(new[["unit", "period"]].astype(object)).isin(
+        pd.MultiIndex.from_frame(stored[["unit", "period"]].astype(object)))]
+    if new.empty:
+        return out
     after = pd.concat([stored.assign(where=None, from_file=False), new.assign(from_file=True)], ignore_index=True)
     after = after.drop_duplicates(keys3, keep="last")
     # one merge per rate (numerator and denominator side by side for each unit and quarter the
