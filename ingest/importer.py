@@ -28,7 +28,6 @@ from ingest.reader import read_file
 from ingest.report import Finding, ImportReport, UnreadableFile
 from ingest.validate import UnitResolver, validate
 from metrics import periods as P
-from metrics import rollup
 from metrics.catalog import Catalog
 from metrics.report_text import safe_filename
 from store import schema
@@ -97,24 +96,26 @@ def current_values(store, periods: set[str]) -> pd.DataFrame:
     """The values that count now (:func:`metrics.rollup.current`) in ``periods`` only: a
     quarterly file is checked against a year of stored quarters, not every stored value (the
     whole table was most of the command line's time and memory at 1.5 M values, and 15 M at a
-    district's size)."""
+    district's size). Read from the ``current_values`` summary table (store/summary.py), which
+    every commit, withdrawal and restore keeps equal to that resolution in the same transaction
+    (``python -m store.summary check`` verifies it), so no upload's older values are read and
+    resolved again here."""
     empty = pd.DataFrame({"upload_id": pd.Series(dtype=int), "unit": pd.Series(dtype=object),
                           "indicator": pd.Series(dtype=object), "period": pd.Series(dtype=object),
                           "value": pd.Series(dtype=float), "approximate": pd.Series(dtype=bool)})
-    active = store.active_upload_ids()
-    if not periods or not active:
+    if not periods:
         return empty
-    o = schema.observations.c
-    query = sa.select(o.upload_id, o.unit, o.indicator, o.period, o.value, o.approximate).where(
-        o.period.in_(sorted(periods)))
+    cv = schema.current_values.c
+    query = sa.select(cv.upload_id, cv.unit, cv.indicator, cv.period, cv.value, cv.approximate).where(
+        cv.period.in_(sorted(periods))).order_by(cv.unit, cv.indicator, cv.period)
     with store.read() as conn:
-        frame = pd.read_sql(query, conn)
-    frame = frame[frame["upload_id"].isin(active)]
-    if frame.empty:
+        rows = conn.execute(query).all()
+    if not rows:
         return empty
+    frame = pd.DataFrame(rows, columns=["upload_id", "unit", "indicator", "period", "value", "approximate"])
     frame["approximate"] = frame["approximate"].astype(bool)
     frame["value"] = frame["value"].astype(float)
-    return rollup.current(frame)
+    return frame
 
 
 def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame, current,
