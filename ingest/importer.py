@@ -107,12 +107,11 @@ def current_values(store, periods: set[str]) -> pd.DataFrame:
         return empty
     cv = schema.current_values.c
     query = sa.select(cv.upload_id, cv.unit, cv.indicator, cv.period, cv.value, cv.approximate).where(
-        cv.period.in_(sorted(periods))).order_by(cv.unit, cv.indicator, cv.period)
+        cv.period.in_(sorted(periods)))
     with store.read() as conn:
-        rows = conn.execute(query).all()
-    if not rows:
+        frame = pd.read_sql(query, conn)
+    if frame.empty:
         return empty
-    frame = pd.DataFrame(rows, columns=["upload_id", "unit", "indicator", "period", "value", "approximate"])
     frame["approximate"] = frame["approximate"].astype(bool)
     frame["value"] = frame["value"].astype(float)
     return frame
