@@ -281,6 +281,10 @@ def _cell_colour(code) -> str | None:
 _DARK = {"#009E73", "#0072B2", "#D55E00", "#CC0000"}
 
 
+# The units page shows the grid this many units at a time (app_pages/units.py); the Excel has all.
+GRID_PAGE_ROWS = 500
+
+
 def status_grid_table(grid: pd.DataFrame, units: pd.DataFrame, partial: dict | None = None) -> pd.DataFrame:
     """A units × goals grid of cell codes (:func:`grid_cells`) for display: unit names down,
     indicator names across, each cell icon and words. ``partial``: ``{unit: (n, m)}`` for
@@ -300,7 +304,7 @@ def status_grid_table(grid: pd.DataFrame, units: pd.DataFrame, partial: dict | N
     return shown
 
 
-def status_grid_xlsx(grid: pd.DataFrame, shown: pd.DataFrame, title: str) -> bytes:
+def status_grid_xlsx(grid: pd.DataFrame, shown: pd.DataFrame, title: str, sheet: str | None = None) -> bytes:
     """The grid as an .xlsx workbook: a title row, then the shown grid with each cell filled in
     its status colour (``grid`` holds the codes, ``shown`` the words). Written row by row
     (openpyxl's write-only mode) with one fill and font per colour, shared by its cells: at
@@ -311,7 +315,7 @@ def status_grid_xlsx(grid: pd.DataFrame, shown: pd.DataFrame, title: str) -> byt
     from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(tr("units.sheet")[:31])
+    ws = wb.create_sheet((sheet or tr("units.sheet"))[:31])
     ws.column_dimensions["A"].width = 26
     for j in range(2, len(shown.columns) + 2):
         ws.column_dimensions[get_column_letter(j)].width = 14
