@@ -2,10 +2,11 @@
 behind? A grid of units by goals, each cell the unit's pace status; download as Excel.
 
 The grid is built once per data version, plan, quarter, scope and language and shared by every
-session (app_cache.units_grid). The page shows at most tables.GRID_PAGE_ROWS units at a time, with a name
-filter and a page number: a coloured grid of 22,001 units × 38 columns (a district) is neither
-readable on one screen nor cheap to send to the browser on each rerun; the Excel download holds
-every unit."""
+session (app_cache.units_grid). The page shows at most tables.GRID_PAGE_ROWS (100) units at a
+time, with a name filter and a page number: a coloured grid of 22,001 units × 38 columns (a
+district) is neither readable on one screen nor cheap to colour and send on each rerun (about
+2.5 ms a row); the sidebar's unit and the "children" scope narrow it to one community, and the
+Excel download holds every unit."""
 
 import streamlit as st
 
