@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import app_cache  # the imports a server has made before its first page
     import charts  # noqa: F401
-    import tables
+    import tables  # noqa: F401
     mem_start = memory_mb()
     entry = str(ROOT / "dashboard.py")
     codes = args.units.split(",")
@@ -116,12 +116,11 @@ def main(argv: list[str] | None = None) -> int:
 
     # the units grid for every unit and its Excel download, as app_pages/units.py builds them
     # (app_cache.units_grid: evaluated and tabled once, then kept for every session)
-    units = app_cache.units()
     plan = app_cache.current_plan(quarter)
     started = time.perf_counter()
     built = app_cache.units_grid(plan, quarter, codes[0], "all", "zh")
     out["grid"] = time.perf_counter() - started
-    grid, shown = built.grid, built.shown
+    shown = built.shown
     started = time.perf_counter()
     xlsx = app_cache.units_grid_xlsx(plan, quarter, codes[0], "all", "zh", "bench", built)()
     out["grid_xlsx"] = time.perf_counter() - started
