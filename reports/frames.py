@@ -131,7 +131,7 @@ class StoreFrames:
     def trace(self, unit: str, wanted: pd.DataFrame, start: str, as_of: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         from store import schema as s
 
-        kids_q = self.store.children_quarterly(unit)
+        kids_q = self.store.units_quarterly(self.store.children(unit), indicators=list(wanted["indicator"]))
         picked = _pick(kids_q, wanted, start, as_of) if len(kids_q) else pd.DataFrame(columns=TRACE_FRAME_COLUMNS)
         cv, cl = s.current_values, s.unit_closure
         cells = _cell_filter(cv, wanted, start, as_of)
