@@ -103,6 +103,7 @@ if st.button(tr("report.build"), key="report_build", type="primary", icon=":mate
     with st.status(tr("report.building"), expanded=True) as status:
         try:
             built = build(app_cache.report_inputs(), span[0], span[1], unit, lang(), chart_engine=REPORT_ENGINE,
+                          report=report,
                           on_step=lambda step: status.write(tr(f"report.step.{step}")),
                           on_chart=lambda done, total: status.update(label=tr("office.chart.progress", done=done, total=total)))
         except Exception as exc:  # noqa: BLE001 - the page says what failed instead of a traceback
