@@ -131,31 +131,45 @@ class StoreFrames:
     def trace(self, unit: str, wanted: pd.DataFrame, start: str, as_of: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         from store import schema as s
 
-        kids_q = self.store.units_quarterly(self.store.children(unit), indicators=list(wanted["indicator"]))
-        picked = _pick(kids_q, wanted, start, as_of) if len(kids_q) else pd.DataFrame(columns=TRACE_FRAME_COLUMNS)
-        cv, cl = s.current_values, s.unit_closure
-        cells = _cell_filter(cv, wanted, start, as_of)
+        from store.summary import SUMMARY_COLUMNS, _summary_frame
+
+        cv, cl, us = s.current_values, s.unit_closure, s.unit_summary
+        kids = self.store.children(unit)
+        cols = ["unit", *SUMMARY_COLUMNS]
+        q = sa.select(*[us.c[c] for c in cols]).where(us.c.indicator.in_(list(wanted["indicator"])),
+                                                      us.c.period >= start, us.c.period <= as_of)
+        cells = cell_filters(cv, wanted, start, as_of)
         with self.store.read() as conn:
+            # the children's roll-ups over the span (only the traced indicators and quarters)
+            found = [tuple(r) for i in range(0, len(kids), 500)
+                     for r in conn.execute(q.where(us.c.unit.in_(kids[i:i + 500]))).all()]
             own_reported = conn.execute(sa.select(cv.c.unit).where(cv.c.unit == unit).limit(1)).first() is not None
-            # the uploads whose values count in each child's subtree (one grouped query; the
-            # unit's own values by themselves)
-            q = (sa.select(cl.c.ancestor, cv.c.indicator, cv.c.upload_id).distinct()
-                 .join(cv, cv.c.unit == cl.c.descendant)
-                 .where(cl.c.ancestor.in_(sa.select(cl.c.descendant).where(cl.c.ancestor == unit, cl.c.depth == 1)
-                                          .scalar_subquery()), cells))
-            rows = [tuple(r) for r in conn.execute(q).all()]
-            if own_reported:
-                rows += [(unit, i, u) for i, u in conn.execute(
-                    sa.select(cv.c.indicator, cv.c.upload_id).distinct().where(cv.c.unit == unit, cells)).all()]
+            # the uploads whose values count in each child's subtree (grouped in SQL; the unit's
+            # own values by themselves)
+            below = sa.select(cl.c.descendant).where(cl.c.ancestor == unit, cl.c.depth == 1).scalar_subquery()
+            rows = []
+            for cond in cells:
+                rows += [tuple(r) for r in conn.execute(
+                    sa.select(cl.c.ancestor, cv.c.indicator, cv.c.upload_id).distinct()
+                    .join(cv, cv.c.unit == cl.c.descendant).where(cl.c.ancestor.in_(below), cond)).all()]
+                if own_reported:
+                    rows += [(unit, i, u) for i, u in conn.execute(
+                        sa.select(cv.c.indicator, cv.c.upload_id).distinct().where(cv.c.unit == unit, cond)).all()]
+        kids_q = _summary_frame(pd.DataFrame.from_records(found, columns=cols, nrows=len(found)))
+        picked = _pick(kids_q, wanted, start, as_of) if len(kids_q) else pd.DataFrame(columns=TRACE_FRAME_COLUMNS)
         own = _own_rows(_pick(self.quarterly(unit), wanted, start, as_of), picked, unit, own_reported)
-        ups = pd.DataFrame(rows, columns=["unit", "indicator", "upload_id"])[TRACE_UPLOAD_COLUMNS]
+        ups = pd.DataFrame(rows, columns=["unit", "indicator", "upload_id"]).drop_duplicates()[TRACE_UPLOAD_COLUMNS]
         frame = pd.concat([f for f in (picked[TRACE_FRAME_COLUMNS], own) if len(f)], ignore_index=True) \
             if len(picked) or len(own) else pd.DataFrame(columns=TRACE_FRAME_COLUMNS)
         return frame, ups.astype({"upload_id": "int64"})
 
 
-def _cell_filter(cv, wanted: pd.DataFrame, start: str, as_of: str):
-    """The SQL condition on ``current_values`` for the cells :func:`wanted_cells` asks for."""
+def cell_filters(cv, wanted: pd.DataFrame, start: str, as_of: str) -> list:
+    """SQL conditions on ``current_values`` for the cells :func:`wanted_cells` asks for, one
+    per group that an index range reads (flows over ``start``..``as_of``; the stocks of each
+    quarter, written as a range so SQLite reads them by unit and indicator, not every value of
+    the quarter): query them one by one, not joined with OR (one OR made SQLite read every
+    value of each unit)."""
     every = [c for c, o in zip(wanted["indicator"], wanted["only"]) if o is None or pd.isna(o)]
     one = [(c, o) for c, o in zip(wanted["indicator"], wanted["only"]) if not (o is None or pd.isna(o))]
     terms = []
@@ -165,6 +179,5 @@ def _cell_filter(cv, wanted: pd.DataFrame, start: str, as_of: str):
     for c, o in one:
         if periods.index(start) <= periods.index(o) <= periods.index(as_of):
             by_period.setdefault(o, []).append(c)
-    terms += [sa.and_(cv.c.period == p, cv.c.indicator.in_(cs)) for p, cs in by_period.items()]
-    return sa.or_(*terms) if terms else sa.false()
-
+    terms += [sa.and_(cv.c.indicator.in_(cs), cv.c.period >= p, cv.c.period <= p) for p, cs in by_period.items()]
+    return terms

@@ -31,7 +31,7 @@ from metrics import periods
 from metrics.catalog import Catalog
 from metrics.report_text import clean_text, safe_text
 from reports.content import Report, _unit_names
-from reports.frames import _cell_filter, wanted_cells
+from reports.frames import cell_filters, wanted_cells
 
 CHUNK = 20_000
 KEYS = ["indicator", "indicator_name", "part_of", "part_of_name", "unit", "unit_name", "period", "value",
@@ -61,11 +61,6 @@ def rows(store, report: Report, catalog: Catalog) -> Iterator[list]:
                    .scalars())
         top = {d: a for a, d in conn.execute(sa.select(cl.c.ancestor, cl.c.descendant)
                                               .where(cl.c.ancestor.in_(sorted(kids)))).all()} if kids else {}
-        q = (sa.select(cv.c.indicator, cv.c.unit, cv.c.period, cv.c.value, cv.c.approximate, cv.c.upload_id)
-             .join(cl, cl.c.descendant == cv.c.unit)
-             .where(cl.c.ancestor == report.unit, _cell_filter(cv, wanted, start, report.as_of))
-             .order_by(cv.c.indicator, cv.c.period, cv.c.unit))
-        result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(q)
         safe: dict[str, str] = {}
 
         def label(text: str) -> str:
@@ -73,12 +68,18 @@ def rows(store, report: Report, catalog: Catalog) -> Iterator[list]:
                 safe[text] = safe_text(text)
             return safe[text]
 
-        for part in result.partitions(CHUNK):
-            for indicator, unit, period, value, approx, upload in part:
-                owner = top.get(unit, report.unit)
-                yield [indicator, label(ind_names.get(indicator, indicator)), label(owner),
-                       label(names.get(owner, owner)), label(unit), label(names.get(unit, unit)), period,
-                       float(value), bool(approx), int(upload), label(files.get(upload, ""))]
+        for cond in cell_filters(cv, wanted, start, report.as_of):  # flows, then each quarter's stocks
+            q = (sa.select(cv.c.indicator, cv.c.unit, cv.c.period, cv.c.value, cv.c.approximate, cv.c.upload_id)
+                 .join(cl, cl.c.descendant == cv.c.unit)
+                 .where(cl.c.ancestor == report.unit, cond)
+                 .order_by(cv.c.indicator, cv.c.period, cv.c.unit))
+            result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(q)
+            for part in result.partitions(CHUNK):
+                for indicator, unit, period, value, approx, upload in part:
+                    owner = top.get(unit, report.unit)
+                    yield [indicator, label(ind_names.get(indicator, indicator)), label(owner),
+                           label(names.get(owner, owner)), label(unit), label(names.get(unit, unit)), period,
+                           float(value), bool(approx), int(upload), label(files.get(upload, ""))]
 
 
 def write(store, report: Report, catalog: Catalog, out) -> int:
