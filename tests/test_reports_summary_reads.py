@@ -174,3 +174,22 @@ def test_report_page_previews_and_builds_without_reading_every_stored_value(exam
     assert not at.exception, at.exception
     _, docx, xlsx, messages = at.session_state["report_files"]
     assert messages == [] and docx and xlsx and len(at.get("download_button")) == 2
+
+
+def test_report_and_trace_csv_on_postgresql_equal_sqlite(example_store, pg_url, monkeypatch):
+    import bootstrap
+    from reports import trace_csv
+    from store.db import open_store
+
+    pg = open_store(pg_url)
+    bootstrap.ensure_example_data(pg)
+    want = build_report(load_inputs(example_store, CAT), 2016, 2020)
+    cells_sqlite = trace_csv.frame(example_store, want, CAT)
+    monkeypatch.setattr(Store, "observations", _no_full_read)
+    got = build_report(load_inputs(pg, CAT), 2016, 2020)
+    # upload numbers differ between the two databases only if loaded in another order
+    _same(got.__class__(**{**got.__dict__, "sources": got.sources.drop(columns="uploaded_at")}),
+          want.__class__(**{**want.__dict__, "sources": want.sources.drop(columns="uploaded_at")}))
+    cells = trace_csv.frame(pg, got, CAT)
+    assert len(cells) == len(cells_sqlite) and cells["value"].sum() == pytest.approx(cells_sqlite["value"].sum())
+    pg.engine.dispose()
