@@ -163,6 +163,7 @@ class Report:
     partial: list[str] = field(default_factory=list)  # quarters of the span only some units reported
     is_example: bool = False
     labels: dict[str, str] = field(default_factory=dict)  # column and sheet labels in lang
+    names: dict[str, str] = field(default_factory=dict)  # indicator code -> name in lang (figures and traced parts)
 
 
 def load_inputs(store, catalog: Catalog) -> Inputs:
@@ -379,6 +380,7 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
         trace=pd.concat([s.trace for s in sections], ignore_index=True) if sections else trace_all,
         trace_uploads=pd.concat([s.trace_uploads for s in sections], ignore_index=True) if sections else uploads_all,
         missing=missing, partial=partial, is_example=is_example, labels=labels,
+        names={c: clean_text(catalog[c].name(lang)) for c in catalog.codes},
     )
 
 

@@ -185,7 +185,8 @@ def write_xlsx(report: Report) -> bytes:
         for s in sec.sentences:
             sents.row([sec.title, s.text])
 
-    names = {c: report.figures.set_index("indicator")["name"].get(c, c) for c in report.figures["indicator"]}
+    # every traced indicator by name (a rate's parts too; an indicator two areas use once)
+    names = {**report.names, **dict(zip(report.figures["indicator"], report.figures["name"]))}
     area_names = {sec.code: sec.title for sec in report.sections}
     trace = _Sheet(wb, lab["sheet.trace"], report.title,
                    [lab["area"], lab["indicator"], lab["unit_code"], lab["unit_name"], lab["quarters"], lab["n_quarters"],

@@ -120,6 +120,8 @@ def test_trace_sheet_lists_each_unit_below_once_per_indicator_with_its_sum_and_u
     children = set(goal_rows.children(example_store.units(), "LGQ"))
     assert len(rows) == len(report.trace.groupby(["area", "indicator", "unit"]))
     assert {r[2] for r in rows} <= children | {"LGQ"}
+    # each indicator by its name, a rate's parts and an indicator two areas share included
+    assert {r[1] for r in rows} <= {i.name("zh") for i in CAT} and CAT["union_enterprises"].name("zh") in {r[1] for r in rows}
     sources = {str(i) for i in report.sources["upload_id"]}
     assert all(r[8] and set(r[8].split("、")) <= sources for r in rows)
     # a flow's row per unit: its roll-up summed over the quarters of the span
