@@ -532,12 +532,16 @@ def units_grid_xlsx(plan: str, as_of: str, unit: str, kind: str, lang: str, titl
 
 
 def report_inputs():
-    """What the congress report is built from, from the cached loaders above."""
+    """What the congress report is built from, from the cached loaders above: roll-ups,
+    coverage and the trace read from the summary tables (reports.frames.StoreFrames); every
+    stored value only when an office report (annual, mid-term) asks for them."""
     from reports.content import Inputs
+    from reports.frames import StoreFrames
 
     plan_codes = list(plans()["code"]) if len(plans()) else []
-    return Inputs(observations=_full_observations(), units=_full_units(), uploads=_uploads(version()), plans=plans(),
-                  targets={code: targets(code) for code in plan_codes}, catalog=resources.catalog())
+    return Inputs(units=_full_units(), uploads=_uploads(version()), plans=plans(),
+                  targets={code: targets(code) for code in plan_codes}, catalog=resources.catalog(),
+                  frames=StoreFrames(store()), load_observations=_full_observations)
 
 
 @st.cache_data(show_spinner=False)
@@ -563,6 +567,16 @@ def report_allowed(unit: str) -> bool:
     """May this session's user have the report of ``unit`` (see :func:`report_content`)?"""
     allowed = scope()
     return allowed is None or (unit in allowed and unit != root_unit())
+
+
+def report_units(codes: list[str]) -> list[str]:
+    """The units of ``codes`` whose report this session's user may have (:func:`report_allowed`
+    with the scope and the federation looked up once, not once per unit)."""
+    allowed = scope()
+    if allowed is None:
+        return list(codes)
+    root = root_unit()
+    return [c for c in codes if c in allowed and c != root]
 
 
 def report_content(start: int, end: int, unit: str, lang: str):
