@@ -7,6 +7,8 @@ report functions stay undecorated so tests and the report builder reuse them.
 
 from __future__ import annotations
 
+from typing import Callable, NamedTuple
+
 import pandas as pd
 import streamlit as st
 
@@ -33,15 +35,43 @@ def version() -> tuple:
     return (database_url(), store().data_version())
 
 
-@st.cache_data(show_spinner=False)
+# Shared read-only (st.cache_resource: the same frame every call, no copy per hit; callers must
+# not change it), so ui.unit_names' per-frame name table is built once per data version, not
+# on every rerun (22,001 units at L).
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _units(key: tuple) -> pd.DataFrame:
     return store().units()
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _scoped_units(key: tuple, allowed: frozenset) -> pd.DataFrame:
+    full = _units(key)
+    return full[full["code"].isin(allowed)].reset_index(drop=True)
+
+
 def units() -> pd.DataFrame:
     """The org tree (code, name_zh, name_en, parent, level, is_example): for a clerk only the
-    units she may see (:func:`scope`)."""
-    return _in_scope(_units(version()), "code")
+    units she may see (:func:`scope`). Shared read-only: do not change it."""
+    allowed = scope()
+    key = version()
+    return _units(key) if allowed is None else _scoped_units(key, allowed)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _unit_labels(key: tuple, allowed: frozenset | None, lang: str) -> tuple[list[str], dict[str, str]]:
+    from ui import unit_names
+
+    frame = _units(key) if allowed is None else _scoped_units(key, allowed)
+    depth = {"federation": "", "community": "\u3000", "enterprise": "\u3000\u3000"}
+    names = unit_names(frame, lang)
+    labels = {c: depth.get(lv, "") + names.get(c, c) for c, lv in zip(frame["code"], frame["level"])}
+    return list(frame["code"]), labels
+
+
+def unit_labels(lang: str) -> tuple[list[str], dict[str, str]]:
+    """The sidebar unit picker's options (codes in tree order) and ``{code: indented name}``,
+    built once per data version, scope and language (not every unit formatted on each rerun)."""
+    return _unit_labels(version(), scope(), lang)
 
 
 # ---- the user's unit scope (issue 10) --------------------------------------------------------
@@ -173,9 +203,10 @@ def _uploads(key: tuple) -> pd.DataFrame:
     return store().uploads()
 
 
-@st.cache_data(show_spinner=False)
-def _upload_units(key: tuple) -> pd.DataFrame:
-    return store().observations(include_withdrawn=True)[["upload_id", "unit"]].drop_duplicates()
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _upload_ids_of(key: tuple, allowed: frozenset) -> frozenset:
+    # the uploads holding a value of her units (one DISTINCT query), not every stored value
+    return frozenset(store().upload_ids_of_units(allowed))
 
 
 def uploads() -> pd.DataFrame:
@@ -184,8 +215,7 @@ def uploads() -> pd.DataFrame:
     allowed = scope()
     if allowed is None:
         return frame
-    seen = _upload_units(version())
-    ids = set(seen.loc[seen["unit"].isin(allowed), "upload_id"])
+    ids = _upload_ids_of(version(), allowed)
     return frame[frame["id"].isin(ids)].reset_index(drop=True)
 
 
@@ -264,6 +294,7 @@ def template(period: str, level: str | None = None) -> bytes:
 # ---- progress against the five-year goals --------------------------------------------------
 # (cached loaders for the progress, indicator, units and goals pages go here)
 from metrics import goals as _goals  # noqa: E402
+from metrics import periods as _periods  # noqa: E402
 
 
 def root_unit() -> str:
@@ -346,19 +377,28 @@ def all_quarterly() -> pd.DataFrame:
     return _in_scope(_all_quarterly(version()))
 
 
-@st.cache_data(show_spinner=False)
-def _unit_evaluations(key: tuple, plan: str, as_of: str, unit_codes: tuple, indicators: tuple | None) -> pd.DataFrame:
+def _evaluate_units(plan: str, as_of: str, unit_codes: tuple, indicators: tuple | None) -> pd.DataFrame:
+    """metrics.goals.evaluate_units of ``unit_codes`` (uncached), on the frames it needs."""
     info = plan_info(plan)
     g = plan_goals(plan)
     if indicators is not None:
         g = g[g["indicator"].isin(indicators)].reset_index(drop=True)
     # only the listed units' roll-ups and coverage, from the summary tables, and of those only
-    # the goals' indicators and a rate's parts (metrics.goals.source_indicators)
+    # the goals' indicators and a rate's parts (metrics.goals.source_indicators), and only the
+    # quarters the evaluation reads: the base year (the four quarters before the plan starts,
+    # metrics.grid.unit_goals_grid) to the chosen quarter (5 of 20 quarters at 2017Q4 in a
+    # 2016-2020 plan, instead of every stored quarter: 1.1 M rows at 2,201 units)
     needed = set().union(*(_goals.source_indicators(resources.catalog(), c) for c in g["indicator"]))
-    quarters_all = store().units_quarterly(unit_codes, indicators=needed)
+    start = _periods.shift(info["start_period"], -4)
+    quarters_all = store().units_quarterly(unit_codes, indicators=needed, start=start, end=as_of)
     return _goals.evaluate_units(g, quarters_all, resources.catalog(), info["start_period"],
                                  info["end_period"], as_of, list(unit_codes), root_unit(),
                                  _goals.quotas(targets(plan)), cover_all=store().units_coverage(unit_codes))
+
+
+@st.cache_data(show_spinner=False)
+def _unit_evaluations(key: tuple, plan: str, as_of: str, unit_codes: tuple, indicators: tuple | None) -> pd.DataFrame:
+    return _evaluate_units(plan, as_of, unit_codes, indicators)
 
 
 def unit_evaluations(plan: str, as_of: str, unit_codes: list[str], indicators: list[str] | None = None) -> pd.DataFrame:
@@ -366,6 +406,97 @@ def unit_evaluations(plan: str, as_of: str, unit_codes: list[str], indicators: l
     allowed = scope()
     codes = tuple(c for c in unit_codes if allowed is None or c in allowed)
     return _unit_evaluations(version(), plan, as_of, codes, None if indicators is None else tuple(indicators))
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _attention_brief(key: tuple, allowed: frozenset | None, plan: str, unit: str, as_of: str, lang: str):
+    from reports import brief as brief_mod
+
+    info = plan_info(plan)
+    now = _evaluation(key, plan, unit, as_of)
+    previous = _periods.previous(as_of)
+    before = None
+    if _periods.index(previous) >= _periods.index(info["start_period"]):
+        before = _evaluation(key, plan, unit, previous)
+    else:
+        previous = None
+    frame = _units(key) if allowed is None else _scoped_units(key, allowed)
+    kids = _goals.children(frame, unit)
+    grid = _evaluate_units(plan, as_of, tuple(kids), None) if kids else None
+    return brief_mod.assemble(now, before, grid, catalog=resources.catalog(), units=frame, plan=info,
+                              unit=unit, as_of=as_of, previous=previous, lang=lang)
+
+
+def attention_brief(plan: str, unit: str, as_of: str, lang: str):
+    """The overview's 需关注 block and meeting brief (:class:`reports.brief.Brief`) of ``unit``
+    as of ``as_of``: its evaluation, the previous quarter's and its children's, from the
+    cached evaluations (the same rows as metrics.goals.evaluate_plan). Built once per data
+    version, scope (a clerk's children are only hers), plan, unit, quarter and language and
+    shared read-only: a rerun of the overview rebuilt it each time."""
+    return _attention_brief(version(), scope(), plan, check_unit(unit), as_of, lang)
+
+
+# ---- the units page's grid (issue 12) -----------------------------------------------------------
+class UnitsGrid(NamedTuple):
+    """The units page's grid: ``grid`` the cell codes (tables.grid_cells), ``shown`` the same
+    cells in words with unit and goal names (tables.status_grid_table), ``partial`` the units
+    whose quarter is incomplete ``{unit: (n, m)}``. Shared read-only: do not change them."""
+
+    grid: pd.DataFrame
+    shown: pd.DataFrame
+    partial: dict
+
+
+def _grid_codes(frame: pd.DataFrame, unit: str, kind: str) -> list[str]:
+    return [unit, *_goals.children(frame, unit)] if kind == "children" else list(frame["code"])
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _units_grid(key: tuple, plan: str, as_of: str, unit: str, kind: str, allowed: frozenset | None,
+                lang: str) -> UnitsGrid | None:
+    from tables import grid_cells, partial_units, status_grid_table
+
+    frame = _units(key) if allowed is None else _scoped_units(key, allowed)
+    evaluated = _evaluate_units(plan, as_of, tuple(_grid_codes(frame, unit, kind)), None)
+    if evaluated.empty:
+        return None
+    grid = grid_cells(_goals.status_grid(evaluated), _goals.status_grid(evaluated, "outlook"))
+    partial = partial_units(evaluated)
+    return UnitsGrid(grid, status_grid_table(grid, frame, partial), partial)
+
+
+def units_grid(plan: str, as_of: str, unit: str, kind: str, lang: str) -> UnitsGrid | None:
+    """Pace and outlook of ``unit`` and its children (``kind="children"``) or of every unit this
+    session's user may see (``"all"``) against their goals, as the units page shows them (None:
+    no goals). Built once per data version, plan, quarter, unit, scope and language and shared
+    by every session of the process (2,201 units at M took 5 s per session, 22,001 at L about
+    ten times that)."""
+    allowed = scope()
+    if kind == "children":
+        check_unit(unit)
+    return _units_grid(version(), plan, as_of, unit if kind == "children" else "", kind, allowed, lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _units_grid_xlsx(key: tuple, plan: str, as_of: str, unit: str, kind: str, allowed: frozenset | None,
+                     lang: str, title: str, _built: UnitsGrid) -> bytes:
+    from i18n import t
+    from tables import status_grid_xlsx
+
+    return status_grid_xlsx(_built.grid, _built.shown, title, sheet=t("units.sheet", lang))
+
+
+def units_grid_xlsx(plan: str, as_of: str, unit: str, kind: str, lang: str, title: str,
+                    built: UnitsGrid) -> Callable[[], bytes]:
+    """The whole grid ``built`` (:func:`units_grid` of the same arguments) as an .xlsx workbook
+    (tables.status_grid_xlsx): a callable for st.download_button, which builds it on the first
+    click and keeps it for the next ones. Everything it depends on is read now: Streamlit calls
+    it outside the page run, where the session (language, scope) is unknown."""
+    allowed = scope()
+    if kind == "children":
+        check_unit(unit)
+    args = (version(), plan, as_of, unit if kind == "children" else "", kind, allowed, lang, title, built)
+    return lambda: _units_grid_xlsx(*args)
 
 
 #

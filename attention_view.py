@@ -7,29 +7,9 @@ from __future__ import annotations
 import streamlit as st
 
 import app_cache
-import resources
-from metrics import goals as goal_frames
-from metrics import periods
 from reports import brief as brief_mod
 from ui import lang, tr
 from ui import plain as markdown_safe
-
-
-def _brief(plan: str, unit: str, quarter: str) -> brief_mod.Brief:
-    """The brief's figures from the dashboard's cached evaluations (the same rows as
-    metrics.goals.evaluate_plan)."""
-    info = app_cache.plan_info(plan)
-    now = app_cache.evaluation(plan, unit, quarter)
-    previous = periods.previous(quarter)
-    before = None
-    if periods.index(previous) >= periods.index(info["start_period"]):
-        before = app_cache.evaluation(plan, unit, previous)
-    else:
-        previous = None
-    kids = goal_frames.children(app_cache.units(), unit)
-    grid = app_cache.unit_evaluations(plan, quarter, kids) if kids else None
-    return brief_mod.assemble(now, before, grid, catalog=resources.catalog(), units=app_cache.units(), plan=info,
-                              unit=unit, as_of=quarter, previous=previous, lang=lang())
 
 
 def show(unit: str | None, quarter: str | None) -> None:
@@ -37,7 +17,7 @@ def show(unit: str | None, quarter: str | None) -> None:
     plan = app_cache.current_plan(quarter) if quarter else None
     if not plan or not unit:
         return
-    brief = _brief(plan, unit, quarter)
+    brief = app_cache.attention_brief(plan, unit, quarter, lang())  # cached per data version and scope
     with st.container(border=True, key="attention_block"):
         st.subheader(tr("attention.title"))
         st.markdown(markdown_safe(brief.attention_summary()))

@@ -35,10 +35,26 @@ STATUS_ICONS = {
 }
 
 
+_TEMPLATE: go.layout.Template | None = None
+
+
+def template() -> go.layout.Template:
+    """plotly_white with only the trace kinds these charts draw (bar, scatter): the same look.
+    Naming "plotly_white" made plotly copy its templates of all 24 trace kinds into every
+    figure (about 0.1 s a chart, and sent to the browser with it); this one copies in 0.01 s."""
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        import plotly.io as pio
+
+        white = pio.templates["plotly_white"]
+        _TEMPLATE = go.layout.Template(layout=white.layout, data={"bar": white.data.bar, "scatter": white.data.scatter})
+    return _TEMPLATE
+
+
 def base_layout(fig: go.Figure, *, title: str | None = None, height: int = 380) -> go.Figure:
     """Apply the dashboard's look: CJK font, white background, light grid, legend on top."""
     fig.update_layout(
-        template="plotly_white",
+        template=template(),
         title={"text": plotly_safe(title), "x": 0.0, "font": {"size": 16}} if title else None,
         font={"family": FONT, "size": 13, "color": SECONDARY},
         height=height,
@@ -326,7 +342,7 @@ def report_area_chart(yearly, *, names: dict, units: dict, title: str, lang: str
                              hovertemplate="%{x}: %{y:,.1f}" + sep + units[code] + "<extra></extra>"),
                       row=i // cols + 1, col=i % cols + 1)
     fig.update_layout(
-        template="plotly_white", title={"text": title, "x": 0.0, "font": {"size": 16}},
+        template=template(), title={"text": title, "x": 0.0, "font": {"size": 16}},
         font={"family": FONT, "size": 12, "color": SECONDARY}, height=90 + 210 * rows, width=900,
         margin={"l": 40, "r": 20, "t": 80, "b": 30}, bargap=0.35,
     )

@@ -76,13 +76,12 @@ if observed:
     st.session_state["quarter_latest"] = latest
 partial = {} if cover is None else {r.period: (r.n_units, r.expected) for r in cover.itertuples() if not r.complete}
 
-depth = {"federation": "", "community": "\u3000", "enterprise": "\u3000\u3000"}
-names = dict(zip(units["code"], units["name_zh"] if lang == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])))
-levels = dict(zip(units["code"], units["level"]))
+# the options and their indented names, built once per data version, scope and language
+unit_codes, unit_labels = app_cache.unit_labels(lang)
 with st.sidebar:
     if len(units):
-        st.selectbox(t("common.unit", lang), units["code"].tolist(), key="unit",
-                     format_func=lambda c: depth.get(levels.get(c), "") + names.get(c, c))
+        st.selectbox(t("common.unit", lang), unit_codes, key="unit",
+                     format_func=lambda c: unit_labels.get(c, c))
     if observed:
         st.selectbox(t("common.quarter", lang), observed[::-1], key="quarter",
                      format_func=lambda p: periods.label(p, lang) + (

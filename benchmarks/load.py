@@ -11,6 +11,11 @@ skeleton is left. During the run two quarterly workbooks are committed through t
 (``python -m ingest F --allow-new-units --commit --json --db …``) at a third and two thirds of
 the time.
 
+Between steps a session pauses ``--think`` seconds on average (drawn uniformly from half to
+one and a half times it, seeded per session), the time a person reads a page before the next
+click; ``--think 0`` clicks back to back, a stress test rather than users. The pause is not
+part of a step's time.
+
 Before the sessions start, one session alone does the same for ``--baseline-seconds``: its
 median is the baseline of the same run. Recorded: page times (median, 95th percentile), steps,
 errors (a Playwright timeout, a page error, a Streamlit exception box, a traceback in the
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import shutil
 import statistics
 import sys
@@ -77,9 +83,16 @@ def rss_mb(pid: int) -> dict[str, float]:
 class Session:
     """One browser context cycling through pages and quarters until ``until``."""
 
-    def __init__(self, n: int, browser, url: str, times: list, errors: list):
+    def __init__(self, n: int, browser, url: str, times: list, errors: list, think: float = 0.0):
         self.n, self.browser, self.url, self.times, self.errors = n, browser, url, times, errors
         self.steps = 0
+        self.think = think
+        self.rng = random.Random(n)
+
+    async def pause(self) -> None:
+        """A person reading the page before the next click (not part of any step's time)."""
+        if self.think > 0:
+            await asyncio.sleep(self.rng.uniform(0.5, 1.5) * self.think)
 
     async def step(self, page, action) -> None:
         before = await page.evaluate("() => window.__runs || 0")
@@ -105,6 +118,8 @@ class Session:
         page.on("pageerror", lambda exc: self.errors.append(f"session {self.n}: page error {exc}"))
         await page.add_init_script(f"({OBSERVE})()")
         try:
+            if self.think > 0:  # people do not all arrive in the same millisecond
+                await asyncio.sleep(self.rng.uniform(0, self.think))
             await self.step(page, lambda: page.goto(self.url))
             k = self.n
             while time.monotonic() < until:
@@ -113,7 +128,11 @@ class Session:
 
                 async def click_link(link=link):
                     await link.click()
+                await self.pause()
+                if time.monotonic() >= until:
+                    break
                 await self.step(page, click_link)
+                await self.pause()
                 if time.monotonic() >= until:
                     break
 
@@ -130,7 +149,8 @@ class Session:
             await context.close()
 
 
-async def drive(url: str, sessions: int, seconds: float, baseline_seconds: float, on_phase) -> dict:
+async def drive(url: str, sessions: int, seconds: float, baseline_seconds: float, on_phase,
+                think: float = 0.0) -> dict:
     from playwright.async_api import async_playwright
 
     out: dict = {}
@@ -140,13 +160,13 @@ async def drive(url: str, sessions: int, seconds: float, baseline_seconds: float
             base_times: list[float] = []
             base_errors: list[str] = []
             if baseline_seconds > 0:
-                await Session(0, browser, url, base_times, base_errors).run(time.monotonic() + baseline_seconds)
+                await Session(0, browser, url, base_times, base_errors, think).run(time.monotonic() + baseline_seconds)
             out["baseline_times"], out["baseline_errors"] = base_times, base_errors
             await on_phase("start")
             times: list[float] = []
             errors: list[str] = []
             until = time.monotonic() + seconds
-            runs = [Session(n + 1, browser, url, times, errors) for n in range(sessions)]
+            runs = [Session(n + 1, browser, url, times, errors, think) for n in range(sessions)]
             tasks = [asyncio.create_task(s.run(until)) for s in runs]
             uploads = asyncio.create_task(on_phase("uploads", seconds))
             await asyncio.gather(*tasks)
@@ -170,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--seconds", type=float, help="run time in seconds (instead of --minutes)")
     parser.add_argument("--baseline-seconds", type=float, default=30, help="one session alone first (0: none)")
+    parser.add_argument("--think", type=float, default=5.0,
+                        help="mean seconds a session reads a page before its next click (0: back to back)")
     parser.add_argument("--db", help="database URL (default: a fresh copy of the example data)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     parser.add_argument("--no-write", action="store_true", help="print the figures only")
@@ -220,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         return results
 
     try:
-        result = asyncio.run(drive(url, args.sessions, seconds, args.baseline_seconds, on_phase))
+        result = asyncio.run(drive(url, args.sessions, seconds, args.baseline_seconds, on_phase, args.think))
         mem["end"] = rss_mb(server.proc.pid)
     finally:
         server.stop()
@@ -256,14 +278,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}")
     if not args.no_write:
         db = "sqlite" if db_url.startswith("sqlite") else "postgresql"
-        key = f"load{args.sessions}x{int(seconds)}"
+        key = f"load{args.sessions}x{int(seconds)}" + (f"t{args.think:g}" if args.think else "")
         lines = [f"<!-- harness:{key}:{db} -->",
                  f"## Load test: {args.sessions} browser sessions for {seconds / 60:.1f} min on {db} "
-                 f"(`python -m benchmarks.load --sessions {args.sessions} --minutes {seconds / 60:g}`)", "",
+                 f"(`python -m benchmarks.load --sessions {args.sessions} --minutes {seconds / 60:g} --think {args.think:g}`)", "",
                  f"{m['date']}. Machine: {m['platform']}, {m['cpus']} CPUs ({m['cpu']}), {m['memory']} RAM, load "
                  f"average at the start {m['load']}. Python {m['python']}; {m['versions']}. Database: "
                  f"{'the example data (84 units)' if args.db is None else 'given by --db'}. "
-                 f"{len(times)} steps (a page or a quarter), two uploads committed by the command line during the run.",
+                 f"{len(times)} steps (a page or a quarter), two uploads committed by the command line during the run; "
+                 f"a session pauses {args.think:g} s on average between steps (`--think`).",
                  "", "| figure | value | baseline | goal |", "| --- | --- | --- | --- |"]
         for f in figures:
             unit = {"s": " s", "MB": " MB", "count": ""}[f.unit]

@@ -726,11 +726,24 @@ class Store:
             return _summary.unit_quarterly(conn, unit)
 
     def units_quarterly(self, units: Iterable[str], period: str | None = None,
-                        indicators: Iterable[str] | None = None) -> pd.DataFrame:
+                        indicators: Iterable[str] | None = None, start: str | None = None,
+                        end: str | None = None) -> pd.DataFrame:
         """The roll-ups of several units with a ``unit`` column (one quarter, or every quarter;
-        only ``indicators`` when given)."""
+        only ``indicators`` when given; only the quarters ``start``..``end`` when given)."""
         with self.read() as conn:
-            return _summary.units_quarterly(conn, units, period, indicators)
+            return _summary.units_quarterly(conn, units, period, indicators, start, end)
+
+    def upload_ids_of_units(self, units: Iterable[str]) -> set[int]:
+        """The uploads (active or withdrawn) holding a value of any of ``units``: one
+        ``DISTINCT upload_id`` query per chunk of units, not every stored value."""
+        codes = sorted(set(units))
+        o = s.observations
+        found: set[int] = set()
+        with self.read() as conn:
+            for i in range(0, len(codes), 500):
+                found.update(int(u) for u in conn.execute(
+                    sa.select(o.c.upload_id).distinct().where(o.c.unit.in_(codes[i:i + 500]))).scalars())
+        return found
 
     def children(self, unit: str) -> list[str]:
         """The units directly below ``unit`` (from ``unit_closure``)."""

@@ -389,14 +389,20 @@ def unit_quarterly(conn: sa.Connection, unit: str) -> pd.DataFrame:
 
 
 def units_quarterly(conn: sa.Connection, codes: Iterable[str], period: str | None = None,
-                    indicators: Iterable[str] | None = None) -> pd.DataFrame:
+                    indicators: Iterable[str] | None = None, start: str | None = None,
+                    end: str | None = None) -> pd.DataFrame:
     """The roll-ups of several units, with a ``unit`` column (one quarter, or all; only
-    ``indicators`` when given)."""
+    ``indicators`` when given; only the quarters ``start``..``end`` when given: quarter codes
+    ``YYYYQn`` order as text)."""
     t = s.unit_summary
     cols = ["unit", *SUMMARY_COLUMNS]
     q = sa.select(*[t.c[c] for c in cols])
     if period is not None:
         q = q.where(t.c.period == period)
+    if start is not None:
+        q = q.where(t.c.period >= start)
+    if end is not None:
+        q = q.where(t.c.period <= end)
     if indicators is not None:
         q = q.where(t.c.indicator.in_(sorted(set(indicators))))
     rows = [r for chunk in _chunks(codes) for r in _tuples(conn, q.where(t.c.unit.in_(chunk)))]

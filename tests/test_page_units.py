@@ -55,3 +55,120 @@ def test_excel_grid_has_the_cells_and_colours(example_url):
     assert ws["B4"].fill.fgColor.rgb.endswith("E69F00")  # behind
     assert ws["C4"].fill.fgColor.rgb.endswith("D55E00")  # outlook limited, in its own column
     assert ws["E4"].fill.fgColor.rgb.endswith("56B4E9")  # outlook on track
+
+
+def _uncached_grid(url: str, quarter: str, lang: str):
+    """The grid the page should show, by the plain pandas road from every stored value
+    (rollup.current, goals.all_quarterly over every quarter), no summary table and no cache."""
+    import resources
+    from metrics import goals as G
+    from metrics import rollup
+    from store.db import open_store
+    from tables import grid_cells, partial_units
+
+    store = open_store(url)
+    try:
+        obs, units, plans = rollup.current(store.observations()), store.units(), store.plans()
+        plan_code = G.current_plan(plans, quarter)
+        plan = plans[plans["code"] == plan_code].iloc[0].to_dict()
+        targets = store.targets(plan_code)
+    finally:
+        store.engine.dispose()
+    cat = resources.catalog()
+    root = rollup.root_unit(units)
+    goals = G.plan_goals(targets, rollup.quarterly(obs, units, cat, root), cat, plan["start_period"],
+                         rollup.coverage(obs, units, root))
+    ev = G.evaluate_units(goals, G.all_quarterly(obs, units, cat), cat, plan["start_period"], plan["end_period"],
+                          quarter, list(units["code"]), root, G.quotas(targets),
+                          cover_all=rollup.coverage_all(obs, units, G.ancestors(units)))
+    grid = grid_cells(G.status_grid(ev), G.status_grid(ev, "outlook"))
+    return grid, partial_units(ev), units
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_grid_cell_equals_the_uncached_computation_from_the_stored_values(example_url, lang, monkeypatch):
+    # The page reads only the quarters the evaluation needs from the summary tables and keeps
+    # the grid for every session: the cells must be the ones a full recomputation gives.
+    import streamlit as st
+
+    from tables import status_grid_table
+
+    at = open_page("units", lang, quarter="2017Q4")
+    assert not at.exception, at.exception
+    shown = at.dataframe[0].value
+    grid, partial, units = _uncached_grid(example_url, "2017Q4", lang)
+    monkeypatch.setitem(st.session_state, "lang", lang)
+    want = status_grid_table(grid, units, partial)
+    assert shown.shape == want.shape == (84, 38)
+    assert list(shown.index) == list(want.index) and list(shown.columns) == list(want.columns)
+    assert (shown.to_numpy() == want.to_numpy()).all()
+    assert shown.iloc[:, 0].nunique() > 1  # the grid is not all one word
+
+
+def test_a_second_session_gets_the_grid_without_evaluating_again(example_url, monkeypatch):
+    from metrics import goals as G
+    from store.db import Store
+
+    at = open_page("units", "zh", quarter="2017Q4")
+    assert not at.exception, at.exception
+    calls = []
+    real = G.evaluate_units
+    monkeypatch.setattr(G, "evaluate_units", lambda *a, **k: calls.append("evaluate") or real(*a, **k))
+    read = Store.units_quarterly
+    monkeypatch.setattr(Store, "units_quarterly", lambda *a, **k: calls.append("read") or read(*a, **k))
+    import tables
+
+    table = tables.status_grid_table  # the words of 84 × 38 cells (22,001 × 38 at L)
+    monkeypatch.setattr(tables, "status_grid_table", lambda *a, **k: calls.append("table") or table(*a, **k))
+    at.run()  # a rerun
+    again = open_page("units", "zh", quarter="2017Q4")  # another session, same process
+    assert not again.exception, again.exception
+    assert again.dataframe[0].value.equals(at.dataframe[0].value)
+    assert calls == []
+
+
+def test_the_grid_reads_only_the_quarters_from_the_base_year_to_the_chosen_one(example_url, monkeypatch):
+    from store.db import Store
+
+    asked = []
+    read = Store.units_quarterly
+    monkeypatch.setattr(Store, "units_quarterly",
+                        lambda self, *a, **k: asked.append(k) or read(self, *a, **k))
+    at = open_page("units", "zh", quarter="2017Q4")  # the 2016-2020 plan: base year 2015
+    assert not at.exception, at.exception
+    assert asked and all(k.get("start") == "2015Q1" and k.get("end") == "2017Q4" for k in asked)
+
+
+def test_a_long_grid_is_shown_a_page_at_a_time_and_found_by_name(example_url, monkeypatch):
+    import tables
+
+    monkeypatch.setattr(tables, "GRID_PAGE_ROWS", 30)
+    at = open_page("units", "zh", quarter="2017Q4")
+    assert not at.exception, at.exception
+    assert at.dataframe[0].value.shape == (30, 38)
+    assert "第 1–30 个单位，共 84 个" in " ".join(c.value for c in at.caption)
+    at.number_input(key="units_page").set_value(3).run()
+    last = at.dataframe[0].value
+    assert last.shape == (24, 38) and "第 61–84 个单位，共 84 个" in " ".join(c.value for c in at.caption)
+    at.text_input(key="units_find").set_value("小瓦窑").run()
+    found = at.dataframe[0].value
+    assert len(found) >= 1 and all("小瓦窑" in name for name in found.index)
+    at.text_input(key="units_find").set_value("没有这个单位").run()
+    assert not at.dataframe and "没有名称包含“没有这个单位”的单位。" in [i.value for i in at.info]
+
+
+def test_the_excel_holds_every_unit_even_when_the_page_shows_one_page(example_url, monkeypatch):
+    import app_cache
+    import tables
+
+    monkeypatch.setattr(tables, "GRID_PAGE_ROWS", 30)
+    at = open_page("units", "en", quarter="2017Q4")
+    assert not at.exception, at.exception
+    built = app_cache._units_grid(app_cache.version(), app_cache.current_plan("2017Q4"), "2017Q4", "", "all", None,
+                                  "en")
+    data = app_cache.units_grid_xlsx(app_cache.current_plan("2017Q4"), "2017Q4", "LGQ", "all", "en", "Title",
+                                     built)()
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert ws.title == "Units compared"  # the language of the page, though built outside its run
+    assert ws.max_row == 3 + 84 and ws["A1"].value == "Title"
+    assert ws["B3"].value == built.shown.columns[0]
