@@ -61,16 +61,9 @@ def insert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], ro
     sql = f"INSERT INTO {target} ({names}) VALUES ({', '.join('?' for _ in columns)})"
     cur = driver.cursor()
     try:
-        batch: list[tuple] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= BATCH:
-                cur.executemany(sql, batch)
-                n += len(batch)
-                batch = []
-        if batch:
-            cur.executemany(sql, batch)
-            n += len(batch)
+        batch = rows if isinstance(rows, list) else list(rows)
+        cur.executemany(sql, batch)
+        n += len(batch)
     finally:
         cur.close()
     return n
@@ -87,7 +80,7 @@ def insert_frame(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, colu
     if sort:
         frame = frame.sort_values(list(sort), kind="stable")
 
-    def rows() -> Iterable[tuple]:
-        for start in range(0, len(frame), BATCH):
-            yield from frame_rows(frame.iloc[start:start + BATCH], columns)
-    return insert_rows(conn, table, columns, rows())
+    n = 0
+    for start in range(0, len(frame), BATCH):
+        n += insert_rows(conn, table, columns, frame_rows(frame.iloc[start:start + BATCH], columns))
+    return n

@@ -129,9 +129,10 @@ def quarters_of(conn: sa.Connection, units: Iterable[str]) -> list[str]:
 # ---- reading small frames ----------------------------------------------------------------------
 def _units(conn: sa.Connection) -> pd.DataFrame:
     u = s.units
-    rows = conn.execute(sa.select(u.c.code, u.c.parent, u.c.level, u.c.active_from, u.c.active_until,
-                                  u.c.merged_into)).all()
-    frame = pd.DataFrame(rows, columns=["code", "parent", "level", "active_from", "active_until", "merged_into"])
+    rows = _tuples(conn, sa.select(u.c.code, u.c.parent, u.c.level, u.c.active_from, u.c.active_until,
+                                   u.c.merged_into))
+    frame = pd.DataFrame.from_records(rows, columns=["code", "parent", "level", "active_from", "active_until",
+                                                     "merged_into"], nrows=len(rows))
     return frame.fillna("").astype(str)
 
 
@@ -140,10 +141,10 @@ def _spans(conn: sa.Connection, codes: Iterable[str] | None) -> pd.DataFrame:
     rq = s.reported_quarters
     q = sa.select(rq.c.unit, sa.func.min(rq.c.period), sa.func.max(rq.c.period)).group_by(rq.c.unit)
     if codes is None:
-        rows = conn.execute(q).all()
-    else:
-        rows = [r for chunk in _chunks(codes) for r in conn.execute(q.where(rq.c.unit.in_(chunk))).all()]
-    return pd.DataFrame(rows, columns=["unit", "first", "last"])
+        rows = _tuples(conn, q)
+    else:  # the driver's tuples: a frame of SQLAlchemy rows probes each row's attributes
+        rows = [r for chunk in _chunks(codes) for r in _tuples(conn, q.where(rq.c.unit.in_(chunk)))]
+    return pd.DataFrame.from_records(rows, columns=["unit", "first", "last"], nrows=len(rows))
 
 
 def _filled(units: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
