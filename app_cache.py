@@ -7,6 +7,7 @@ report functions stay undecorated so tests and the report builder reuse them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Callable, NamedTuple
 
 import pandas as pd
@@ -453,11 +454,15 @@ def _grid_codes(frame: pd.DataFrame, unit: str, kind: str) -> list[str]:
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _units_grid(key: tuple, plan: str, as_of: str, unit: str, kind: str, allowed: frozenset | None,
-                lang: str) -> UnitsGrid | None:
+                lang: str, codes: tuple[str, ...] | None = None) -> UnitsGrid | None:
     from tables import grid_cells, partial_units, status_grid_table
 
     frame = _units(key) if allowed is None else _scoped_units(key, allowed)
-    evaluated = _evaluate_units(plan, as_of, tuple(_grid_codes(frame, unit, kind)), None)
+    covered = _grid_codes(frame, unit, kind)
+    if codes is not None:  # one page of the grid: only those of its units this scope covers
+        inside = set(covered)
+        covered = [c for c in codes if c in inside]
+    evaluated = _evaluate_units(plan, as_of, tuple(covered), None)
     if evaluated.empty:
         return None
     grid = grid_cells(_goals.status_grid(evaluated), _goals.status_grid(evaluated, "outlook"))
@@ -465,37 +470,54 @@ def _units_grid(key: tuple, plan: str, as_of: str, unit: str, kind: str, allowed
     return UnitsGrid(grid, status_grid_table(grid, frame, partial), partial)
 
 
-def units_grid(plan: str, as_of: str, unit: str, kind: str, lang: str) -> UnitsGrid | None:
-    """Pace and outlook of ``unit`` and its children (``kind="children"``) or of every unit this
-    session's user may see (``"all"``) against their goals, as the units page shows them (None:
-    no goals). Built once per data version, plan, quarter, unit, scope and language and shared
-    by every session of the process (2,201 units at M took 5 s per session, 22,001 at L about
-    ten times that)."""
+def grid_units(unit: str, kind: str) -> list[str]:
+    """The codes the units grid of ``unit`` and its children (``kind="children"``) or of every
+    unit this session's user may see (``"all"``) covers, in the grid's order: from the unit
+    table only, so a page can pick the units it shows before anything is evaluated."""
     allowed = scope()
     if kind == "children":
         check_unit(unit)
-    return _units_grid(version(), plan, as_of, unit if kind == "children" else "", kind, allowed, lang)
+    key = version()
+    frame = _units(key) if allowed is None else _scoped_units(key, allowed)
+    return _grid_codes(frame, unit if kind == "children" else "", kind)
+
+
+def units_grid(plan: str, as_of: str, unit: str, kind: str, lang: str,
+               codes: Sequence[str] | None = None) -> UnitsGrid | None:
+    """Pace and outlook of ``unit`` and its children (``kind="children"``) or of every unit this
+    session's user may see (``"all"``) against their goals, as the units page shows them (None:
+    no goals); with ``codes``, of just those of them (a page of the grid: at 22,001 units the
+    whole grid took 160 s, a page of 100 about a second). Built once per data version, plan,
+    quarter, unit, scope, page and language and shared by every session of the process."""
+    allowed = scope()
+    if kind == "children":
+        check_unit(unit)
+    return _units_grid(version(), plan, as_of, unit if kind == "children" else "", kind, allowed, lang,
+                       None if codes is None else tuple(codes))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _units_grid_xlsx(key: tuple, plan: str, as_of: str, unit: str, kind: str, allowed: frozenset | None,
-                     lang: str, title: str, _built: UnitsGrid) -> bytes:
+                     lang: str, title: str) -> bytes:
     from i18n import t
     from tables import status_grid_xlsx
 
-    return status_grid_xlsx(_built.grid, _built.shown, title, sheet=t("units.sheet", lang))
+    built = _units_grid(key, plan, as_of, unit, kind, allowed, lang)
+    if built is None:
+        return b""
+    return status_grid_xlsx(built.grid, built.shown, title, sheet=t("units.sheet", lang))
 
 
-def units_grid_xlsx(plan: str, as_of: str, unit: str, kind: str, lang: str, title: str,
-                    built: UnitsGrid) -> Callable[[], bytes]:
-    """The whole grid ``built`` (:func:`units_grid` of the same arguments) as an .xlsx workbook
-    (tables.status_grid_xlsx): a callable for st.download_button, which builds it on the first
-    click and keeps it for the next ones. Everything it depends on is read now: Streamlit calls
-    it outside the page run, where the session (language, scope) is unknown."""
+def units_grid_xlsx(plan: str, as_of: str, unit: str, kind: str, lang: str, title: str) -> Callable[[], bytes]:
+    """The whole grid (:func:`units_grid` of the same arguments, every unit, not a page) as an
+    .xlsx workbook (tables.status_grid_xlsx): a callable for st.download_button, which builds the
+    grid and the workbook on the first click and keeps them for the next ones. Everything it
+    depends on is read now: Streamlit calls it outside the page run, where the session
+    (language, scope) is unknown."""
     allowed = scope()
     if kind == "children":
         check_unit(unit)
-    args = (version(), plan, as_of, unit if kind == "children" else "", kind, allowed, lang, title, built)
+    args = (version(), plan, as_of, unit if kind == "children" else "", kind, allowed, lang, title)
     return lambda: _units_grid_xlsx(*args)
 
 
@@ -510,12 +532,16 @@ def units_grid_xlsx(plan: str, as_of: str, unit: str, kind: str, lang: str, titl
 
 
 def report_inputs():
-    """What the congress report is built from, from the cached loaders above."""
+    """What the congress report is built from, from the cached loaders above: roll-ups,
+    coverage and the trace read from the summary tables (reports.frames.StoreFrames); every
+    stored value only when an office report (annual, mid-term) asks for them."""
     from reports.content import Inputs
+    from reports.frames import StoreFrames
 
     plan_codes = list(plans()["code"]) if len(plans()) else []
-    return Inputs(observations=_full_observations(), units=_full_units(), uploads=_uploads(version()), plans=plans(),
-                  targets={code: targets(code) for code in plan_codes}, catalog=resources.catalog())
+    return Inputs(units=_full_units(), uploads=_uploads(version()), plans=plans(),
+                  targets={code: targets(code) for code in plan_codes}, catalog=resources.catalog(),
+                  frames=StoreFrames(store()), load_observations=_full_observations)
 
 
 @st.cache_data(show_spinner=False)
@@ -541,6 +567,16 @@ def report_allowed(unit: str) -> bool:
     """May this session's user have the report of ``unit`` (see :func:`report_content`)?"""
     allowed = scope()
     return allowed is None or (unit in allowed and unit != root_unit())
+
+
+def report_units(codes: list[str]) -> list[str]:
+    """The units of ``codes`` whose report this session's user may have (:func:`report_allowed`
+    with the scope and the federation looked up once, not once per unit)."""
+    allowed = scope()
+    if allowed is None:
+        return list(codes)
+    root = root_unit()
+    return [c for c in codes if c in allowed and c != root]
 
 
 def report_content(start: int, end: int, unit: str, lang: str):

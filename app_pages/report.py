@@ -10,6 +10,7 @@ import resources
 from metrics.wording import span_label
 from reports import preview
 from reports.build import area_figures, build
+from reports.charts import REPORT_ENGINE
 from ui import dataframe, lang, tr, unit_name
 
 
@@ -21,7 +22,7 @@ def office_page(kind: str, units) -> None:
     from reports.midterm import resolve
 
     inputs = app_cache.report_inputs()
-    quarters = sorted(set(inputs.observations["period"]), key=periods.index) if len(inputs.observations) else []
+    quarters = inputs.quarters()
     if not quarters:
         st.info(tr("report.no_data"))
         return
@@ -87,7 +88,7 @@ if not spans:
 
 left, right = st.columns(2)
 span = left.selectbox(tr("report.span"), spans, key="report_span", format_func={s: span_label(*s, lang()) for s in spans}.get)
-codes = [c for c in units["code"].tolist() if app_cache.report_allowed(c)]  # a clerk: her own units
+codes = app_cache.report_units(units["code"].tolist())  # a clerk: her own units
 if not codes:
     st.info(tr("scope.no_report"))
     st.stop()
@@ -101,7 +102,8 @@ key = (app_cache.version(), span, unit, lang())
 if st.button(tr("report.build"), key="report_build", type="primary", icon=":material/description:"):
     with st.status(tr("report.building"), expanded=True) as status:
         try:
-            built = build(app_cache.report_inputs(), span[0], span[1], unit, lang(),
+            built = build(app_cache.report_inputs(), span[0], span[1], unit, lang(), chart_engine=REPORT_ENGINE,
+                          report=report,
                           on_step=lambda step: status.write(tr(f"report.step.{step}")),
                           on_chart=lambda done, total: status.update(label=tr("office.chart.progress", done=done, total=total)))
         except Exception as exc:  # noqa: BLE001 - the page says what failed instead of a traceback

@@ -459,8 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     parser.add_argument("--work", type=Path, help="folder for the databases and files (default: a temporary one)")
     parser.add_argument("--import-rows", type=int, help="rows of the import workbook (20,000; 2,000 at S)")
-    parser.add_argument("--charts", choices=["auto", "browser", "matplotlib"], default="auto",
-                        help="how the report draws its charts (as python -m reports --charts)")
+    parser.add_argument("--charts", choices=["auto", "browser", "matplotlib"], default="matplotlib",
+                        help="how the report draws its charts (as python -m reports --charts; "
+                             "default: the report's own default, matplotlib)")
     parser.add_argument("--skip", default="", help="comma-separated parts to leave out: import,pages,report")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the SQLite database an earlier run left in --work instead of loading again "

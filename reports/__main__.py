@@ -1,4 +1,4 @@
-"""``python -m reports --span 2011-2015 --out FILE.docx [--xlsx FILE.xlsx] [--db URL] [--unit CODE] [--lang zh|en]``
+"""``python -m reports --span 2011-2015 --out FILE.docx [--xlsx FILE.xlsx] [--trace-csv FILE.csv] [--db URL] [--unit CODE] [--lang zh|en]``
 ``python -m reports status [--plan CODE] [--as-of QUARTER] [--unit CODE] [--db URL] [--json] [--lang en]``
 (see :mod:`reports.status`)
 ``python -m reports brief [--as-of QUARTER] --out FILE.pdf [--docx FILE.docx] [--unit CODE] [--db URL] [--lang en]``
@@ -8,8 +8,9 @@
 ``python -m reports midterm [--plan CODE] [--as-of QUARTER] --out FILE.docx [...]`` (see :mod:`reports.office_cli`)
 
 Builds the congress work report (and, with ``--xlsx``, its tables) from the database
-(``--db``, else ``$UNION_DB_URL``, else var/union.sqlite). Charts are drawn with a
-Chrome-type browser when one is found, else with matplotlib (``--charts`` chooses); a chart
+(``--db``, else ``$UNION_DB_URL``, else var/union.sqlite); with ``--trace-csv`` also the per-cell
+trace of its figures (:mod:`reports.trace_csv`). Charts are drawn with a
+matplotlib by default (``--charts browser`` or ``auto`` use a Chrome-type browser); a chart
 that cannot be drawn is left out with a one-line warning on stderr, and the files are still
 written (exit 0). Exits 2 on a bad argument (unknown unit, malformed span) with the reason on
 stderr, 1 when the report cannot be built at all (the reason on stderr, no traceback). On an empty database every
@@ -26,6 +27,7 @@ from pathlib import Path
 import resources
 from i18n import t
 from reports.build import build
+from reports.charts import REPORT_ENGINE
 from reports.content import load_inputs, parse_span, root_unit
 from store.db import open_store
 
@@ -65,12 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--span", required=True, help="five-year span, e.g. 2011-2015")
     parser.add_argument("--out", required=True, type=Path, help="the .docx to write")
     parser.add_argument("--xlsx", type=Path, help="also write the tables to this .xlsx")
+    parser.add_argument("--trace-csv", type=Path,
+                        help="also write every stored value behind the figures to this .csv (the per-cell trace)")
     parser.add_argument("--db", help="database URL (default $UNION_DB_URL or var/union.sqlite)")
     parser.add_argument("--unit", help="unit code (default: the federation)")
     parser.add_argument("--lang", choices=["zh", "en"], default="zh")
     parser.add_argument("--no-charts", action="store_true", help="leave the charts out")
-    parser.add_argument("--charts", choices=["auto", "browser", "matplotlib"], default="auto",
-                        help="how to draw the charts: a browser when one is found, else matplotlib (auto)")
+    parser.add_argument("--charts", choices=["auto", "browser", "matplotlib"], default=REPORT_ENGINE,
+                        help="how to draw the charts: matplotlib (the default, the quickest), a browser, or "
+                             "auto (a browser when one is found, else matplotlib)")
     args = parser.parse_args(argv)
     try:
         start, end = parse_span(args.span)
@@ -96,6 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.xlsx:
         args.xlsx.parent.mkdir(parents=True, exist_ok=True)
         args.xlsx.write_bytes(built.xlsx)
+    if args.trace_csv:
+        from reports import trace_csv
+
+        args.trace_csv.parent.mkdir(parents=True, exist_ok=True)
+        with args.trace_csv.open("w", encoding="utf-8-sig", newline="") as out:
+            n = trace_csv.write(store, built.report, inputs.catalog, out)
+        print(t("report_trace.written", args.lang, n=n, path=args.trace_csv), file=sys.stderr)
     steps = ", ".join(f"{k} {v:.2f} s" for k, v in built.timings.items())
     print(f"{args.out}{' and ' + str(args.xlsx) if args.xlsx else ''}: {built.report.title} "
           f"({time.perf_counter() - started:.1f} s: {steps})")

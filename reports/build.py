@@ -55,13 +55,15 @@ def build(
     on_step: Callable[[str], None] | None = None,
     on_chart: Callable[[int, int], None] | None = None,
     chart_engine: str = "auto",
+    report: Report | None = None,
 ) -> Built:
     """Content, charts (unless ``charts=False``), .docx and .xlsx for one span and unit.
     ``on_step(step)`` is called before each of :data:`STEPS` and ``on_chart(done, total)`` as
     charts are finished (for a progress display). Charts are drawn by
     :func:`reports.charts.render_charts` (``chart_engine``: auto, browser or matplotlib): a
     chart that cannot be drawn is left out and named in ``Built.messages``; this never hangs.
-    ``keep_open`` is accepted for callers of the former API and has no effect."""
+    ``keep_open`` is accepted for callers of the former API and has no effect. ``report``: the
+    content already built for these arguments (the report page has it cached), else built here."""
     timings: dict[str, float] = {}
 
     def step(name: str):
@@ -73,7 +75,7 @@ def build(
         timings[name] = time.perf_counter() - timings[name]
 
     step("content")
-    report = build_report(inputs, start_year, end_year, unit, lang)
+    report = report if report is not None else build_report(inputs, start_year, end_year, unit, lang)
     done("content")
     step("charts")
     pngs: list[bytes | None] = []

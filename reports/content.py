@@ -52,8 +52,13 @@ from metrics.report_text import (
     years_word,
 )
 from metrics.wording import join_list, phrase, quarter_label, quarter_list, span_label
+from reports.frames import ObservationFrames, StoreFrames, wanted_cells
 
-TRACE_COLUMNS = ["area", "indicator", "unit", "unit_name", "period", "value", "approximate", "upload_id", "filename"]
+#: The trace of the report's figures: per area, stored indicator, unit directly below the
+#: report's unit (or the unit itself, for what it reported) and quarter, that unit's roll-up.
+TRACE_COLUMNS = ["area", "indicator", "unit", "unit_name", "period", "value", "approximate", "n_units", "carried_units"]
+#: The uploads whose values count in each row group of the trace.
+TRACE_UPLOAD_COLUMNS = ["area", "indicator", "unit", "upload_id", "filename"]
 MAIN_COLUMNS = ["indicator", "name", "unit", "base", "target", "target_text", "current", "progress",
                 "status", "status_label", "attribute", "approximate"]
 #: The main table of a span without a plan of its own: value at the start, at the end, change.
@@ -62,16 +67,51 @@ NEXT_COLUMNS = ["indicator", "name", "unit", "base", "target", "target_text", "t
                 "target_type_label", "attribute", "sentence"]
 
 
-@dataclass
 class Inputs:
-    """What the report is built from (see :func:`load_inputs`)."""
+    """What the report is built from (see :func:`load_inputs`).
 
-    observations: pd.DataFrame  # current values (metrics.rollup.current), with upload_id
-    units: pd.DataFrame
-    uploads: pd.DataFrame
-    plans: pd.DataFrame
-    targets: dict[str, pd.DataFrame]  # plan code -> store.targets(plan)
-    catalog: Catalog
+    ``frames`` gives one unit's roll-up and coverage, the quarters with data and the trace rows
+    (:mod:`reports.frames`): read from the database's summary tables when the inputs come from
+    a store, else computed from ``observations``. ``observations`` (the current values,
+    :func:`metrics.rollup.current`, with upload_id) is read from the store only when someone
+    asks for it (the annual summary, the mid-term review, the brief); setting it makes the
+    report use those values (a caller's own frame)."""
+
+    def __init__(self, observations: pd.DataFrame | None = None, units: pd.DataFrame | None = None,
+                 uploads: pd.DataFrame | None = None, plans: pd.DataFrame | None = None,
+                 targets: dict[str, pd.DataFrame] | None = None, catalog: Catalog | None = None, *,
+                 frames=None, load_observations=None):
+        self.units, self.uploads, self.plans = units, uploads, plans
+        self.targets = targets if targets is not None else {}  # plan code -> store.targets(plan)
+        self.catalog = catalog
+        self._observations = None
+        self._load = load_observations
+        self._frames = frames
+        if observations is not None:
+            self.observations = observations
+
+    @property
+    def observations(self) -> pd.DataFrame:
+        if self._observations is None:
+            if self._load is None:
+                raise ValueError("these report inputs have no observations")
+            self._observations = self._load()
+        return self._observations
+
+    @observations.setter
+    def observations(self, frame: pd.DataFrame) -> None:
+        self._observations = frame
+        self._frames = ObservationFrames(frame, self.units, self.catalog)
+
+    @property
+    def frames(self):
+        if self._frames is None:
+            self._frames = ObservationFrames(self.observations, self.units, self.catalog)
+        return self._frames
+
+    def quarters(self) -> list[str]:
+        """Every quarter with a value that counts, oldest first."""
+        return self.frames.quarters()
 
 
 @dataclass
@@ -87,8 +127,9 @@ class Section:
     sentences: list[Sentence]
     indicators: list[str]  # the indicators its sentences use, in order, with data
     yearly: pd.DataFrame  # indicator, year, value: for the chart
-    trace: pd.DataFrame  # TRACE_COLUMNS: the observations behind its figures
+    trace: pd.DataFrame  # TRACE_COLUMNS: the children's roll-ups behind its figures
     trace_summary: pd.DataFrame  # per indicator: name, wording, units, quarters, uploads
+    trace_uploads: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TRACE_UPLOAD_COLUMNS))
 
 
 @dataclass
@@ -117,22 +158,27 @@ class Report:
     notes: list[str]
     sources: pd.DataFrame  # upload_id, filename, uploaded_at, period, uploader
     trace: pd.DataFrame  # TRACE_COLUMNS, all sections
+    trace_uploads: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TRACE_UPLOAD_COLUMNS))
     missing: list[str] = field(default_factory=list)  # quarters of the span with no data
     partial: list[str] = field(default_factory=list)  # quarters of the span only some units reported
     is_example: bool = False
     labels: dict[str, str] = field(default_factory=dict)  # column and sheet labels in lang
+    names: dict[str, str] = field(default_factory=dict)  # indicator code -> name in lang (figures and traced parts)
 
 
 def load_inputs(store, catalog: Catalog) -> Inputs:
-    """Read what :func:`build_report` needs from a :class:`store.db.Store`."""
+    """Read what :func:`build_report` needs from a :class:`store.db.Store`: the small tables;
+    roll-ups and coverage come from the summary tables when asked for (:class:`StoreFrames`),
+    every stored value only if a caller reads ``observations``."""
     plans = store.plans()
     return Inputs(
-        observations=rollup.current(store.observations()),
         units=store.units(),
         uploads=store.uploads(),
         plans=plans,
         targets={code: store.targets(code) for code in plans["code"]},
         catalog=catalog,
+        frames=StoreFrames(store),
+        load_observations=lambda: rollup.current(store.observations()),
     )
 
 
@@ -142,10 +188,10 @@ root_unit = rollup.root_unit  # the federation: one rule, in metrics.rollup
 def available_spans(inputs: Inputs, length: int = 5) -> list[tuple[int, int]]:
     """Five-year spans that have data, aligned on the plans' start years (or on 2016, the
     start of the 十三五 plans, when there is no plan), newest first."""
-    obs = inputs.observations
-    if obs.empty:
+    quarters = inputs.quarters()
+    if not quarters:
         return []
-    years = sorted({periods.year_of(p) for p in obs["period"].unique()})
+    years = sorted({periods.year_of(p) for p in quarters})
     anchor = int(inputs.plans["start_period"].map(periods.year_of).min()) if len(inputs.plans) else 2016
     first = anchor + ((years[0] - anchor) // length) * length
     spans = [(y, y + length - 1) for y in range(first, years[-1] + 1, length)]
@@ -192,12 +238,12 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
     uname = _unit_name(inputs.units, unit, lang)
     start, end = periods.make(start_year, 1), periods.make(end_year, 4)
     span = span_label(start_year, end_year, lang)
-    quarters = rollup.quarterly(inputs.observations, inputs.units, catalog, unit)
+    quarters = inputs.frames.quarterly(unit)
     idx = quarters["period"].map(periods.index) if len(quarters) else pd.Series(dtype=int)
     inside = quarters[(idx >= periods.index(start)) & (idx <= periods.index(end))] if len(quarters) else quarters
     # the latest quarter that (nearly) every unit has reported: a quarter only a few units have
     # sent yet would put partial sums into the report (see rollup.coverage)
-    in_span = rollup.coverage(inputs.observations, inputs.units, unit)
+    in_span = inputs.frames.coverage(unit)
     in_span = in_span[in_span["period"].map(periods.index).between(periods.index(start), periods.index(end))]
     as_of = rollup.latest_complete(in_span) if len(inside) else None
     complete = as_of == end
@@ -230,7 +276,7 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
                            source_approximate=bool(row["approximate"]), counter=counter)
 
     yearly = _yearly(quarters, catalog, start_year, end_year, as_of)
-    trace_all = _trace(inputs, unit, catalog, values, start, as_of, lang)
+    trace_all, uploads_all = _trace(inputs, unit, catalog, values, start, as_of, lang)
     templates = strings(lang)
 
     sections: list[Section] = []
@@ -284,11 +330,14 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
                 approximate=bool(row["approximate"])))
         trace = trace_all[trace_all["indicator"].isin(_with_parts(used, catalog))].copy()
         trace["area"] = category.code
+        trace_ups = uploads_all[uploads_all["indicator"].isin(_with_parts(used, catalog))].copy()
+        trace_ups["area"] = category.code
         sections.append(Section(
             code=category.code, title=clean_text(category.name(lang)), sentences=sentences, indicators=used,
             yearly=yearly[yearly["indicator"].isin(used)].reset_index(drop=True),
             trace=trace[TRACE_COLUMNS].reset_index(drop=True),
-            trace_summary=_trace_summary(trace, used, catalog, figure, lang),
+            trace_summary=_trace_summary(trace, trace_ups, used, catalog, figure, lang),
+            trace_uploads=trace_ups[TRACE_UPLOAD_COLUMNS].reset_index(drop=True),
         ))
 
     plan_row = _plan_for(inputs.plans, start, end)
@@ -312,7 +361,7 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
     else:
         next_table, next_sentences, next_caption = pd.DataFrame(columns=NEXT_COLUMNS), [], ""
 
-    sources = _sources(inputs.uploads, trace_all, lang)
+    sources = _sources(inputs.uploads, uploads_all, lang)
     is_example = bool(inputs.uploads.loc[inputs.uploads["id"].isin(sources["upload_id"]), "is_example"].any()) if len(sources) else False
     notes = _notes(sources, values, catalog, uname, as_of_label, is_example, lang, missing, partial)
     fig_frame = pd.DataFrame(figure_rows, columns=["area", "indicator", "name", "unit", "value", "wording", "period", "approximate"])
@@ -329,7 +378,9 @@ def build_report(inputs: Inputs, start_year: int, end_year: int, unit: str | Non
         main_note=main_note, next_plan=None if next_row is None else next_row["code"], next_caption=next_caption,
         next_sentences=next_sentences, next_table=next_table, notes=notes, sources=sources,
         trace=pd.concat([s.trace for s in sections], ignore_index=True) if sections else trace_all,
+        trace_uploads=pd.concat([s.trace_uploads for s in sections], ignore_index=True) if sections else uploads_all,
         missing=missing, partial=partial, is_example=is_example, labels=labels,
+        names={c: clean_text(catalog[c].name(lang)) for c in catalog.codes},
     )
 
 
@@ -393,46 +444,41 @@ def _yearly(quarters: pd.DataFrame, catalog: Catalog, y0: int, y1: int, as_of: s
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["indicator", "year", "value"])
 
 
-def _trace(inputs: Inputs, unit: str, catalog: Catalog, values: pd.DataFrame, start: str, as_of: str | None, lang: str) -> pd.DataFrame:
-    """The stored observations behind each figure: for a flow (or a rate of flows) every
-    quarter of the span up to ``as_of``; for a stock (or a rate of stocks) the quarter the
-    figure comes from. Units: ``unit`` and its descendants."""
+def _trace(inputs: Inputs, unit: str, catalog: Catalog, values: pd.DataFrame, start: str, as_of: str | None,
+           lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What each figure is made of: per stored indicator (a rate: its two parts) and quarter
+    (for a flow, or a rate of flows, every quarter of the span up to ``as_of``; for a stock, or
+    a rate of stocks, the quarter the figure comes from), the roll-up of each unit directly
+    below ``unit`` and what ``unit`` reported itself (TRACE_COLUMNS; they add up to the unit's
+    figure), and the uploads whose values count there (TRACE_UPLOAD_COLUMNS). See
+    :mod:`reports.frames`; every stored cell: :mod:`reports.trace_csv`."""
     if as_of is None or values.empty:
-        return pd.DataFrame(columns=TRACE_COLUMNS)
-    members = set(rollup.subtree(inputs.units, unit))
-    obs = inputs.observations
-    lo, hi = periods.index(start), periods.index(as_of)
-    pidx = obs["period"].map({p: periods.index(p) for p in obs["period"].unique()})
-    obs = obs[obs["unit"].isin(members) & (pidx >= lo) & (pidx <= hi) & obs["value"].notna()]
-    wanted = []
-    for _, row in values.iterrows():
-        ind = catalog[row["indicator"]]
-        if ind.kind == "rate":
-            flow = catalog[ind.numerator].kind == "flow"
-            for part in (ind.numerator, ind.denominator):
-                wanted.append((part, None if flow else row["period"]))
-        else:
-            wanted.append((ind.code, None if ind.kind == "flow" else row["period"]))
-    keys = pd.DataFrame(wanted, columns=["indicator", "only"]).drop_duplicates("indicator")
-    merged = obs.merge(keys, on="indicator")
-    merged = merged[merged["only"].isna() | (merged["period"] == merged["only"])]
-    names = dict(zip(inputs.uploads["id"], inputs.uploads["filename"].map(clean_text)))
+        return pd.DataFrame(columns=TRACE_COLUMNS), pd.DataFrame(columns=TRACE_UPLOAD_COLUMNS)
+    rows, ups = inputs.frames.trace(unit, wanted_cells(values, catalog), start, as_of)
     unit_names = _unit_names(inputs.units, lang)
-    merged = merged.assign(filename=merged["upload_id"].map(names), area="", unit_name=merged["unit"].map(unit_names))
-    return merged.sort_values(["indicator", "period", "unit"])[TRACE_COLUMNS].reset_index(drop=True)
+    rows = rows.assign(area="", unit_name=rows["unit"].map(unit_names))
+    rows = rows.astype({"approximate": bool, "n_units": "int64", "carried_units": "int64", "value": float})
+    names = dict(zip(inputs.uploads["id"], inputs.uploads["filename"].map(clean_text)))
+    ups = ups.assign(area="", filename=ups["upload_id"].map(names))
+    return (rows.sort_values(["indicator", "period", "unit"])[TRACE_COLUMNS].reset_index(drop=True),
+            ups.sort_values(["indicator", "unit", "upload_id"])[TRACE_UPLOAD_COLUMNS].reset_index(drop=True))
 
 
-def _trace_summary(trace: pd.DataFrame, used: list[str], catalog: Catalog, figure, lang: str) -> pd.DataFrame:
+def _trace_summary(trace: pd.DataFrame, uploads: pd.DataFrame, used: list[str], catalog: Catalog, figure,
+                   lang: str) -> pd.DataFrame:
     rows = []
     for code in used:
         ind = catalog[code]
-        part = trace[trace["indicator"].isin(_with_parts([code], catalog))]
+        parts = _with_parts([code], catalog)
+        part = trace[trace["indicator"].isin(parts)]
         ps = sorted(part["period"].unique(), key=periods.index)
-        files = sorted(part["filename"].dropna().unique())
+        files = sorted(uploads.loc[uploads["indicator"].isin(parts), "filename"].dropna().unique())
+        # the units that reported: the most in any one quarter of any of its indicators
+        reporting = (part["n_units"] - part["carried_units"]).groupby([part["indicator"], part["period"]]).sum()
         rows.append({
             "indicator": clean_text(ind.name(lang)),
             "wording": figure(code),
-            "n_units": int(part["unit"].nunique()),
+            "n_units": int(reporting.max()) if len(reporting) else 0,
             "quarters": (f"{quarter_label(ps[0], lang)}–{quarter_label(ps[-1], lang)} ({len(ps)})" if len(ps) > 1
                          else (quarter_label(ps[0], lang) if ps else "")),
             "uploads": join_list(files, lang) if len(files) <= 6 else f"{join_list(files[:3], lang)} … ({len(files)})",
@@ -478,9 +524,8 @@ def plan_goals(inputs: Inputs, plan_code: str) -> pd.DataFrame:
     plan_row = inputs.plans[inputs.plans["code"] == plan_code].iloc[0]
     targets = inputs.targets.get(plan_code, pd.DataFrame())
     root = root_unit(inputs.units)
-    root_quarters = rollup.quarterly(inputs.observations, inputs.units, catalog, root)
-    cover = rollup.coverage(inputs.observations, inputs.units, root)
-    return goal_rows.plan_goals(targets, root_quarters, catalog, plan_row["start_period"], cover)
+    return goal_rows.plan_goals(targets, inputs.frames.quarterly(root), catalog, plan_row["start_period"],
+                                inputs.frames.coverage(root))
 
 
 def plan_evaluation(inputs: Inputs, plan_code: str, unit: str, as_of: str) -> pd.DataFrame:
@@ -488,7 +533,10 @@ def plan_evaluation(inputs: Inputs, plan_code: str, unit: str, as_of: str) -> pd
     page, by the same road (:func:`metrics.goals.evaluate_plan`)."""
     plan_row = inputs.plans[inputs.plans["code"] == plan_code].iloc[0]
     targets = inputs.targets.get(plan_code, pd.DataFrame())
-    return goal_rows.evaluate_plan(inputs.observations, inputs.units, targets, plan_row, inputs.catalog, unit, as_of)
+    # metrics.goals.evaluate_plan's own road, on the units' frames (as the progress page does)
+    frames = inputs.frames
+    return goal_rows.evaluate_frames(lambda code: (frames.quarterly(code), frames.coverage(code)), targets, plan_row,
+                                     inputs.catalog, unit, root_unit(inputs.units), as_of)
 
 
 def _plan_table(inputs: Inputs, plan_row, quarters, unit, as_of, lang) -> pd.DataFrame:

@@ -81,9 +81,12 @@ def _num(value) -> float | None:
     return None if math.isnan(v) else v
 
 
-def _trace_rows(tr, lang: str, area_names: dict, names: dict):
+def _trace_rows(tr, lang: str, area_names: dict, names: dict, uploads=None):
     """The traceability sheet's rows, one per indicator and unit: area, indicator, unit code and
     name, quarters (first–last), how many, the summed value, approximate, the upload numbers.
+    ``tr``: the report's trace (each unit directly below the report's unit, per quarter, with
+    the upload numbers in ``uploads``: area, indicator, unit, upload_id), or a frame of stored
+    cells with an ``upload_id`` column each.
     Every aggregate is a grouped (compiled) pandas operation and every label is made once per
     distinct value, not once per row: at 20,000 units the sheet has about 700,000 rows
     (``iterrows`` and a Python ``lambda`` per group took most of a minute)."""
@@ -91,7 +94,7 @@ def _trace_rows(tr, lang: str, area_names: dict, names: dict):
         return
     keys = ["area", "indicator", "unit", "unit_name"]
     order = {p: periods.index(p) for p in tr["period"].unique()}
-    frame = tr[keys + ["value", "approximate", "upload_id"]].assign(_i=tr["period"].map(order).to_numpy())
+    frame = tr[keys + ["value", "approximate"]].assign(_i=tr["period"].map(order).to_numpy())
     for key in keys:  # text keys as object: group-bys on pyarrow strings are the slower path
         frame[key] = frame[key].astype(object)
     groups = frame.groupby(keys, sort=False)
@@ -99,7 +102,14 @@ def _trace_rows(tr, lang: str, area_names: dict, names: dict):
                          approximate=("approximate", "any"))
     # the upload numbers of each group, ascending and distinct, joined by 、 (object strings
     # summed by the group-by: concatenation in one compiled loop)
-    ups = frame[keys + ["upload_id"]].drop_duplicates().sort_values("upload_id", kind="stable")
+    if "upload_id" in tr:
+        ups = frame[keys].assign(upload_id=tr["upload_id"].to_numpy())
+    else:
+        names_of = frame[["unit", "unit_name"]].drop_duplicates("unit")
+        ups = uploads[["area", "indicator", "unit", "upload_id"]].merge(names_of, on="unit")[keys + ["upload_id"]]
+        for key in keys:
+            ups[key] = ups[key].astype(object)
+    ups = ups.drop_duplicates().sort_values("upload_id", kind="stable")
     ups["upload_id"] = ups["upload_id"].astype(int).astype(str).astype(object) + "、"
     joined = ups.groupby(keys, sort=False)["upload_id"].sum()
     uploads = joined.reindex(grouped.index).str[:-1].fillna("")
@@ -175,17 +185,19 @@ def write_xlsx(report: Report) -> bytes:
         for s in sec.sentences:
             sents.row([sec.title, s.text])
 
-    names = {c: report.figures.set_index("indicator")["name"].get(c, c) for c in report.figures["indicator"]}
+    # every traced indicator by name (a rate's parts too; an indicator two areas use once)
+    names = {**report.names, **dict(zip(report.figures["indicator"], report.figures["name"]))}
     area_names = {sec.code: sec.title for sec in report.sections}
     trace = _Sheet(wb, lab["sheet.trace"], report.title,
                    [lab["area"], lab["indicator"], lab["unit_code"], lab["unit_name"], lab["quarters"], lab["n_quarters"],
                     lab["value"], lab["approximate"], lab["upload_id"]],
                    [16, 28, 10, 28, 30, 8, 12, 8, 30])
-    # one row per indicator and unit: the quarters and uploads behind its part of the figure
-    # (the upload numbers are listed on the sources sheet); plain values, so a large data set
-    # stays quick to write
+    # one row per indicator and unit directly below the report's unit (and the unit itself for
+    # what it reported): the quarters, its roll-up summed over them and the uploads behind its
+    # part of the figure (the upload numbers are listed on the sources sheet); every stored
+    # cell is the separate per-cell trace (python -m reports --trace-csv, reports.trace_csv)
     tr = report.trace
-    for row in _trace_rows(tr, lang, area_names, names):
+    for row in _trace_rows(tr, lang, area_names, names, report.trace_uploads):
         trace.ws.append(row)
 
     src = _Sheet(wb, lab["sheet.sources"], t("report.doc.sources_caption", lang),
