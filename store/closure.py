@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import pandas as pd
 import sqlalchemy as sa
 
+from store import bulk
 from store import schema as s
 
 CHUNK = 500
@@ -39,8 +40,7 @@ def rebuild(conn: sa.Connection) -> int:
     """Write the whole closure again from ``units``; returns the number of rows."""
     frame = pairs(_tree(conn))
     conn.execute(sa.delete(s.unit_closure))
-    if len(frame):
-        conn.execute(sa.insert(s.unit_closure), frame.to_dict("records"))
+    bulk.insert_frame(conn, s.unit_closure, frame, sort=["ancestor", "descendant"])
     return len(frame)
 
 
@@ -64,8 +64,7 @@ def refresh(conn: sa.Connection, codes: Iterable[str]) -> None:
     chunk = sorted(below)
     for i in range(0, len(chunk), CHUNK):
         conn.execute(sa.delete(s.unit_closure).where(s.unit_closure.c.descendant.in_(chunk[i:i + CHUNK])))
-    if len(frame):
-        conn.execute(sa.insert(s.unit_closure), frame.to_dict("records"))
+    bulk.insert_frame(conn, s.unit_closure, frame, sort=["ancestor", "descendant"])
 
 
 def ancestors(conn: sa.Connection, codes: Iterable[str]) -> set[str]:

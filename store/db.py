@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from store import bulk as _bulk
 from store import schema as s
 from store import summary as _summary
 
@@ -32,6 +33,9 @@ DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'union.sqlite'}"
 ENV_URL = "UNION_DB_URL"
 ENV_BUSY_TIMEOUT = "UNION_DB_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a write waits for the write lock before StoreBusy
+#: SQLite page cache per connection, KiB (``PRAGMA cache_size``); pages are taken as needed, so
+#: a connection that only reads a little stays small
+SQLITE_CACHE_KIB = 131_072
 WRITE_ATTEMPTS = 3  # an import whose new units conflict with a concurrent one is tried this often
 # PostgreSQL advisory transaction locks (two-key form): (class, key)
 _LOCK_FILE, _LOCK_UNITS, _LOCK_SCHEMA, _LOCK_REVIEW = 1, 2, 3, 4
@@ -116,6 +120,9 @@ def make_engine(url: str | None = None) -> sa.Engine:
             if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            # a larger page cache than SQLite's 2 MB default: an import of 20,000 units writes
+            # 700,000 values and 2 M summary rows into indexes of millions of rows (issue 12)
+            cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
@@ -338,7 +345,9 @@ class Store:
         return self._write_retrying(work)
 
     def _add_units(self, conn: sa.Connection, frame: pd.DataFrame, actor: str, action: str = "units.add",
-                   detail: dict | None = None) -> int:
+                   detail: dict | None = None, *, roll_up: bool = True) -> int:
+        """Insert the units of ``frame`` not there yet in one statement; ``roll_up=False``: the
+        caller rolls them up later in the same write (``summary.after_values(new_units=…)``)."""
         existing = set(conn.execute(sa.select(s.units.c.code)).scalars().all())
         new = frame[~frame["code"].isin(existing)]
         if new.empty:
@@ -357,7 +366,8 @@ class Store:
             for r in new.itertuples(index=False)
         ]
         conn.execute(sa.insert(s.units), rows)
-        _summary.after_units(conn, [r["code"] for r in rows])
+        if roll_up:
+            _summary.after_units(conn, [r["code"] for r in rows])
         self._audit(conn, actor, action, {"codes": [r["code"] for r in rows], **(detail or {})})
         return len(rows)
 
@@ -459,11 +469,12 @@ class Store:
                         {"request": request_id, "name": request["name_zh"], "requested_by": request["requested_by"],
                          "reason": reason})
 
-    def _bind_new_units(self, conn: sa.Connection, upload: NewUpload) -> dict[str, str]:
+    def _bind_new_units(self, conn: sa.Connection, upload: NewUpload) -> tuple[dict[str, str], list[str]]:
         """Inside the write transaction: find each unit the file introduces again (another
         import may have created it since the dry run) and create the ones still missing, with
-        codes free now. Returns {provisional code: code}. A federation row (an empty database's
-        first import) becomes the federation that exists by now, if any."""
+        codes free now, in one statement. Returns ({provisional code: code}, the codes created);
+        the caller rolls the created ones up with the values. A federation row (an empty
+        database's first import) becomes the federation that exists by now, if any."""
         frame = upload.new_units
         self._lock(conn, _LOCK_UNITS)
         units = pd.read_sql(sa.select(s.units.c.code, s.units.c.name_zh, s.units.c.name_en, s.units.c.level), conn)
@@ -494,8 +505,8 @@ class Store:
             new = pd.DataFrame(rows)
             new["parent"] = [mapping.get(p, p) if isinstance(p, str) else p for p in new["parent"]] \
                 if "parent" in new else ""
-            self._add_units(conn, new.drop(columns=["file_code"], errors="ignore"), upload.uploader)
-        return mapping
+            self._add_units(conn, new.drop(columns=["file_code"], errors="ignore"), upload.uploader, roll_up=False)
+        return mapping, [r["code"] for r in rows]
 
     # ---- uploads and observations ---------------------------------------------------------
     def find_upload_by_hash(self, sha256: str) -> int | None:
@@ -535,20 +546,24 @@ class Store:
 
         def work(conn: sa.Connection) -> int:
             ids.clear()
-            touched = []
+            touched, created = [], []
             for upload in uploads:
-                ids.append(self._add_upload(conn, upload, roll_up=False))
+                ids.append(self._add_upload(conn, upload, roll_up=False, created=created))
                 touched.append(conn.execute(sa.select(s.observations.c.unit, s.observations.c.period)
                                             .where(s.observations.c.upload_id == ids[-1]).distinct()).all())
             pairs = pd.DataFrame([row for rows in touched for row in rows], columns=["unit", "period"])
-            _summary.after_values(conn, pairs)
+            _summary.after_values(conn, pairs, new_units=created)
             return len(ids)
 
         self._write_retrying(work)
         return list(ids)
 
-    def _add_upload(self, conn: sa.Connection, upload: NewUpload, *, roll_up: bool = True) -> int:
+    def _add_upload(self, conn: sa.Connection, upload: NewUpload, *, roll_up: bool = True,
+                    created: list[str] | None = None) -> int:
+        """One upload inside the write ``conn``. ``roll_up=False``: the caller rolls up (the
+        units this upload created are appended to ``created``)."""
         values = upload.values
+        new_codes: list[str] = []
         # Checked inside the write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: a lock
         # on the file's hash), so two sessions sending the same file at once store it once.
         self._lock(conn, _LOCK_FILE, upload.sha256)
@@ -556,7 +571,9 @@ class Store:
         if dup is not None:
             raise DuplicateUpload(dup)
         if upload.new_units is not None and len(upload.new_units):
-            mapping = self._bind_new_units(conn, upload)
+            mapping, new_codes = self._bind_new_units(conn, upload)
+            if created is not None:
+                created.extend(new_codes)
             if len(values) and any(k != v for k, v in mapping.items()):
                 values = values.assign(unit=[mapping.get(u, u) for u in values["unit"]])
         self._refuse_locked(conn, values)
@@ -576,16 +593,11 @@ class Store:
             )
         ).inserted_primary_key[0]
         if len(values):
-            rows = [
-                {"upload_id": upload_id, "unit": str(u), "indicator": str(i), "period": str(p),
-                 "value": float(v), "approximate": bool(a)}
-                for u, i, p, v, a in zip(values["unit"], values["indicator"], values["period"],
-                                         values["value"], values["approximate"])
-            ]
-            conn.execute(sa.insert(s.observations), rows)
-            if roll_up:
-                _summary.after_values(conn, pd.DataFrame({"unit": values["unit"].astype(str),
-                                                          "period": values["period"].astype(str)}))
+            _insert_observations(conn, int(upload_id), values)
+        if roll_up and (len(values) or new_codes):
+            _summary.after_values(conn, pd.DataFrame({"unit": values["unit"].astype(str),
+                                                      "period": values["period"].astype(str)}),
+                                  new_units=new_codes)
         self._audit(conn, upload.uploader, "upload.commit",
                     {"upload": upload_id, "file": upload.filename, "values": len(values), "period": upload.period})
         return int(upload_id)
@@ -1014,16 +1026,23 @@ class Store:
     def _locked_pairs(self, conn: sa.Connection, pairs: pd.DataFrame) -> list[tuple[str, str]]:
         if pairs is None or not len(pairs):
             return []
-        pairs = pairs[["unit", "period"]].astype(str).drop_duplicates()
-        latest = self._latest_reviews(conn, sorted(set(pairs["unit"])), sorted(set(pairs["period"])))
-        return sorted((u, p) for u, p in zip(pairs["unit"], pairs["period"]) if latest.get((u, p)) == "approve")
+        pairs = pairs[["unit", "period"]].drop_duplicates().astype(str)
+        quarters = sorted(set(pairs["period"].unique()))
+        # the review rows of those quarters (a few per unit and quarter reviewed), not a query
+        # naming every unit of a 20,000-unit file
+        rows = conn.execute(sa.select(s.reviews.c.unit, s.reviews.c.period, s.reviews.c.action)
+                            .where(s.reviews.c.period.in_(quarters)).order_by(s.reviews.c.id)).all()
+        approved = {pair for pair, action in {(u, p): a for u, p, a in rows}.items() if action == "approve"}
+        if not approved:
+            return []
+        return sorted((u, p) for u, p in zip(pairs["unit"], pairs["period"]) if (u, p) in approved)
 
     def _refuse_locked(self, conn: sa.Connection, pairs: pd.DataFrame) -> None:
         """Inside a write: raise :class:`PeriodLocked` if any pair is locked (PostgreSQL: after
         taking each quarter's review lock, so an approval and an upload do not cross)."""
         if pairs is None or not len(pairs):
             return
-        for period in sorted(set(pairs["period"].astype(str))):
+        for period in sorted(set(pairs["period"].astype(str).unique())):
             self._lock(conn, _LOCK_REVIEW, period)
         hits = self._locked_pairs(conn, pairs)
         if hits:
@@ -1100,6 +1119,22 @@ def _free_code(taken: set[str]) -> str:
     while f"N{n:04d}" in taken:
         n += 1
     return f"N{n:04d}"
+
+
+def _insert_observations(conn: sa.Connection, upload_id: int, values: pd.DataFrame) -> None:
+    """An upload's values (unit, indicator, period, value, approximate) into ``observations``
+    in one bulk insert (:mod:`store.bulk`), sorted by unit, indicator and quarter: the key of
+    ``ix_obs_cell``, so SQLite adds to that index in order rather than at random places (with
+    ``ix_obs_period_unit`` and ``ix_obs_upload`` in order too: one quarter, one upload)."""
+    frame = pd.DataFrame({
+        "upload_id": upload_id,
+        "unit": values["unit"].astype(str).to_numpy(dtype=object),
+        "indicator": values["indicator"].astype(str).to_numpy(dtype=object),
+        "period": values["period"].astype(str).to_numpy(dtype=object),
+        "value": values["value"].astype(float).to_numpy(),
+        "approximate": values["approximate"].astype(bool).to_numpy(),
+    })
+    _bulk.insert_frame(conn, s.observations, frame, sort=["unit", "indicator", "period"])
 
 
 def _empty_observations() -> pd.DataFrame:
