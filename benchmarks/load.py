@@ -68,6 +68,30 @@ DONE = """() => { const a = document.querySelector('[data-testid="stApp"]');
     && !document.querySelector('[data-testid="stSkeleton"]'); }"""
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process ``pid`` so far (/proc/PID/stat, clock ticks)."""
+    import os
+
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def cpu_of_all() -> float:
+    """CPU seconds of every process on the machine so far (/proc/stat: user, nice, system, irq,
+    softirq; idle and iowait left out): with :func:`cpu_seconds` of the server, how much of the
+    machine's work during the run was the server's and how much the browsers'."""
+    import os
+
+    with open("/proc/stat") as f:
+        parts = f.readline().split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in parts[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> dict[str, float]:
     out = {}
     try:
@@ -227,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     async def on_phase(phase: str, total: float = 0.0):
         if phase == "start":
             mem["start"] = rss_mb(server.proc.pid)
+            mem["cpu_start"] = (cpu_seconds(server.proc.pid), cpu_of_all(), time.monotonic())
             log(f"baseline done; server RSS {mem['start'].get('VmRSS', 0):.0f} MB")
             return None
         results = []
@@ -244,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = asyncio.run(drive(url, args.sessions, seconds, args.baseline_seconds, on_phase, args.think))
         mem["end"] = rss_mb(server.proc.pid)
+        mem["cpu_end"] = (cpu_seconds(server.proc.pid), cpu_of_all(), time.monotonic())
     finally:
         server.stop()
     server_log = (work / "streamlit.log").read_text(errors="replace")
@@ -272,6 +298,20 @@ def main(argv: list[str] | None = None) -> int:
         Figure(f"load_{args.sessions}_sessions_upload_commit", [u[1] for u in uploads] or [0.0], [],
                baseline="", goal=""),
     ]
+    if "cpu_start" in mem and "cpu_end" in mem:
+        import os
+
+        (s0, a0, t0), (s1, a1, t1) = mem["cpu_start"], mem["cpu_end"]
+        server_cpu, all_cpu, wall = s1 - s0, max(a1 - a0, 1e-9), max(t1 - t0, 1e-9)
+        figures += [
+            # the server's own work per step: what a step would cost with a core to itself
+            Figure(f"load_{args.sessions}_sessions_server_cpu_per_step", [server_cpu / max(len(times), 1)], [],
+                   baseline="", goal=""),
+            # how much of the machine's work was the server's (the rest: browsers, uploads, others)
+            Figure(f"load_{args.sessions}_sessions_server_share_of_cpu", [100 * server_cpu / all_cpu], [], "%"),
+            Figure(f"load_{args.sessions}_sessions_machine_busy", [100 * all_cpu / (wall * (os.cpu_count() or 1))],
+                   [], "%"),
+        ]
     for f in figures:
         print(f"{f.name}: {f.median:.3f} {f.unit}" + (f" (baseline {f.base:.3f})" if f.base is not None else ""))
     for e in errors[:20]:
@@ -289,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
                  f"a session pauses {args.think:g} s on average between steps (`--think`).",
                  "", "| figure | value | baseline | goal |", "| --- | --- | --- | --- |"]
         for f in figures:
-            unit = {"s": " s", "MB": " MB", "count": ""}[f.unit]
+            unit = {"s": " s", "MB": " MB", "count": "", "%": " %"}[f.unit]
             base_txt = f"{f.base:.2f}{unit} ({f.baseline})" if f.base is not None else "–"
             lines.append(f"| {f.name} | {f.median:.2f}{unit} | {base_txt} | {f.goal} |")
         if errors:
