@@ -131,7 +131,13 @@ def make_engine(url: str | None = None) -> sa.Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("union_write") else "BEGIN")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    # psycopg 3 turns a statement it has run five times into a server-side prepared statement,
+    # and PostgreSQL then plans it once for any parameters (a generic plan): the chunked reads
+    # of "unit IN (500 codes) AND period BETWEEN …" were planned as a scan of the period index
+    # with a 500-parameter filter on every row, 30 s each, so committing 20,000 new units at
+    # size M took 25 minutes (issue 12). Unprepared statements are planned with their values.
+    connect_args = {"prepare_threshold": None} if sa.engine.make_url(url).get_driver_name() == "psycopg" else {}
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 @dataclass(frozen=True)
