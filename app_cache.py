@@ -378,23 +378,26 @@ def all_quarterly() -> pd.DataFrame:
     return _in_scope(_all_quarterly(version()))
 
 
-def _evaluate_units(plan: str, as_of: str, unit_codes: tuple, indicators: tuple | None) -> pd.DataFrame:
-    """metrics.goals.evaluate_units of ``unit_codes`` (uncached), on the frames it needs."""
+def _evaluate_units(plan: str, as_of: str, unit_codes: tuple, indicators: tuple | None,
+                    whole: bool = False) -> pd.DataFrame:
+    """metrics.goals.evaluate_units of ``unit_codes`` with their coverage (uncached), by
+    metrics.unitgrid.evaluate_cube (the same rows) on the numbers it needs: the goals'
+    indicators only (not a rate's parts) over the base year (the four quarters before the plan
+    starts) to the chosen quarter, read as a cube of arrays (store.summary.units_cube). With
+    ``whole`` (``unit_codes`` is every unit) the summary and the coverage are read in one query
+    each instead of in chunks of 500 units: the grid of all 22,001 units of a district."""
+    from metrics import unitgrid as _unitgrid
+
     info = plan_info(plan)
     g = plan_goals(plan)
     if indicators is not None:
         g = g[g["indicator"].isin(indicators)].reset_index(drop=True)
-    # only the listed units' roll-ups and coverage, from the summary tables, and of those only
-    # the goals' indicators and a rate's parts (metrics.goals.source_indicators), and only the
-    # quarters the evaluation reads: the base year (the four quarters before the plan starts,
-    # metrics.grid.unit_goals_grid) to the chosen quarter (5 of 20 quarters at 2017Q4 in a
-    # 2016-2020 plan, instead of every stored quarter: 1.1 M rows at 2,201 units)
-    needed = set().union(*(_goals.source_indicators(resources.catalog(), c) for c in g["indicator"]))
-    start = _periods.shift(info["start_period"], -4)
-    quarters_all = store().units_quarterly(unit_codes, indicators=needed, start=start, end=as_of)
-    return _goals.evaluate_units(g, quarters_all, resources.catalog(), info["start_period"],
-                                 info["end_period"], as_of, list(unit_codes), root_unit(),
-                                 _goals.quotas(targets(plan)), cover_all=store().units_coverage(unit_codes))
+    first, last = _unitgrid.cube_span(info["start_period"], as_of)
+    cube = store().units_cube(None if whole else unit_codes, list(g["indicator"]), first, last,
+                              cube_units=unit_codes)
+    cover = store().units_coverage(None if whole else unit_codes)
+    return _unitgrid.evaluate_cube(g, cube, resources.catalog(), info["start_period"], info["end_period"], as_of,
+                                   list(unit_codes), root_unit(), _goals.quotas(targets(plan)), cover_all=cover)
 
 
 @st.cache_data(show_spinner=False)
@@ -462,10 +465,13 @@ def _units_grid(key: tuple, plan: str, as_of: str, unit: str, kind: str, allowed
     if codes is not None:  # one page of the grid: only those of its units this scope covers
         inside = set(covered)
         covered = [c for c in codes if c in inside]
-    evaluated = _evaluate_units(plan, as_of, tuple(covered), None)
+    whole = codes is None and kind == "all" and allowed is None  # every stored unit: one read
+    evaluated = _evaluate_units(plan, as_of, tuple(covered), None, whole)
     if evaluated.empty:
         return None
-    grid = grid_cells(_goals.status_grid(evaluated), _goals.status_grid(evaluated, "outlook"))
+    from metrics.unitgrid import status_frames
+
+    grid = grid_cells(*status_frames(evaluated))
     partial = partial_units(evaluated)
     return UnitsGrid(grid, status_grid_table(grid, frame, partial), partial)
 
@@ -502,7 +508,7 @@ def _units_grid_xlsx(key: tuple, plan: str, as_of: str, unit: str, kind: str, al
     from i18n import t
     from tables import status_grid_xlsx
 
-    built = _units_grid(key, plan, as_of, unit, kind, allowed, lang)
+    built = _units_grid(key, plan, as_of, unit, kind, allowed, lang, None)  # units_grid's own cache key
     if built is None:
         return b""
     return status_grid_xlsx(built.grid, built.shown, title, sheet=t("units.sheet", lang))

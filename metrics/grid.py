@@ -154,7 +154,13 @@ def quarter_matrices(
     is reported, or the reported value is NaN) and ``flags`` (the row's approximate flag,
     also for a NaN value, as :func:`_split` keeps it). A unit missing from the frame has an
     empty row. Raises :class:`DuplicateQuarters` if a cell has more than one row.
+
+    ``quarters_all`` may also be a :class:`metrics.unitgrid.QuarterCube` (the same numbers as
+    arrays already): then its :meth:`~metrics.unitgrid.QuarterCube.window` is the answer.
     """
+    window = getattr(quarters_all, "window", None)
+    if window is not None:
+        return window(units, indicators, first, last)
     lo, hi = periods.index(first), periods.index(last)
     width = max(hi - lo + 1, 0)
     unit_index = pd.Index(units) if pd.Index(units).is_unique else pd.Index(list(dict.fromkeys(units)))

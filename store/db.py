@@ -739,6 +739,14 @@ class Store:
         with self.read() as conn:
             return _summary.units_quarterly(conn, units, period, indicators, start, end)
 
+    def units_cube(self, units: Iterable[str] | None, indicators: Iterable[str], start: str, end: str,
+                   cube_units: Iterable[str] | None = None):
+        """The roll-ups of ``units`` (None: every unit, in one query) for ``indicators`` over the
+        quarters ``start``..``end`` as a :class:`metrics.unitgrid.QuarterCube` of ``cube_units``
+        (default ``units``): the units grid's read (:func:`store.summary.units_cube`)."""
+        with self.read() as conn:
+            return _summary.units_cube(conn, units, indicators, start, end, cube_units)
+
     def upload_ids_of_units(self, units: Iterable[str]) -> set[int]:
         """The uploads (active or withdrawn) holding a value of any of ``units``: one
         ``DISTINCT upload_id`` query per chunk of units, not every stored value."""

@@ -29,6 +29,7 @@ otherwise. Floats are compared with a relative tolerance of 1e-9 (sums in anothe
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import sys
@@ -411,18 +412,65 @@ def units_quarterly(conn: sa.Connection, codes: Iterable[str], period: str | Non
     return frame.sort_values(["unit", "indicator", "period"]).reset_index(drop=True)
 
 
+CUBE_BATCH = 100_000
+
+
+def units_cube(conn: sa.Connection, codes: Iterable[str] | None, indicators: Iterable[str], start: str, end: str,
+               units: Iterable[str] | None = None):
+    """The roll-ups of ``indicators`` over the quarters ``start``..``end`` as a
+    :class:`metrics.unitgrid.QuarterCube` of ``units`` (default ``codes``): for the units grid
+    of a whole district (5 M numbers at 22,001 units). ``codes`` None reads every unit's rows in
+    one query (the grid of every unit), else the units in chunks. The driver's own cursor is
+    read in batches of :data:`CUBE_BATCH` rows, each turned into array positions at once (no
+    frame of text columns, no SQLAlchemy row objects); on PostgreSQL a server-side cursor, so
+    the rows are never all in memory as text."""
+    from metrics.unitgrid import CubeBuilder
+
+    t = s.unit_summary
+    inds = sorted(set(indicators))
+    listed = None if codes is None else sorted(set(codes))
+    builder = CubeBuilder(list(units) if units is not None else (listed or []), inds, start, end)
+    q = (sa.select(t.c.unit, t.c.indicator, t.c.period, t.c.value, t.c.approximate, t.c.carried_units)
+         .where(t.c.period >= start, t.c.period <= end, t.c.indicator.in_(inds)))
+    queries = [q] if listed is None else [q.where(t.c.unit.in_(chunk)) for chunk in _chunks(listed)]
+    streamed = conn.execution_options(stream_results=True) if conn.dialect.name == "postgresql" else conn
+    collecting = gc.isenabled()
+    gc.disable()  # millions of row tuples, all freed by reference counting: no cycle collection passes
+    try:
+        _cube_rows(streamed, queries, builder)
+    finally:
+        if collecting:
+            gc.enable()
+    return builder.build()
+
+
+def _cube_rows(conn, queries: list, builder) -> None:
+    for query in queries:
+        result = conn.execute(query)
+        try:
+            cursor = result.cursor
+            while cursor is not None:
+                rows = cursor.fetchmany(CUBE_BATCH)
+                if not rows:
+                    break
+                builder.add(*zip(*rows))
+        finally:
+            result.close()
+
+
 def unit_coverage(conn: sa.Connection, codes: Iterable[str] | None = None) -> pd.DataFrame:
     """Coverage rows (:func:`metrics.rollup.coverage`) with a ``unit`` column, of ``codes`` or all."""
     t = s.unit_coverage
     cols = ["unit", "period", "n_units", "expected", "carried"]
     q = sa.select(*[t.c[c] for c in cols])
-    rows = conn.execute(q).all() if codes is None else \
-        [r for chunk in _chunks(codes) for r in conn.execute(q.where(t.c.unit.in_(chunk))).all()]
+    rows = _tuples(conn, q) if codes is None else \
+        [r for chunk in _chunks(codes) for r in _tuples(conn, q.where(t.c.unit.in_(chunk)))]
     frame = _frame(rows, cols)
     for col in ("n_units", "expected", "carried"):
         frame[col] = frame[col].astype("int64")
     frame["complete"] = frame["n_units"] >= frame["expected"]
-    frame["_i"] = [periods.index(p) for p in frame["period"]]
+    codes_, uniq = pd.factorize(frame["period"])  # one periods.index per distinct quarter, not per row
+    frame["_i"] = np.array([periods.index(p) for p in uniq], dtype=np.int64)[codes_] if len(frame) else 0
     return frame.sort_values(["unit", "_i"]).drop(columns="_i").reset_index(drop=True)
 
 

@@ -131,12 +131,13 @@ def test_the_grid_reads_only_the_quarters_from_the_base_year_to_the_chosen_one(e
     from store.db import Store
 
     asked = []
-    read = Store.units_quarterly
-    monkeypatch.setattr(Store, "units_quarterly",
-                        lambda self, *a, **k: asked.append(k) or read(self, *a, **k))
+    read = Store.units_cube
+    monkeypatch.setattr(Store, "units_cube",
+                        lambda self, units, indicators, start, end, *a, **k: asked.append((start, end))
+                        or read(self, units, indicators, start, end, *a, **k))
     at = open_page("units", "zh", quarter="2017Q4")  # the 2016-2020 plan: base year 2015
     assert not at.exception, at.exception
-    assert asked and all(k.get("start") == "2015Q1" and k.get("end") == "2017Q4" for k in asked)
+    assert asked and all(span == ("2015Q1", "2017Q4") for span in asked)
 
 
 def test_a_long_grid_is_shown_a_page_at_a_time_and_found_by_name(example_url, monkeypatch):
