@@ -433,26 +433,31 @@ def units_cube(conn: sa.Connection, codes: Iterable[str] | None, indicators: Ite
     q = (sa.select(t.c.unit, t.c.indicator, t.c.period, t.c.value, t.c.approximate, t.c.carried_units)
          .where(t.c.period >= start, t.c.period <= end, t.c.indicator.in_(inds)))
     queries = [q] if listed is None else [q.where(t.c.unit.in_(chunk)) for chunk in _chunks(listed)]
-    streamed = conn.execution_options(stream_results=True) if conn.dialect.name == "postgresql" else conn
     collecting = gc.isenabled()
     gc.disable()  # millions of row tuples, all freed by reference counting: no cycle collection passes
     try:
-        _cube_rows(streamed, queries, builder)
+        _cube_rows(conn, queries, builder)
     finally:
         if collecting:
             gc.enable()
     return builder.build()
 
 
-def _cube_rows(conn, queries: list, builder) -> None:
+def _cube_rows(conn: sa.Connection, queries: list, builder) -> None:
     for query in queries:
+        if conn.dialect.name == "postgresql":
+            # a server-side (named) cursor of the driver, read in batches: SQLAlchemy's own
+            # streaming result keeps the first rows in its buffer, out of reach of the cursor
+            compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+            with conn.connection.driver_connection.cursor(name="units_cube") as cursor:
+                cursor.execute(str(compiled), compiled.params)
+                while rows := cursor.fetchmany(CUBE_BATCH):
+                    builder.add(*zip(*rows))
+            continue
         result = conn.execute(query)
         try:
             cursor = result.cursor
-            while cursor is not None:
-                rows = cursor.fetchmany(CUBE_BATCH)
-                if not rows:
-                    break
+            while cursor is not None and (rows := cursor.fetchmany(CUBE_BATCH)):
                 builder.add(*zip(*rows))
         finally:
             result.close()
