@@ -7,6 +7,8 @@ report functions stay undecorated so tests and the report builder reuse them.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Sequence
 from typing import Callable, NamedTuple
 
@@ -16,6 +18,7 @@ import streamlit as st
 import bootstrap
 import resources
 from metrics import rollup
+from ui import speaking
 from ingest import scope as _store_scope
 from store.db import Store, database_url, open_store
 
@@ -473,7 +476,8 @@ def _units_grid(key: tuple, plan: str, as_of: str, unit: str, kind: str, allowed
 
     grid = grid_cells(*status_frames(evaluated))
     partial = partial_units(evaluated)
-    return UnitsGrid(grid, status_grid_table(grid, frame, partial), partial)
+    with speaking(lang):  # also when built outside the page run (the Excel's click, the background)
+        return UnitsGrid(grid, status_grid_table(grid, frame, partial), partial)
 
 
 def grid_units(unit: str, kind: str) -> list[str]:
@@ -511,7 +515,8 @@ def _units_grid_xlsx(key: tuple, plan: str, as_of: str, unit: str, kind: str, al
     built = _units_grid(key, plan, as_of, unit, kind, allowed, lang, None)  # units_grid's own cache key
     if built is None:
         return b""
-    return status_grid_xlsx(built.grid, built.shown, title, sheet=t("units.sheet", lang))
+    with speaking(lang):
+        return status_grid_xlsx(built.grid, built.shown, title, sheet=t("units.sheet", lang))
 
 
 def units_grid_xlsx(plan: str, as_of: str, unit: str, kind: str, lang: str, title: str) -> Callable[[], bytes]:
@@ -525,6 +530,45 @@ def units_grid_xlsx(plan: str, as_of: str, unit: str, kind: str, lang: str, titl
         check_unit(unit)
     args = (version(), plan, as_of, unit if kind == "children" else "", kind, allowed, lang, title)
     return lambda: _units_grid_xlsx(*args)
+
+
+_PREBUILD = threading.Lock()
+_prebuilt: dict[tuple, threading.Thread] = {}
+
+
+def prebuild_units_grid_xlsx(plan: str, as_of: str, unit: str, kind: str, lang: str, title: str) -> None:
+    """Start building :func:`units_grid_xlsx` of these arguments in a background thread, so that
+    the Excel download is ready when its button is clicked (at 22,001 units the whole grid and
+    its workbook take tens of seconds, the page itself about a second). Once per data version
+    and arguments, one build at a time per process (another page opened meanwhile is built on
+    its click, as before); a click during the build waits for it (st.cache_resource computes a
+    value once)."""
+    allowed = scope()
+    if kind == "children":
+        check_unit(unit)
+    args = (version(), plan, as_of, unit if kind == "children" else "", kind, allowed, lang, title)
+    with _PREBUILD:
+        if args in _prebuilt or any(t.is_alive() for t in _prebuilt.values()):
+            return
+        worker = threading.Thread(target=_prebuild, args=args, name="units-grid-xlsx", daemon=True)
+        _prebuilt[args] = worker
+        if len(_prebuilt) > 64:  # forget old versions' entries (finished threads)
+            for old in [k for k, t in _prebuilt.items() if not t.is_alive() and k != args][:32]:
+                del _prebuilt[old]
+    worker.start()
+
+
+def _prebuild(*args) -> None:
+    try:
+        _units_grid_xlsx(*args)
+    except Exception:  # noqa: BLE001 - the click builds it again and shows its error there
+        logging.getLogger(__name__).exception("building the units grid's Excel in the background failed")
+
+
+def prebuild_wait(timeout: float | None = None) -> None:
+    """Wait for the background builds started by :func:`prebuild_units_grid_xlsx` (tests, benchmarks)."""
+    for worker in list(_prebuilt.values()):
+        worker.join(timeout)
 
 
 #

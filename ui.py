@@ -4,6 +4,8 @@ number display. Pages read session state through here; ``dashboard.py`` owns it.
 from __future__ import annotations
 
 import math
+import threading
+from contextlib import contextmanager
 
 import pandas as pd
 import streamlit as st
@@ -14,8 +16,25 @@ from metrics import periods
 from metrics.report_text import markdown_safe as plain  # noqa: F401 - user text inside Markdown
 
 
+_SPOKEN = threading.local()
+
+
 def lang() -> str:
-    return st.session_state.get("lang", "zh")
+    """The session's language, or the one :func:`speaking` set for work done outside a page run."""
+    return getattr(_SPOKEN, "code", None) or st.session_state.get("lang", "zh")
+
+
+@contextmanager
+def speaking(code: str):
+    """Within this block (in this thread) :func:`lang` is ``code``: for tables built outside a
+    page run (a download built when its button is clicked, or in the background), where there
+    is no session to read the language from."""
+    before = getattr(_SPOKEN, "code", None)
+    _SPOKEN.code = code
+    try:
+        yield
+    finally:
+        _SPOKEN.code = before
 
 
 def tr(key: str, **values) -> str:

@@ -37,7 +37,8 @@ scope = st.radio(tr("units.scope"), ["children", "all"], horizontal=True, key="u
                  format_func={s: tr(f"units.scope_{s}") for s in ("children", "all")}.get)
 
 codes = app_cache.grid_units(unit, scope)
-if len(codes) > PAGE_ROWS:  # a page of the grid at a time, found by name; only that page is evaluated
+paged = len(codes) > PAGE_ROWS
+if paged:  # a page of the grid at a time, found by name; only that page is evaluated
     left, right = st.columns([3, 1])
     text = left.text_input(tr("unitsgrid.find"), key="units_find").strip()
     if text:
@@ -70,7 +71,10 @@ if partial:
 st.caption(tr("units.legend"))
 
 title = tr("units.file_title", plan=plan_name, quarter=period_label(quarter))
-# built only when clicked and then kept: at 20,000 units the workbook takes longer than the grid
+# built when clicked and then kept; a grid longer than one page (a district: tens of seconds) is
+# also started in the background now, so that the click finds it ready
+if paged:
+    app_cache.prebuild_units_grid_xlsx(plan, quarter, unit, scope, lang(), title)
 st.download_button(tr("units.download"), app_cache.units_grid_xlsx(plan, quarter, unit, scope, lang(), title),
                    file_name=f"units-{plan}-{quarter}.xlsx", key="units_download",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

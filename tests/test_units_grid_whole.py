@@ -126,3 +126,50 @@ def test_the_whole_grid_on_postgresql_equals_the_one_on_sqlite(example_url, pg_u
     pd.testing.assert_frame_equal(on_pg.shown, on_sqlite.shown)
     assert on_pg.partial == on_sqlite.partial
     _fresh_caches()
+
+
+def test_a_long_grid_has_its_english_excel_ready_before_the_click(example_url, monkeypatch):
+    # A grid longer than one page (a district: the whole grid and its workbook take tens of
+    # seconds) is built in the background when the page opens; the click then only hands it
+    # over, in the page's language although built outside the page run.
+    import io
+
+    import openpyxl
+
+    import app_cache
+    import tables
+    from metrics import goals as G
+    from tests.apptest_util import open_page
+
+    _fresh_caches()
+    monkeypatch.setattr(tables, "GRID_PAGE_ROWS", 30)
+    at = open_page("units", "en", quarter=QUARTER)
+    assert not at.exception, at.exception
+    app_cache.prebuild_wait(120)
+    calls = []
+    real = G.evaluate_units
+    monkeypatch.setattr(G, "evaluate_units", lambda *a, **k: calls.append("evaluate") or real(*a, **k))
+    write = tables.status_grid_xlsx
+    monkeypatch.setattr(tables, "status_grid_xlsx", lambda *a, **k: calls.append("write") or write(*a, **k))
+    click = at.get("download_button")[0].proto
+    assert click.deferred_file_id or click.url
+    data = app_cache.units_grid_xlsx(app_cache.current_plan(QUARTER), QUARTER, "LGQ", "all", "en",
+                                     _page_title())()
+    assert calls == []  # built already
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert ws.title == "Units compared" and ws.max_row == 3 + 84 and ws["A3"].value == "Unit"
+    words = [ws.cell(r, j).value for r in (3, 4, 5) for j in range(2, 40)]
+    assert all(w and not any("\u4e00" <= ch <= "\u9fff" for ch in w) for w in words)  # no Chinese word
+    _fresh_caches()
+
+
+def _page_title() -> str:
+    """The Excel title the page passed (units.file_title in the page's language)."""
+    from i18n import t
+
+    import app_cache
+    from ui import period_label, speaking
+
+    plan = app_cache.current_plan(QUARTER)
+    with speaking("en"):
+        return t("units.file_title", "en", plan=app_cache.plan_info(plan)["name_en"], quarter=period_label(QUARTER))
