@@ -7,7 +7,8 @@ at a time, with a name filter and a page number, and evaluates only the units of
 shows: a coloured grid of 22,001 units × 38 columns (a district) is neither readable on one
 screen nor cheap to colour and send on each rerun (about 2.5 ms a row), and evaluating every
 unit took 160 s at that size; the sidebar's unit and the "children" scope narrow it to one
-community, and the Excel download (built on its first click) holds every unit."""
+community, and the Excel download holds every unit (built in the background when the page opens
+on a grid longer than one page, else on its first click)."""
 
 import streamlit as st
 
