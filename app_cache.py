@@ -75,6 +75,64 @@ def unit_labels(lang: str) -> tuple[list[str], dict[str, str]]:
     return _unit_labels(version(), scope(), lang)
 
 
+class PickerTree(NamedTuple):
+    """The sidebar's two-step unit picker (unit_picker.py) over the units a user may see:
+    ``groups`` the top units and the units directly below them (the federation and its
+    communities), in tree order; ``group_of`` each unit's group (a top unit or a unit directly
+    below one: itself); ``members`` each group's own list, the group first, then every unit
+    below it in tree order; ``depth`` each unit's depth (0: a top unit). Shared read-only."""
+
+    groups: tuple
+    group_of: dict
+    members: dict
+    depth: dict
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _picker_tree(key: tuple, allowed: frozenset | None) -> PickerTree:
+    frame = _units(key) if allowed is None else _scoped_units(key, allowed)
+    codes = [str(c) for c in frame["code"].tolist()]
+    parent = dict(zip(codes, (str(p) for p in frame["parent"].fillna("").tolist())))
+    depth: dict[str, int] = {}
+
+    def depth_of(code: str) -> int:  # a unit whose parent is not listed is a top unit (depth 0)
+        chain, node = [], code
+        while node not in depth:
+            chain.append(node)
+            up = parent.get(node, "")
+            if up not in parent or up in chain:  # a top unit (or a loop, which the store refuses)
+                depth[chain.pop()] = 0
+                break
+            node = up
+        d = depth[node]
+        for c in reversed(chain):
+            d += 1
+            depth[c] = d
+        return depth[code]
+
+    group_of: dict[str, str] = {}
+    members: dict[str, list[str]] = {}
+    groups = []
+    for code in codes:
+        if depth_of(code) <= 1:
+            group_of[code] = code
+            groups.append(code)
+            members.setdefault(code, [code])
+        else:
+            node = code
+            while depth[node] > 1:
+                node = parent[node]
+            group_of[code] = node
+            members.setdefault(node, [node]).append(code)
+    return PickerTree(tuple(groups), group_of, {g: tuple(m) for g, m in members.items()}, depth)
+
+
+def picker_tree() -> PickerTree:
+    """:class:`PickerTree` of the units this session's user may see, built once per data
+    version and scope."""
+    return _picker_tree(version(), scope())
+
+
 # ---- the user's unit scope (issue 10) --------------------------------------------------------
 # Every public loader below filters by the signed-in user's scope, read from the database on
 # each call (never from a widget or a session value the browser could set); the cached
