@@ -11,7 +11,6 @@ import re
 import zipfile
 
 import pandas as pd
-import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
