@@ -130,42 +130,41 @@ class StoreFrames:
 
     def trace(self, unit: str, wanted: pd.DataFrame, start: str, as_of: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         from store import schema as s
-
-        from store.summary import SUMMARY_COLUMNS, _summary_frame
+        from store.summary import SUMMARY_COLUMNS, _summary_frame, _tuples
 
         cv, cl, us = s.current_values, s.unit_closure, s.unit_summary
-        kids = self.store.children(unit)
         cols = ["unit", *SUMMARY_COLUMNS]
-        q = sa.select(*[us.c[c] for c in cols]).where(us.c.indicator.in_(list(wanted["indicator"])),
-                                                      us.c.period >= start, us.c.period <= as_of)
-        cells = cell_filters(cv, wanted, start, as_of)
+        # the units directly below, as a subquery (no list of thousands of codes to send)
+        below = sa.select(cl.c.descendant).where(cl.c.ancestor == unit, cl.c.depth == 1).scalar_subquery()
+        found: list[tuple] = []
+        rows: list[tuple] = []
         with self.store.read() as conn:
-            # the children's roll-ups over the span (only the traced indicators and quarters)
-            found = [tuple(r) for i in range(0, len(kids), 500)
-                     for r in conn.execute(q.where(us.c.unit.in_(kids[i:i + 500]))).all()]
             own_reported = conn.execute(sa.select(cv.c.unit).where(cv.c.unit == unit).limit(1)).first() is not None
-            # the uploads whose values count in each child's subtree (grouped in SQL; the unit's
-            # own values by themselves)
-            below = sa.select(cl.c.descendant).where(cl.c.ancestor == unit, cl.c.depth == 1).scalar_subquery()
-            rows = []
-            for cond in cells:
-                rows += [tuple(r) for r in conn.execute(
-                    sa.select(cl.c.ancestor, cv.c.indicator, cv.c.upload_id).distinct()
-                    .join(cv, cv.c.unit == cl.c.descendant).where(cl.c.ancestor.in_(below), cond)).all()]
-                if own_reported:
-                    rows += [(unit, i, u) for i, u in conn.execute(
-                        sa.select(cv.c.indicator, cv.c.upload_id).distinct().where(cv.c.unit == unit, cond)).all()]
+            # one read per group of cells an index range reads (flows over the span, the stocks
+            # of their quarter): the children's roll-ups only where the trace shows them, and
+            # the uploads behind each child's subtree grouped in SQL (DISTINCT child,
+            # indicator, upload: a few rows per child, not one per stored value)
+            for cond in cell_filters(us, wanted, start, as_of):
+                found += _tuples(conn, sa.select(*[us.c[c] for c in cols]).where(us.c.unit.in_(below), cond))
+            for cond in cell_filters(cv, wanted, start, as_of):
+                rows += _tuples(conn, sa.select(cl.c.ancestor, cv.c.indicator, cv.c.upload_id).distinct()
+                                .join(cv, cv.c.unit == cl.c.descendant).where(cl.c.ancestor.in_(below), cond))
+                if own_reported:  # the unit's own values by themselves
+                    rows += [(unit, i, u) for i, u in _tuples(conn, sa.select(cv.c.indicator, cv.c.upload_id)
+                                                               .distinct().where(cv.c.unit == unit, cond))]
         kids_q = _summary_frame(pd.DataFrame.from_records(found, columns=cols, nrows=len(found)))
         picked = _pick(kids_q, wanted, start, as_of) if len(kids_q) else pd.DataFrame(columns=TRACE_FRAME_COLUMNS)
         own = _own_rows(_pick(self.quarterly(unit), wanted, start, as_of), picked, unit, own_reported)
-        ups = pd.DataFrame(rows, columns=["unit", "indicator", "upload_id"]).drop_duplicates()[TRACE_UPLOAD_COLUMNS]
+        ups = pd.DataFrame.from_records(rows, columns=["unit", "indicator", "upload_id"], nrows=len(rows))
+        ups = ups.drop_duplicates()[TRACE_UPLOAD_COLUMNS]
         frame = pd.concat([f for f in (picked[TRACE_FRAME_COLUMNS], own) if len(f)], ignore_index=True) \
             if len(picked) or len(own) else pd.DataFrame(columns=TRACE_FRAME_COLUMNS)
         return frame, ups.astype({"upload_id": "int64"})
 
 
 def cell_filters(cv, wanted: pd.DataFrame, start: str, as_of: str) -> list:
-    """SQL conditions on ``current_values`` for the cells :func:`wanted_cells` asks for, one
+    """SQL conditions on ``cv`` (``current_values``, or ``unit_summary``: any table with
+    ``indicator`` and ``period``) for the cells :func:`wanted_cells` asks for, one
     per group that an index range reads (flows over ``start``..``as_of``; the stocks of each
     quarter, written as a range so SQLite reads them by unit and indicator, not every value of
     the quarter): query them one by one, not joined with OR (one OR made SQLite read every
