@@ -52,9 +52,9 @@ def test_cube_grid_equals_the_frame_road_and_each_units_own_judgement(case):
         assert_same(ref[cols].reset_index(drop=True), mine[cols])
 
 
-def test_a_held_unit_keeps_its_latest_complete_quarter_in_the_cube_road():
-    # C1 reports members every quarter, C2 stops after 2016Q4: the federation's 2017Q2 is
-    # incomplete, and its members fall there, so it keeps 2017Q1's... the cube road agrees.
+def test_an_incomplete_quarter_with_carried_stocks_is_judged_alike_on_both_roads():
+    # C1 reports members every quarter, C2 stops after 2017Q1: the federation's 2017Q2 is
+    # incomplete (C2's members carried), so it may keep 2017Q1's judgement: both roads agree.
     units = pd.DataFrame({"code": ["F", "C1", "C2"], "parent": ["", "F", "F"]})
     rows = []
     for i, p in enumerate(periods.span("2015Q1", "2017Q2")):
