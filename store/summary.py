@@ -97,6 +97,31 @@ def refresh_current(conn: sa.Connection, pairs: pd.DataFrame) -> None:
                                                    .where(cv.c.period == period, cv.c.unit.in_(chunk))))
 
 
+def current_from_upload(conn: sa.Connection, upload_id: int, values: pd.DataFrame) -> None:
+    """What :func:`refresh_current` gives for the cells of ``values``, written straight from them,
+    when they are the values of upload ``upload_id`` just stored in this write: that upload is
+    the newest (its id is above every other upload's, and a concurrent upload of the same
+    quarters waits for this write on PostgreSQL's review lock of each quarter, as on SQLite's
+    write lock), so each of its cells now counts with its value. Cells the upload lacks keep
+    their current value, and each of its ``unit, period`` pairs has been reported. The window
+    query over every stored upload of the touched units (4 s for 20,000 new units at size M)
+    is not needed for an upload."""
+    cells = values.drop_duplicates(["unit", "indicator", "period"], keep="last")
+    frame = pd.DataFrame({
+        "unit": cells["unit"].astype(str).to_numpy(dtype=object),
+        "indicator": cells["indicator"].astype(str).to_numpy(dtype=object),
+        "period": cells["period"].astype(str).to_numpy(dtype=object),
+        "value": cells["value"].astype(float).to_numpy(),
+        "approximate": cells["approximate"].astype(bool).to_numpy(),
+        "upload_id": int(upload_id),
+    }).sort_values(["unit", "indicator", "period"], kind="stable")
+    bulk.upsert_rows(conn, s.current_values, _CURRENT_COLS, ["unit", "indicator", "period"],
+                     bulk.frame_rows(frame, _CURRENT_COLS))
+    reported = frame[["unit", "period"]].drop_duplicates()
+    bulk.upsert_rows(conn, s.reported_quarters, ["unit", "period"], ["unit", "period"],
+                     bulk.frame_rows(reported, ["unit", "period"]))
+
+
 def bounds(conn: sa.Connection) -> tuple[str | None, str | None]:
     """The first and the latest quarter anyone reported (None, None when nothing counts)."""
     rq = s.reported_quarters
@@ -277,14 +302,19 @@ def _trim(conn: sa.Connection, first: str, last: str) -> None:
         conn.execute(sa.delete(table).where(sa.or_(table.c.period < first, table.c.period > last)))
 
 
-def after_values(conn: sa.Connection, pairs: pd.DataFrame, new_units: Iterable[str] = ()) -> None:
+def after_values(conn: sa.Connection, pairs: pd.DataFrame, new_units: Iterable[str] = (),
+                 upload: tuple[int, pd.DataFrame] | None = None) -> None:
     """Inside a write that changed which values count for the ``unit, period`` pairs (an
     upload, a withdrawal, a restore): resolve their current values and roll up again what they
     reach. See the module docstring.
 
     ``new_units``: units the same write added without :func:`after_units` (an import's new
     units): their closure rows are written here, and they are rolled up once, with their
-    values, instead of once when added and again when their first report arrives."""
+    values, instead of once when added and again when their first report arrives.
+
+    ``upload``: ``(upload_id, values)`` when the write only added that upload and the pairs are
+    its values': the current values come from ``values`` (:func:`current_from_upload`) instead
+    of being resolved again over every stored upload."""
     pairs = pairs[["unit", "period"]].astype(str).drop_duplicates()
     new_units = sorted(set(new_units))
     if pairs.empty:
@@ -295,7 +325,10 @@ def after_values(conn: sa.Connection, pairs: pd.DataFrame, new_units: Iterable[s
     touched = sorted(set(pairs["unit"]))
     old_first, old_last = bounds(conn)
     old_spans = _spans(conn, touched).set_index("unit")
-    refresh_current(conn, pairs)
+    if upload is not None:
+        current_from_upload(conn, *upload)
+    else:
+        refresh_current(conn, pairs)
     first, last = bounds(conn)
     if first is None:
         for table in (s.unit_summary, s.unit_coverage):
