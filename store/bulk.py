@@ -69,45 +69,6 @@ def insert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], ro
     return n
 
 
-def upsert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], key: Sequence[str],
-                rows: list[tuple]) -> int:
-    """Insert ``rows`` into ``table``, replacing the non-key ``columns`` of a row whose ``key``
-    is already there (``key`` only: a row already there is left as it is); returns how many
-    rows were given. ``key`` must be the table's primary key and each key once in ``rows``.
-    SQLite: ``INSERT … ON CONFLICT DO UPDATE`` through ``executemany``; PostgreSQL: ``COPY``
-    into a temporary table dropped at commit, then one ``INSERT … SELECT … ON CONFLICT``."""
-    if not rows:
-        return 0
-    prep = conn.dialect.identifier_preparer
-    names = ", ".join(prep.quote(c) for c in columns)
-    target = prep.format_table(table)
-    keys = ", ".join(prep.quote(c) for c in key)
-    rest = [c for c in columns if c not in key]
-    action = ("DO UPDATE SET " + ", ".join(f"{prep.quote(c)} = excluded.{prep.quote(c)}" for c in rest)) \
-        if rest else "DO NOTHING"
-    driver = conn.connection.driver_connection
-    if conn.dialect.name == "postgresql":
-        stage = prep.quote(f"_stage_{table.name}")
-        with driver.cursor() as cur:
-            cur.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} "
-                        f"(LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP")
-            cur.execute(f"TRUNCATE {stage}")
-            with cur.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cur.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage} "
-                        f"ON CONFLICT ({keys}) {action}")
-        return len(rows)
-    cur = driver.cursor()
-    try:
-        for start in range(0, len(rows), BATCH):
-            cur.executemany(f"INSERT INTO {target} ({names}) VALUES ({', '.join('?' for _ in columns)}) "
-                            f"ON CONFLICT ({keys}) {action}", rows[start:start + BATCH])
-    finally:
-        cur.close()
-    return len(rows)
-
-
 def insert_frame(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, columns: Sequence[str] | None = None,
                  sort: Sequence[str] | None = None) -> int:
     """Insert ``frame[columns]`` (default: all its columns), sorted by ``sort`` first when given;

@@ -97,29 +97,29 @@ def refresh_current(conn: sa.Connection, pairs: pd.DataFrame) -> None:
                                                    .where(cv.c.period == period, cv.c.unit.in_(chunk))))
 
 
-def current_from_upload(conn: sa.Connection, upload_id: int, values: pd.DataFrame) -> None:
-    """What :func:`refresh_current` gives for the cells of ``values``, written straight from them,
-    when they are the values of upload ``upload_id`` just stored in this write: that upload is
-    the newest (its id is above every other upload's, and a concurrent upload of the same
-    quarters waits for this write on PostgreSQL's review lock of each quarter, as on SQLite's
-    write lock), so each of its cells now counts with its value. Cells the upload lacks keep
-    their current value, and each of its ``unit, period`` pairs has been reported. The window
-    query over every stored upload of the touched units (4 s for 20,000 new units at size M)
-    is not needed for an upload."""
-    cells = values.drop_duplicates(["unit", "indicator", "period"], keep="last")
-    frame = pd.DataFrame({
-        "unit": cells["unit"].astype(str).to_numpy(dtype=object),
-        "indicator": cells["indicator"].astype(str).to_numpy(dtype=object),
-        "period": cells["period"].astype(str).to_numpy(dtype=object),
-        "value": cells["value"].astype(float).to_numpy(),
-        "approximate": cells["approximate"].astype(bool).to_numpy(),
-        "upload_id": int(upload_id),
-    }).sort_values(["unit", "indicator", "period"], kind="stable")
-    bulk.upsert_rows(conn, s.current_values, _CURRENT_COLS, ["unit", "indicator", "period"],
-                     bulk.frame_rows(frame, _CURRENT_COLS))
-    reported = frame[["unit", "period"]].drop_duplicates()
-    bulk.upsert_rows(conn, s.reported_quarters, ["unit", "period"], ["unit", "period"],
-                     bulk.frame_rows(reported, ["unit", "period"]))
+def current_from_upload(conn: sa.Connection, upload_id: int) -> None:
+    """What :func:`refresh_current` gives for the cells of upload ``upload_id``, just stored in
+    this write, copied straight from its rows of ``observations``: that upload is the newest
+    (its id is above every other upload's, and a concurrent upload of the same quarters waits
+    for this write: SQLite's write lock, PostgreSQL's review lock of each quarter), so each of
+    its cells now counts with its value. Cells the upload lacks keep their current value, and
+    each of its ``unit, period`` pairs has been reported. Two statements run inside the
+    database (``INSERT … SELECT … ON CONFLICT``, SQLite and PostgreSQL alike), instead of the
+    window query over every stored upload of the touched units (4 s for 20,000 new units at
+    size M) and without the values passing through Python."""
+    cols = ", ".join(_CURRENT_COLS)
+    pick = f"SELECT {cols} FROM observations WHERE upload_id = :u"
+    if conn.dialect.name == "postgresql":  # one row per cell (a cell twice in one upload: its last row)
+        pick = (f"SELECT DISTINCT ON (unit, indicator, period) {cols} FROM observations WHERE upload_id = :u "
+                "ORDER BY unit, indicator, period, id DESC")
+    else:  # SQLite applies the rows in id order: a cell twice in one upload keeps its last row
+        pick += " ORDER BY id"
+    conn.execute(sa.text(f"INSERT INTO current_values ({cols}) {pick} ON CONFLICT (unit, indicator, period) "
+                         "DO UPDATE SET value = excluded.value, approximate = excluded.approximate, "
+                         "upload_id = excluded.upload_id"), {"u": int(upload_id)})
+    conn.execute(sa.text("INSERT INTO reported_quarters (unit, period) SELECT DISTINCT unit, period "
+                         "FROM observations WHERE upload_id = :u ON CONFLICT (unit, period) DO NOTHING"),
+                 {"u": int(upload_id)})
 
 
 def bounds(conn: sa.Connection) -> tuple[str | None, str | None]:
@@ -303,7 +303,7 @@ def _trim(conn: sa.Connection, first: str, last: str) -> None:
 
 
 def after_values(conn: sa.Connection, pairs: pd.DataFrame, new_units: Iterable[str] = (),
-                 upload: tuple[int, pd.DataFrame] | None = None) -> None:
+                 upload: int | None = None) -> None:
     """Inside a write that changed which values count for the ``unit, period`` pairs (an
     upload, a withdrawal, a restore): resolve their current values and roll up again what they
     reach. See the module docstring.
@@ -312,9 +312,9 @@ def after_values(conn: sa.Connection, pairs: pd.DataFrame, new_units: Iterable[s
     units): their closure rows are written here, and they are rolled up once, with their
     values, instead of once when added and again when their first report arrives.
 
-    ``upload``: ``(upload_id, values)`` when the write only added that upload and the pairs are
-    its values': the current values come from ``values`` (:func:`current_from_upload`) instead
-    of being resolved again over every stored upload."""
+    ``upload``: the id of the upload the write added, when that is all it did and the pairs are
+    its values': the current values are copied from its rows (:func:`current_from_upload`)
+    instead of being resolved again over every stored upload."""
     pairs = pairs[["unit", "period"]].astype(str).drop_duplicates()
     new_units = sorted(set(new_units))
     if pairs.empty:
@@ -326,7 +326,7 @@ def after_values(conn: sa.Connection, pairs: pd.DataFrame, new_units: Iterable[s
     old_first, old_last = bounds(conn)
     old_spans = _spans(conn, touched).set_index("unit")
     if upload is not None:
-        current_from_upload(conn, *upload)
+        current_from_upload(conn, upload)
     else:
         refresh_current(conn, pairs)
     first, last = bounds(conn)
