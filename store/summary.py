@@ -240,6 +240,7 @@ def recompute(conn: sa.Connection, codes: Iterable[str] | None, lo: str, hi: str
 
     own = inside(rollup.own_quarterly(obs, tree, catalog, last=last))
     own_cov = inside(rollup.own_coverage(obs, tree, first, last))
+    del obs
 
     parent = dict(zip(units["code"], units["parent"]))
     kids: dict[str, list[str]] = {}
@@ -249,39 +250,45 @@ def recompute(conn: sa.Connection, codes: Iterable[str] | None, lo: str, hi: str
     known_sum = _read(conn, s.unit_summary, ["unit", *SUMMARY_COLUMNS], outside, lo, hi) if outside else None
     known_cov = _read(conn, s.unit_coverage, ["unit", "period", "n_units", "expected", "carried"], outside, lo, hi) \
         if outside else None
-    sums, covs = [_summary_frame(known_sum)] if known_sum is not None else [], \
-        [known_cov] if known_cov is not None else []
-    depth = _depths(units)
-    new_sum, new_cov = [], []
-    for d in sorted({depth[a] for a in affected}, reverse=True):
-        level = {a for a in affected if depth[a] == d}
-        below = {c for a in level for c in kids.get(a, [])}
-        sum_parts = [own[own["unit"].isin(level)], *[_up(f, below, parent) for f in sums]]
-        cov_parts = [own_cov[own_cov["unit"].isin(level)],
-                     *[_up(f, below, parent)[rollup.COVERAGE_PARTS] for f in covs]]
-        sum_parts = [f for f in sum_parts if len(f)]
-        cov_parts = [f for f in cov_parts if len(f)]
-        rolled = rollup.combine(pd.concat(sum_parts, ignore_index=True), catalog) if sum_parts else None
-        covered = rollup.combine_coverage(pd.concat(cov_parts, ignore_index=True)) if cov_parts else None
-        if rolled is not None and len(rolled):
-            sums.append(rolled)
-            new_sum.append(rolled)
-        if covered is not None and len(covered):
-            covs.append(covered)
-            new_cov.append(covered)
+    known_sum = _summary_frame(known_sum) if known_sum is not None else None
 
-    for table in (s.unit_summary, s.unit_coverage):
+    for table in (s.unit_summary, s.unit_coverage):  # the old rows first: each depth is written when made
         if codes is None:
             conn.execute(sa.delete(table).where(table.c.period >= lo, table.c.period <= hi))
         else:
             for chunk in _chunks(affected):
                 conn.execute(sa.delete(table).where(table.c.unit.in_(chunk), table.c.period >= lo,
                                                     table.c.period <= hi))
-    if new_sum:
-        _insert(conn, s.unit_summary, pd.concat(new_sum, ignore_index=True)[["unit", *SUMMARY_COLUMNS]])
-    if new_cov:
-        _insert(conn, s.unit_coverage,
-                pd.concat(new_cov, ignore_index=True)[["unit", "period", "n_units", "expected", "carried"]])
+    # Bottom-up, one depth at a time: a unit's children are one depth below it, so the parts of
+    # a depth are its units' own rows, the rows of the depth below (just made) and the stored rows
+    # of children outside the affected units. Each depth's rows are inserted as soon as they are
+    # made and the deeper ones dropped (a quarter of 20,000 new units: 2.2 M rows per depth, and
+    # keeping every depth until the end was the commit's peak memory).
+    depth = _depths(units)
+    prev_sum = prev_cov = None
+    for d in sorted({depth[a] for a in affected}, reverse=True):
+        level = {a for a in affected if depth[a] == d}
+        below = {c for a in level for c in kids.get(a, [])}
+        mine = own["unit"].isin(level).to_numpy()
+        sum_parts = [own[mine], *[_up(f, below, parent) for f in (known_sum, prev_sum) if f is not None]]
+        own = own[~mine]
+        mine = own_cov["unit"].isin(level).to_numpy()
+        cov_parts = [own_cov[mine], *[_up(f, below, parent)[rollup.COVERAGE_PARTS] for f in (known_cov, prev_cov)
+                                      if f is not None]]
+        own_cov = own_cov[~mine]
+        sum_parts = [f for f in sum_parts if len(f)]
+        cov_parts = [f for f in cov_parts if len(f)]
+        prev_sum = prev_cov = None  # the depth below is no longer needed
+        if sum_parts:
+            prev_sum = rollup.combine(pd.concat(sum_parts, ignore_index=True), catalog)
+        del sum_parts
+        if cov_parts:
+            prev_cov = rollup.combine_coverage(pd.concat(cov_parts, ignore_index=True))
+        del cov_parts
+        if prev_sum is not None and len(prev_sum):
+            _insert(conn, s.unit_summary, prev_sum[["unit", *SUMMARY_COLUMNS]])
+        if prev_cov is not None and len(prev_cov):
+            _insert(conn, s.unit_coverage, prev_cov[["unit", "period", "n_units", "expected", "carried"]])
 
 
 def _up(frame: pd.DataFrame, below: set[str], parent: dict[str, str]) -> pd.DataFrame:

@@ -120,3 +120,23 @@ def test_the_summary_stored_with_an_upload_is_the_same_for_many_new_units():
     assert json.dumps(got, ensure_ascii=False) == json.dumps(want, ensure_ascii=False)
     got["findings"][0]["params"]["unit"] = "changed"
     assert findings[0].params["unit"] == "企业X00000工会"
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+def test_the_roll_up_writes_each_depth_when_it_is_made(db, sqlite_url, request, monkeypatch):
+    """200 new enterprises under two communities: the roll-up inserts the enterprises' rows,
+    then the communities', then the federation's (three inserts into ``unit_summary``, deepest
+    first, each only its own depth's units), instead of keeping every depth in memory for one
+    insert at the end; the tables still equal a full recomputation."""
+    store = _store(db, sqlite_url, request)
+    new = _new_units(200)
+    values = pd.DataFrame([(c, ind, "2016Q2", float(i % 7), bool(i % 5 == 0)) for i, c in enumerate(new["code"])
+                           for ind in ("members", "employees", "disputes_mediated")], columns=COLS)
+    written: list[set[str]] = []
+    real = summary._insert
+    monkeypatch.setattr(summary, "_insert", lambda conn, table, frame: (
+        written.append(set(frame["unit"])) if table is schema.unit_summary else None, real(conn, table, frame))[1])
+    store.add_upload(NewUpload("new.xlsx", b"new", "clerk", values, "2016Q2", new_units=new))
+    assert written == [set(new["code"]), {"C0", "C1"}, {"F"}]
+    assert summary.check(store) == []
+    store.engine.dispose()
