@@ -13,6 +13,7 @@ import streamlit as st
 import app_cache
 import auth
 import signin
+import unit_picker
 from i18n import t
 from metrics import periods, rollup
 from metrics.report_text import markdown_safe
@@ -76,12 +77,9 @@ if observed:
     st.session_state["quarter_latest"] = latest
 partial = {} if cover is None else {r.period: (r.n_units, r.expected) for r in cover.itertuples() if not r.complete}
 
-# the options and their indented names, built once per data version, scope and language
-unit_codes, unit_labels = app_cache.unit_labels(lang)
 with st.sidebar:
-    if len(units):
-        st.selectbox(t("common.unit", lang), unit_codes, key="unit",
-                     format_func=lambda c: unit_labels.get(c, c))
+    if len(units):  # one list of indented names, or two steps when there are many units
+        unit_picker.show(units, lang)
     if observed:
         st.selectbox(t("common.quarter", lang), observed[::-1], key="quarter",
                      format_func=lambda p: periods.label(p, lang) + (

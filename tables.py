@@ -156,16 +156,26 @@ def breakdown_table(ev: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     unit = _unit_of(cat[ev["indicator"].iloc[0]]) if len(ev) else ""
     base, target, current = (with_unit(tr(f"indicator.col.{k}"), unit) for k in ("base", "target", "current"))
     progress, ratio = tr("indicator.col.progress"), tr("indicator.col.ratio")
+    # the headers and words looked up once, not once per unit (2,000 children at a district)
+    col_unit, col_status, col_outlook, col_source = (tr(f"indicator.col.{k}") for k in ("unit", "status", "outlook", "source"))
+    approx, language = tr("numbers.approx_row"), lang()
+    statuses, outlooks, sources = {}, {}, {}
     out = []
     for r in ev.itertuples(index=False):
         ind = cat[r.indicator]
+        if r.status not in statuses:
+            statuses[r.status] = status_label(r.status, language)
+        if r.outlook not in outlooks:
+            outlooks[r.outlook] = outlook_label(r.outlook, language)
+        if r.target_source not in sources:
+            sources[r.target_source] = tr(f"indicator.source.{r.target_source or 'none'}")
         out.append({
-            tr("indicator.col.unit"): names.get(r.unit, r.unit) + (tr("numbers.approx_row") if bool(r.approximate) else ""),
-            tr("indicator.col.status"): status_label(r.status, lang()),
-            tr("indicator.col.outlook"): outlook_label(r.outlook, lang()),
+            col_unit: names.get(r.unit, r.unit) + (approx if bool(r.approximate) else ""),
+            col_status: statuses[r.status],
+            col_outlook: outlooks[r.outlook],
             base: _figure(r.base),
             target: math.nan if _nan(r.target) else _figure(r.target if ind.is_percent else float(round(r.target))),
-            tr("indicator.col.source"): tr(f"indicator.source.{r.target_source or 'none'}"),
+            col_source: sources[r.target_source],
             current: _figure(r.current),
             progress: None if _nan(r.progress) else round(float(r.progress) * 100, 1),
             ratio: None if _nan(r.ratio) or not math.isfinite(r.ratio) else round(float(r.ratio), 2),

@@ -5,10 +5,10 @@ import streamlit as st
 
 import app_cache
 import resources
-from charts import indicator_progress_chart, outlook_label, status_label, units_progress_chart
+from charts import indicator_progress_chart, outlook_label, status_label
 from metrics import goals as goal_frames
 from metrics import periods
-from tables import attribute_label, breakdown_table, fmt_estimate, sources_table
+from tables import attribute_label, fmt_estimate, sources_table
 from ui import chart_notes, dataframe, fmt_number, indicator_name, lang, period_label, plain, tr, unit_name, warn_if_partial
 
 catalog = resources.catalog()
@@ -63,17 +63,14 @@ st.caption(tr("indicator.chart_note", basis=tr(f"indicator.basis_{basis}"),
               model=tr(f"indicator.model_{goal.get('projection_model') or 'none'}")))
 
 st.subheader(tr("indicator.breakdown"))
-below = goal_frames.children(units, unit)
+below = app_cache.children(unit)  # from a map kept per data version and scope
 if not below or row.empty:
     st.info(tr("indicator.no_children") if not below else tr("indicator.no_goal"))
 else:
-    part = app_cache.unit_evaluations(plan, quarter, below, [code])
     value = "current" if goal["target_type"] == "direction" else "progress"
-    part = part.sort_values(value, ascending=False, na_position="last")
-    names = [unit_name(units, c) for c in part["unit"]]
-    st.plotly_chart(units_progress_chart(part, names=names, value=value, unit=u, lang=lang()),
-                    key="indicator_units_chart", width="stretch")
-    dataframe(breakdown_table(part, units), hide_index=True, width="stretch", key="indicator_units_table")
+    chart, table = app_cache.indicator_breakdown(plan, quarter, unit, code, value, u, lang())  # kept per data version
+    st.plotly_chart(chart, key="indicator_units_chart", width="stretch")
+    dataframe(table, hide_index=True, width="stretch", key="indicator_units_table")
     st.caption(tr("indicator.breakdown_note"))
 
 st.subheader(tr("indicator.definition"))

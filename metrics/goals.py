@@ -295,14 +295,26 @@ def _judge_units(ev: pd.DataFrame, goals: pd.DataFrame, quarters_all: pd.DataFra
             if u in open_units and before is not None and periods.index(before) >= floor:
                 redo.setdefault(before, []).append(u)
     held_at: dict[str, str] = {}
+    # each unit's rows of the earlier quarter line up with its rows in ``ev`` by their place
+    # within the unit (both are the goals in the order of ``goals``); a unit is held when any
+    # of its goals would read worse now. Matched on (unit, place) in one merge, not a mask
+    # of the whole stack per unit (quadratic: 20,000 open units after a partial upload).
+    place = ev.groupby("unit", sort=False).cumcount().to_numpy()
     for before, codes in redo.items():
         other = evaluate_units(goals, quarters_all, catalog, plan_start, plan_end, before, codes, root, unit_quotas)
-        for u, part in other.groupby("unit", sort=False):
-            mine = ev.index[ev["unit"] == u]
-            if _worse(ev.loc[mine], part).any():
-                for c in part.columns:
-                    ev.loc[mine, c] = part[c].to_numpy()
-                held_at[u] = before
+        other = other.reset_index(drop=True)
+        other["_place"] = other.groupby("unit", sort=False).cumcount().to_numpy()
+        rows = pd.DataFrame({"unit": ev["unit"].to_numpy(), "_place": place, "_row": ev.index.to_numpy()})
+        both = rows.merge(other.reset_index(names="_other")[["unit", "_place", "_other"]], on=["unit", "_place"],
+                          how="inner", validate="one_to_one")
+        worse = _worse(ev.loc[both["_row"]], other.loc[both["_other"]])
+        held = set(both["unit"][worse])
+        if not held:
+            continue
+        take = both[both["unit"].isin(held)]
+        for c in other.columns.drop("_place"):
+            ev.loc[take["_row"].to_numpy(), c] = other[c].to_numpy()[take["_other"].to_numpy()]
+        held_at.update(dict.fromkeys(held, before))
     units = ev["unit"]
     ev["reported"] = units.map(now["n_units"]).fillna(0).astype("int64").to_numpy()
     ev["expected"] = units.map(now["expected"]).fillna(0).astype("int64").to_numpy()
@@ -415,9 +427,13 @@ _OUTLOOK_RANK = {c: i for i, c in enumerate(progress.OUTLOOK_URGENCY)}
 
 def _worse(now: pd.DataFrame, before: pd.DataFrame) -> np.ndarray:
     """Per goal: is (status, outlook) more urgent in ``now`` than in ``before``?"""
-    a = list(zip(now["status"].map(_STATUS_RANK), now["outlook"].map(_OUTLOOK_RANK)))
-    b = list(zip(before["status"].map(_STATUS_RANK), before["outlook"].map(_OUTLOOK_RANK)))
-    return np.array([x < y for x, y in zip(a, b)], dtype=bool)
+    # (status rank, outlook rank) compared as pairs: a lower status rank, or the same status
+    # and a lower outlook rank, is more urgent; an unranked code is never worse
+    s_now = now["status"].map(_STATUS_RANK).to_numpy(dtype=float)
+    s_before = before["status"].map(_STATUS_RANK).to_numpy(dtype=float)
+    o_now = now["outlook"].map(_OUTLOOK_RANK).to_numpy(dtype=float)
+    o_before = before["outlook"].map(_OUTLOOK_RANK).to_numpy(dtype=float)
+    return (s_now < s_before) | ((s_now == s_before) & (o_now < o_before))
 
 
 def _carried(ev: pd.DataFrame, quarters: pd.DataFrame) -> np.ndarray:

@@ -301,3 +301,33 @@ def test_units_grid_flags_equal_each_units_own_evaluation(example_store):
         own = evaluate(example_store, code, "2018Q1")
         for col in ("status", "outlook", *G.FLAG_COLUMNS):
             assert mine[col].tolist() == own[col].tolist(), (code, col)
+
+
+def test_units_grid_holds_many_incomplete_units_like_their_own_pages_in_one_pass(example_store, monkeypatch):
+    """After a partial upload most units' quarter is incomplete; each keeps its latest complete
+    quarter's judgement where the incomplete one reads worse, exactly as its own progress page
+    says, and the earlier quarter is compared once for all of them (it was once per unit,
+    quadratic in the units: a district's 20,000 enterprises)."""
+    units = example_store.units()
+    skipped = set(units["code"][units["code"].str.startswith("E")].iloc[::2])  # half the enterprises
+    upload_copy_of_2017q4(example_store, None, "half-2018Q1.xlsx", exclude=skipped)
+    obs = rollup.current(example_store.observations())
+    allq = G.all_quarterly(obs, units, CAT)
+    fed_cover = rollup.coverage(obs, units, "LGQ")
+    goals = G.plan_goals(example_store.targets(PLAN), allq[allq["unit"] == "LGQ"].drop(columns="unit"), CAT,
+                         "2016Q1", fed_cover)
+    codes = list(units["code"])
+    compared = []
+    real = G._worse
+    monkeypatch.setattr(G, "_worse", lambda a, b: compared.append(len(a)) or real(a, b))
+    grid = G.evaluate_units(goals, allq, CAT, "2016Q1", "2020Q4", "2018Q1", codes, "LGQ",
+                            G.quotas(example_store.targets(PLAN)), cover_all=rollup.coverage_all(obs, units, G.ancestors(units)))
+    assert len(compared) == 1  # one earlier quarter (2017Q4), compared once for every open unit
+    assert grid["incomplete"].sum() > 0 and grid["held"].any()
+    monkeypatch.setattr(G, "_worse", real)
+    for code in codes:
+        mine = grid[grid["unit"] == code].reset_index(drop=True)
+        own = evaluate(example_store, code, "2018Q1")
+        for col in ("status", "outlook", "progress", *G.FLAG_COLUMNS):
+            assert mine[col].tolist() == own[col].tolist() or (
+                col == "progress" and mine[col].fillna(-1).round(9).tolist() == own[col].fillna(-1).round(9).tolist()), (code, col)
