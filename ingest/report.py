@@ -10,7 +10,7 @@ changes an import would make (old value -> new value). Messages come from
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from i18n import has, t
 
@@ -112,6 +112,16 @@ class Finding:
                 "message": self.message(lang), "params": self.params}
 
 
+def _copied(value):
+    """``value`` with its dicts, lists and tuples copied, as ``dataclasses.asdict`` copies a
+    finding's parameters (strings and numbers are shared: they do not change)."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_copied(v) for v in value)
+    return value
+
+
 class UnreadableFile(Exception):
     """The file cannot be read at all (not a spreadsheet, corrupt, hostile, too big)."""
 
@@ -170,9 +180,13 @@ class ImportReport:
         }
 
     def summary(self) -> dict:
-        """A compact form stored with the upload (no messages: they are rendered on demand)."""
+        """A compact form stored with the upload (no messages: they are rendered on demand). Each
+        finding as ``dataclasses.asdict`` gives it (``code``, ``where``, ``params``), built
+        directly: ``asdict`` deep-copies every parameter, 1.6 s for the 20,000 new-unit
+        findings of a district's quarter."""
         return {"period": self.period, "counts": dict(self.counts),
-                "findings": [asdict(f) for f in self.findings], "sheets": self.sheets, "kept": len(self.kept)}
+                "findings": [{"code": f.code, "where": f.where, "params": _copied(f.params)} for f in self.findings],
+                "sheets": self.sheets, "kept": len(self.kept)}
 
 
 # ---- display tables (pure; column labels from i18n/<lang>/upload.toml) ---------------------------

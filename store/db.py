@@ -603,7 +603,7 @@ class Store:
         if roll_up and (len(values) or new_codes):
             _summary.after_values(conn, pd.DataFrame({"unit": values["unit"].astype(str),
                                                       "period": values["period"].astype(str)}),
-                                  new_units=new_codes)
+                                  new_units=new_codes, upload=int(upload_id))
         self._audit(conn, upload.uploader, "upload.commit",
                     {"upload": upload_id, "file": upload.filename, "values": len(values), "period": upload.period})
         return int(upload_id)

@@ -209,6 +209,7 @@ current_values = sa.Table(
     sa.Column("approximate", sa.Boolean, nullable=False),
     sa.Column("upload_id", sa.Integer, nullable=False),
     sa.Index("ix_current_period", "period", "unit"),
+    sqlite_with_rowid=False,  # one B-tree for the rows and the key (migration 0006)
 )
 
 # The (unit, quarter) pairs with at least one current value: who reported when.
@@ -244,6 +245,7 @@ unit_summary = sa.Table(
     sa.Column("carried_units", sa.Integer, nullable=False),
     sa.Column("num", sa.Float, nullable=True),
     sa.Column("den", sa.Float, nullable=True),
+    sqlite_with_rowid=False,  # one B-tree for the rows and the key (migration 0006)
 )
 
 # Each unit's reporting coverage per quarter: the rows of metrics.rollup.coverage for that unit

@@ -98,6 +98,31 @@ def refresh_current(conn: sa.Connection, pairs: pd.DataFrame) -> None:
                                                    .where(cv.c.period == period, cv.c.unit.in_(chunk))))
 
 
+def current_from_upload(conn: sa.Connection, upload_id: int) -> None:
+    """What :func:`refresh_current` gives for the cells of upload ``upload_id``, just stored in
+    this write, copied straight from its rows of ``observations``: that upload is the newest
+    (its id is above every other upload's, and a concurrent upload of the same quarters waits
+    for this write: SQLite's write lock, PostgreSQL's review lock of each quarter), so each of
+    its cells now counts with its value. Cells the upload lacks keep their current value, and
+    each of its ``unit, period`` pairs has been reported. Two statements run inside the
+    database (``INSERT … SELECT … ON CONFLICT``, SQLite and PostgreSQL alike), instead of the
+    window query over every stored upload of the touched units (4 s for 20,000 new units at
+    size M) and without the values passing through Python."""
+    cols = ", ".join(_CURRENT_COLS)
+    pick = f"SELECT {cols} FROM observations WHERE upload_id = :u"
+    if conn.dialect.name == "postgresql":  # one row per cell (a cell twice in one upload: its last row)
+        pick = (f"SELECT DISTINCT ON (unit, indicator, period) {cols} FROM observations WHERE upload_id = :u "
+                "ORDER BY unit, indicator, period, id DESC")
+    else:  # SQLite applies the rows in id order: a cell twice in one upload keeps its last row
+        pick += " ORDER BY id"
+    conn.execute(sa.text(f"INSERT INTO current_values ({cols}) {pick} ON CONFLICT (unit, indicator, period) "
+                         "DO UPDATE SET value = excluded.value, approximate = excluded.approximate, "
+                         "upload_id = excluded.upload_id"), {"u": int(upload_id)})
+    conn.execute(sa.text("INSERT INTO reported_quarters (unit, period) SELECT DISTINCT unit, period "
+                         "FROM observations WHERE upload_id = :u ON CONFLICT (unit, period) DO NOTHING"),
+                 {"u": int(upload_id)})
+
+
 def bounds(conn: sa.Connection) -> tuple[str | None, str | None]:
     """The first and the latest quarter anyone reported (None, None when nothing counts)."""
     rq = s.reported_quarters
@@ -216,6 +241,7 @@ def recompute(conn: sa.Connection, codes: Iterable[str] | None, lo: str, hi: str
 
     own = inside(rollup.own_quarterly(obs, tree, catalog, last=last))
     own_cov = inside(rollup.own_coverage(obs, tree, first, last))
+    del obs
 
     parent = dict(zip(units["code"], units["parent"]))
     kids: dict[str, list[str]] = {}
@@ -225,39 +251,45 @@ def recompute(conn: sa.Connection, codes: Iterable[str] | None, lo: str, hi: str
     known_sum = _read(conn, s.unit_summary, ["unit", *SUMMARY_COLUMNS], outside, lo, hi) if outside else None
     known_cov = _read(conn, s.unit_coverage, ["unit", "period", "n_units", "expected", "carried"], outside, lo, hi) \
         if outside else None
-    sums, covs = [_summary_frame(known_sum)] if known_sum is not None else [], \
-        [known_cov] if known_cov is not None else []
-    depth = _depths(units)
-    new_sum, new_cov = [], []
-    for d in sorted({depth[a] for a in affected}, reverse=True):
-        level = {a for a in affected if depth[a] == d}
-        below = {c for a in level for c in kids.get(a, [])}
-        sum_parts = [own[own["unit"].isin(level)], *[_up(f, below, parent) for f in sums]]
-        cov_parts = [own_cov[own_cov["unit"].isin(level)],
-                     *[_up(f, below, parent)[rollup.COVERAGE_PARTS] for f in covs]]
-        sum_parts = [f for f in sum_parts if len(f)]
-        cov_parts = [f for f in cov_parts if len(f)]
-        rolled = rollup.combine(pd.concat(sum_parts, ignore_index=True), catalog) if sum_parts else None
-        covered = rollup.combine_coverage(pd.concat(cov_parts, ignore_index=True)) if cov_parts else None
-        if rolled is not None and len(rolled):
-            sums.append(rolled)
-            new_sum.append(rolled)
-        if covered is not None and len(covered):
-            covs.append(covered)
-            new_cov.append(covered)
+    known_sum = _summary_frame(known_sum) if known_sum is not None else None
 
-    for table in (s.unit_summary, s.unit_coverage):
+    for table in (s.unit_summary, s.unit_coverage):  # the old rows first: each depth is written when made
         if codes is None:
             conn.execute(sa.delete(table).where(table.c.period >= lo, table.c.period <= hi))
         else:
             for chunk in _chunks(affected):
                 conn.execute(sa.delete(table).where(table.c.unit.in_(chunk), table.c.period >= lo,
                                                     table.c.period <= hi))
-    if new_sum:
-        _insert(conn, s.unit_summary, pd.concat(new_sum, ignore_index=True)[["unit", *SUMMARY_COLUMNS]])
-    if new_cov:
-        _insert(conn, s.unit_coverage,
-                pd.concat(new_cov, ignore_index=True)[["unit", "period", "n_units", "expected", "carried"]])
+    # Bottom-up, one depth at a time: a unit's children are one depth below it, so the parts of
+    # a depth are its units' own rows, the rows of the depth below (just made) and the stored rows
+    # of children outside the affected units. Each depth's rows are inserted as soon as they are
+    # made and the deeper ones dropped (a quarter of 20,000 new units: 2.2 M rows per depth, and
+    # keeping every depth until the end was the commit's peak memory).
+    depth = _depths(units)
+    prev_sum = prev_cov = None
+    for d in sorted({depth[a] for a in affected}, reverse=True):
+        level = {a for a in affected if depth[a] == d}
+        below = {c for a in level for c in kids.get(a, [])}
+        mine = own["unit"].isin(level).to_numpy()
+        sum_parts = [own[mine], *[_up(f, below, parent) for f in (known_sum, prev_sum) if f is not None]]
+        own = own[~mine]
+        mine = own_cov["unit"].isin(level).to_numpy()
+        cov_parts = [own_cov[mine], *[_up(f, below, parent)[rollup.COVERAGE_PARTS] for f in (known_cov, prev_cov)
+                                      if f is not None]]
+        own_cov = own_cov[~mine]
+        sum_parts = [f for f in sum_parts if len(f)]
+        cov_parts = [f for f in cov_parts if len(f)]
+        prev_sum = prev_cov = None  # the depth below is no longer needed
+        if sum_parts:
+            prev_sum = rollup.combine(pd.concat(sum_parts, ignore_index=True), catalog)
+        del sum_parts
+        if cov_parts:
+            prev_cov = rollup.combine_coverage(pd.concat(cov_parts, ignore_index=True))
+        del cov_parts
+        if prev_sum is not None and len(prev_sum):
+            _insert(conn, s.unit_summary, prev_sum[["unit", *SUMMARY_COLUMNS]])
+        if prev_cov is not None and len(prev_cov):
+            _insert(conn, s.unit_coverage, prev_cov[["unit", "period", "n_units", "expected", "carried"]])
 
 
 def _up(frame: pd.DataFrame, below: set[str], parent: dict[str, str]) -> pd.DataFrame:
@@ -278,14 +310,19 @@ def _trim(conn: sa.Connection, first: str, last: str) -> None:
         conn.execute(sa.delete(table).where(sa.or_(table.c.period < first, table.c.period > last)))
 
 
-def after_values(conn: sa.Connection, pairs: pd.DataFrame, new_units: Iterable[str] = ()) -> None:
+def after_values(conn: sa.Connection, pairs: pd.DataFrame, new_units: Iterable[str] = (),
+                 upload: int | None = None) -> None:
     """Inside a write that changed which values count for the ``unit, period`` pairs (an
     upload, a withdrawal, a restore): resolve their current values and roll up again what they
     reach. See the module docstring.
 
     ``new_units``: units the same write added without :func:`after_units` (an import's new
     units): their closure rows are written here, and they are rolled up once, with their
-    values, instead of once when added and again when their first report arrives."""
+    values, instead of once when added and again when their first report arrives.
+
+    ``upload``: the id of the upload the write added, when that is all it did and the pairs are
+    its values': the current values are copied from its rows (:func:`current_from_upload`)
+    instead of being resolved again over every stored upload."""
     pairs = pairs[["unit", "period"]].astype(str).drop_duplicates()
     new_units = sorted(set(new_units))
     if pairs.empty:
@@ -296,7 +333,10 @@ def after_values(conn: sa.Connection, pairs: pd.DataFrame, new_units: Iterable[s
     touched = sorted(set(pairs["unit"]))
     old_first, old_last = bounds(conn)
     old_spans = _spans(conn, touched).set_index("unit")
-    refresh_current(conn, pairs)
+    if upload is not None:
+        current_from_upload(conn, upload)
+    else:
+        refresh_current(conn, pairs)
     first, last = bounds(conn)
     if first is None:
         for table in (s.unit_summary, s.unit_coverage):
