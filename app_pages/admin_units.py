@@ -94,7 +94,7 @@ with unit_tab:
 with user_tab:
     users = store.users()
     held = store.user_units().groupby("username")["unit"].agg(lambda s: "、".join(names.get(u, u) for u in s))
-    table = users.assign(units=users["username"].map(held).fillna(""))
+    table = users.assign(units=[held.get(u, "") for u in users["username"]])
     table["role"] = table["role"].map(lambda r: tr(f"common.role.{r}"))
     table.columns = [tr(f"admin.ucol.{c}") for c in ("username", "display_name", "role", "active", "units")]
     dataframe(table, hide_index=True, width="stretch", key="admin_users_table")

@@ -318,7 +318,7 @@ def _judge_units(ev: pd.DataFrame, goals: pd.DataFrame, quarters_all: pd.DataFra
     units = ev["unit"]
     ev["reported"] = units.map(now["n_units"]).fillna(0).astype("int64").to_numpy()
     ev["expected"] = units.map(now["expected"]).fillna(0).astype("int64").to_numpy()
-    ev["incomplete"] = units.map(~now["complete"].astype(bool)).fillna(False).astype(bool).to_numpy()
+    ev["incomplete"] = units.isin(open_units).to_numpy()  # a unit with no coverage row: not incomplete
     if "carried_units" in quarters_all and len(quarters_all):
         keys = ["unit", "indicator", "period"]
         carried = ev[keys].merge(quarters_all[[*keys, "carried_units"]].drop_duplicates(keys), on=keys, how="left")
