@@ -46,6 +46,8 @@ from store import bulk, closure
 from store import schema as s
 
 CHUNK = 500
+#: units rolled up at once within a depth of the tree (:func:`recompute`): bounds the rows held
+UNIT_CHUNK = 2_000
 CARRY = rollup.CARRY_QUARTERS
 SUMMARY_COLUMNS = rollup.QUARTERLY_COLUMNS
 COVERAGE_COLUMNS = ["period", "n_units", "expected", "carried", "complete"]
@@ -231,17 +233,10 @@ def recompute(conn: sa.Connection, codes: Iterable[str] | None, lo: str, hi: str
     if lo > hi:
         return
     scope = None if codes is None else affected
-    obs = _read(conn, s.current_values, ["unit", "indicator", "period", "value", "approximate"], scope,
-                periods.shift(lo, -CARRY), hi)
-    obs["value"] = obs["value"].astype(float)
-    obs["approximate"] = obs["approximate"].astype(bool)
     tree = _filled(units[units["code"].isin(affected)], _spans(conn, scope))
+
     def inside(f: pd.DataFrame) -> pd.DataFrame:  # "2016Q1" strings sort in time
         return f[(f["period"] >= lo) & (f["period"] <= hi)]
-
-    own = inside(rollup.own_quarterly(obs, tree, catalog, last=last))
-    own_cov = inside(rollup.own_coverage(obs, tree, first, last))
-    del obs
 
     parent = dict(zip(units["code"], units["parent"]))
     kids: dict[str, list[str]] = {}
@@ -261,35 +256,53 @@ def recompute(conn: sa.Connection, codes: Iterable[str] | None, lo: str, hi: str
                 conn.execute(sa.delete(table).where(table.c.unit.in_(chunk), table.c.period >= lo,
                                                     table.c.period <= hi))
     # Bottom-up, one depth at a time: a unit's children are one depth below it, so the parts of
-    # a depth are its units' own rows, the rows of the depth below (just made) and the stored rows
-    # of children outside the affected units. Each depth's rows are inserted as soon as they are
-    # made and the deeper ones dropped (a quarter of 20,000 new units: 2.2 M rows per depth, and
-    # keeping every depth until the end was the commit's peak memory).
+    # a unit are its own rows, its children's rows from the depth below (just made) and the
+    # stored rows of its children outside the affected units. Within a depth the units are
+    # rolled up UNIT_CHUNK at a time (their current values read, their rows made and inserted),
+    # and each chunk's rows are handed up already summed per parent (combine sums, counts and
+    # flags, so the sum of the chunks' sums is the sum of the rows): a quarter of 20,000 new
+    # enterprises makes 2.2 M rows, and holding them at once was the commit's peak memory.
     depth = _depths(units)
-    prev_sum = prev_cov = None
-    for d in sorted({depth[a] for a in affected}, reverse=True):
-        level = {a for a in affected if depth[a] == d}
-        below = {c for a in level for c in kids.get(a, [])}
-        mine = own["unit"].isin(level).to_numpy()
-        sum_parts = [own[mine], *[_up(f, below, parent) for f in (known_sum, prev_sum) if f is not None]]
-        own = own[~mine]
-        mine = own_cov["unit"].isin(level).to_numpy()
-        cov_parts = [own_cov[mine], *[_up(f, below, parent)[rollup.COVERAGE_PARTS] for f in (known_cov, prev_cov)
-                                      if f is not None]]
-        own_cov = own_cov[~mine]
-        sum_parts = [f for f in sum_parts if len(f)]
-        cov_parts = [f for f in cov_parts if len(f)]
-        prev_sum = prev_cov = None  # the depth below is no longer needed
-        if sum_parts:
-            prev_sum = rollup.combine(pd.concat(sum_parts, ignore_index=True), catalog)
-        del sum_parts
-        if cov_parts:
-            prev_cov = rollup.combine_coverage(pd.concat(cov_parts, ignore_index=True))
-        del cov_parts
-        if prev_sum is not None and len(prev_sum):
-            _insert(conn, s.unit_summary, prev_sum[["unit", *SUMMARY_COLUMNS]])
-        if prev_cov is not None and len(prev_cov):
-            _insert(conn, s.unit_coverage, prev_cov[["unit", "period", "n_units", "expected", "carried"]])
+    up_sum: pd.DataFrame | None = None  # the depth below, summed per parent
+    up_cov: pd.DataFrame | None = None
+    window = periods.shift(lo, -CARRY)
+    levels = sorted({depth[a] for a in affected}, reverse=True)
+    for d in levels:
+        level = sorted(a for a in affected if depth[a] == d)
+        next_sum: list[pd.DataFrame] = []
+        next_cov: list[pd.DataFrame] = []
+        for start in range(0, len(level), UNIT_CHUNK):
+            chunk = level[start:start + UNIT_CHUNK]
+            mine = set(chunk)
+            below = {c for a in chunk for c in kids.get(a, [])}
+            obs = _read(conn, s.current_values, ["unit", "indicator", "period", "value", "approximate"], chunk,
+                        window, hi)
+            obs["value"] = obs["value"].astype(float)
+            obs["approximate"] = obs["approximate"].astype(bool)
+            part_tree = tree[tree["code"].isin(mine)]
+            sum_parts = [inside(rollup.own_quarterly(obs, part_tree, catalog, last=last)),
+                         *[_up(f, below, parent) for f in (known_sum,) if f is not None],
+                         *[f[f["unit"].isin(mine)] for f in (up_sum,) if f is not None]]
+            cov_parts = [inside(rollup.own_coverage(obs, part_tree, first, last)),
+                         *[_up(f, below, parent)[rollup.COVERAGE_PARTS] for f in (known_cov,) if f is not None],
+                         *[f[f["unit"].isin(mine)][rollup.COVERAGE_PARTS] for f in (up_cov,) if f is not None]]
+            del obs
+            sum_parts = [f for f in sum_parts if len(f)]
+            cov_parts = [f for f in cov_parts if len(f)]
+            rows_sum = rollup.combine(pd.concat(sum_parts, ignore_index=True), catalog) if sum_parts else None
+            rows_cov = rollup.combine_coverage(pd.concat(cov_parts, ignore_index=True)) if cov_parts else None
+            del sum_parts, cov_parts
+            if rows_sum is not None and len(rows_sum):
+                _insert(conn, s.unit_summary, rows_sum[["unit", *SUMMARY_COLUMNS]])
+                if d != levels[-1]:
+                    next_sum.append(rollup.combine(_up(rows_sum, mine, parent), catalog))
+            if rows_cov is not None and len(rows_cov):
+                _insert(conn, s.unit_coverage, rows_cov[["unit", "period", "n_units", "expected", "carried"]])
+                if d != levels[-1]:
+                    next_cov.append(rollup.combine_coverage(_up(rows_cov, mine, parent)[rollup.COVERAGE_PARTS]))
+            del rows_sum, rows_cov
+        up_sum = pd.concat(next_sum, ignore_index=True) if next_sum else None
+        up_cov = pd.concat(next_cov, ignore_index=True) if next_cov else None
 
 
 def _up(frame: pd.DataFrame, below: set[str], parent: dict[str, str]) -> pd.DataFrame:
