@@ -1140,15 +1140,10 @@ def _insert_observations(conn: sa.Connection, upload_id: int, values: pd.DataFra
     in one bulk insert (:mod:`store.bulk`), sorted by unit, indicator and quarter: the key of
     ``ix_obs_cell``, so SQLite adds to that index in order rather than at random places (with
     ``ix_obs_period_unit`` and ``ix_obs_upload`` in order too: one quarter, one upload)."""
-    frame = pd.DataFrame({
-        "upload_id": upload_id,
-        "unit": values["unit"].astype(str).to_numpy(dtype=object),
-        "indicator": values["indicator"].astype(str).to_numpy(dtype=object),
-        "period": values["period"].astype(str).to_numpy(dtype=object),
-        "value": values["value"].astype(float).to_numpy(),
-        "approximate": values["approximate"].astype(bool).to_numpy(),
-    })
-    _bulk.insert_frame(conn, s.observations, frame, sort=["unit", "indicator", "period"])
+    _bulk.insert_columns(conn, s.observations, {  # each unit's code one string, not one per value
+        "upload_id": int(upload_id), "unit": values["unit"], "indicator": values["indicator"],
+        "period": values["period"], "value": values["value"].astype(float),
+        "approximate": values["approximate"].astype(bool)}, sort=["unit", "indicator", "period"])
 
 
 def _empty_observations() -> pd.DataFrame:
