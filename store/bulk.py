@@ -92,8 +92,12 @@ def _column(values) -> tuple[np.ndarray | None, np.ndarray]:
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if series.dtype.kind in "fiub" and isinstance(series.dtype, np.dtype):
         return None, series.to_numpy()
-    codes, uniques = pd.factorize(series.astype(str), sort=True)
-    return codes, np.asarray(uniques, dtype=object)
+    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+        series = series.astype("str")  # mixed objects: as text (one sort order); missing stays missing
+    codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=False)
+    distinct = np.asarray(uniques, dtype=object)
+    distinct[pd.isna(distinct)] = None
+    return codes, distinct
 
 
 def insert_columns(conn: sa.Connection, table: sa.Table, columns: dict, sort: Sequence[str] = ()) -> int:
