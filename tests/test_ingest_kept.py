@@ -151,3 +151,23 @@ def test_a_small_file_reads_only_its_units_and_the_upload_it_corrects(example_st
     earlier = frame[frame["period"] != "2017Q4"]
     assert "B02" not in set(earlier["unit"])  # left out of the file: only its 2017Q4 values, which it keeps
     assert "B02" in set(frame.loc[frame["period"] == "2017Q4", "unit"])
+
+
+def test_a_community_s_form_lists_what_it_leaves_of_its_own_units_not_every_unit_of_the_bulk_file(example_store):
+    """The example's 2017Q4 came as one file of all 84 units (as a district's history comes in one
+    bulk load). A community's form (its row and its enterprise's) is a form of that community: it
+    lists none of the 42 communities beside it as left out. One community's row alone is an item
+    of the federation's list of communities, as a clerk's list is: the others are listed."""
+    units = example_store.units()
+    names = dict(zip(units["code"], units["name_zh"]))
+    parent = dict(zip(units["code"], units["parent"]))
+    stored = set(example_store.observations().query("period == '2017Q4'")["unit"])
+    kids = sorted(c for c, p in parent.items() if p == "C02")
+    assert kids
+    own_form = _form("2017年第4季度", [["C02", names["C02"], 3000, 5000], *[[k, names[k], 30, 50] for k in kids]])
+    kept = importer.prepare(example_store, own_form, "c02.xlsx").report.kept
+    assert {k["unit"] for k in kept if k["reason"] == "not_in_file"} == set()
+    row_alone = importer.prepare(example_store, _form("2017年第4季度", [["C02", names["C02"], 3000, 5000]]), "c.xlsx")
+    left_out = {k["unit"] for k in row_alone.report.kept if k["reason"] == "not_in_file"}
+    communities = {c for c, p in parent.items() if p == "LGQ"} - {"C02"}
+    assert left_out == (communities | set(kids)) & stored and len(left_out) > 30
