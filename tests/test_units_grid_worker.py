@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 
 QUARTER = "2017Q4"
-# the real worker, started a few seconds late: a build still running when the page reruns or
+# the real worker, started 8 seconds late: a build still running when the page reruns or
 # the button is clicked
 SLOW_WORKER = [sys.executable, "-c",
-               "import runpy, sys, time; time.sleep(4); sys.argv = ['grid_worker', *sys.argv[1:]]; "
+               "import runpy, sys, time; time.sleep(8); sys.argv = ['grid_worker', *sys.argv[1:]]; "
                "runpy.run_module('grid_worker', run_name='__main__', alter_sys=True)"]
 
 
@@ -84,10 +84,9 @@ def test_the_units_page_reruns_while_the_whole_grid_is_built_in_another_process(
                         lambda g, cube, *a, **k: (whole.append(1) if len(a[4]) >= 84 else None) or real(g, cube, *a, **k))
     at = open_page("units", "en", quarter=QUARTER)
     assert not at.exception, at.exception
-    started = time.monotonic()
     at.run()
     assert not at.exception, at.exception
-    assert mine.running() and time.monotonic() - started < 4  # the rerun did not wait for the build
+    assert mine.running()  # the rerun did not wait for the build
     assert len(mine._builds) == 1
     (args, build), = mine._builds.items()
     assert build.proc.pid and args[5] is None and args[6] == "en"
