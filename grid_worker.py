@@ -49,9 +49,10 @@ log = logging.getLogger(__name__)
 # ---- the worker process --------------------------------------------------------------------------
 
 def _args_from_job(job: dict) -> tuple:
-    url, version = job["key"]
+    from store.db import database_url
+
     allowed = None if job["allowed"] is None else frozenset(job["allowed"])
-    return ((url, tuple(version)), job["plan"], job["as_of"], job["unit"], job["kind"], allowed, job["lang"],
+    return ((database_url(), tuple(job["version"])), job["plan"], job["as_of"], job["unit"], job["kind"], allowed, job["lang"],
             job["title"])
 
 
@@ -111,7 +112,7 @@ class Build:
 
 def _job_of(args: tuple) -> dict:
     key, plan, as_of, unit, kind, allowed, lang, title = args
-    return {"key": [key[0], list(key[1])], "plan": plan, "as_of": as_of, "unit": unit, "kind": kind,
+    return {"version": list(key[1]), "plan": plan, "as_of": as_of, "unit": unit, "kind": kind,
             "allowed": None if allowed is None else sorted(allowed), "lang": lang, "title": title,
             "parent": os.getpid()}
 

@@ -121,6 +121,7 @@ def test_the_worker_workbook_equals_the_servers_own_for_a_clerks_units(db, lang,
     for args in (_args(lang, allowed, title="标题" if lang == "zh" else "Title"),
                  _args(lang, allowed, kind="children", unit=sorted(allowed)[0])):
         assert mine.start(args)
+        assert args[0][0] not in mine._builds[args].job.read_text(encoding="utf-8")  # the URL (a password) not on disk
         data = mine.result(args)
         assert data
         want = _cells(app_cache._units_grid_xlsx(*args))
