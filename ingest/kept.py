@@ -36,10 +36,12 @@ def kept_values(values: pd.DataFrame, current: pd.DataFrame, period: str | None)
     """The stored values of the file's quarter(s) that the file does not replace.
 
     ``values``: what the file would store (unit, indicator, period, value, where);
-    ``current``: what counts now (unit, indicator, period, value). Each item: unit, indicator,
-    period, value (the earlier one, which keeps counting), reason (``blank``: the unit's row is
-    in the file and this cell is empty; ``not_in_file``: the unit is not in the file for that
-    quarter) and where (the blank cell, ``季度数据!G9``, when the sheet has a column for the
+    ``current``: what counts now (unit, indicator, period, value; with ``upload_id``, the upload
+    each value comes from). Each item: unit, indicator, period, value (the earlier one, which
+    keeps counting), reason (``blank``: the unit's row is in the file and this cell is empty;
+    ``not_in_file``: the unit is not in the file for that quarter, but an earlier upload of the
+    quarter that the file corrects -- one holding a value of a unit the file lists -- has it)
+    and where (the blank cell, ``季度数据!G9``, when the sheet has a column for the
     indicator and a row for the unit; else ``""``). Sorted by unit, then indicator.
     """
     if current is None or not len(current):
@@ -48,6 +50,11 @@ def kept_values(values: pd.DataFrame, current: pd.DataFrame, period: str | None)
     if not periods:
         return []
     cur = current[current["period"].isin(periods) & current["value"].notna()]
+    if "upload_id" in cur.columns and len(cur):
+        # only the earlier uploads this file corrects (those holding a value of one of its units in
+        # its quarters) leave values of units it does not list: another sub-district's file does not
+        in_file = cur["unit"].isin(set(values["unit"]))
+        cur = cur[in_file | cur["upload_id"].isin(set(cur.loc[in_file, "upload_id"]))]
     keys = ["unit", "indicator", "period"]
     # hashed joins, not Python tuples of 800,000 cells
     replaced = pd.MultiIndex.from_frame(cur[keys].astype(object)).isin(
