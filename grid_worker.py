@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent
 TIME_LIMIT = 900.0  # seconds a build may take before its parent kills it (L: about 25 s)
 KEEP = 8  # finished builds kept per process (app_cache._units_grid_xlsx keeps 8 workbooks too)
 _PREFIX = "union-grid-"
-log = logging.getLogger(__name__)
+log = logging.getLogger("union.grid")  # the operator's log (logsetup.py)
 
 
 # ---- the worker process --------------------------------------------------------------------------
@@ -178,7 +178,7 @@ class Builds:
                     proc = subprocess.Popen([*self.command, str(out), str(job)], stdin=subprocess.DEVNULL,
                                             stdout=subprocess.DEVNULL, stderr=err, env=env)
                 except OSError:
-                    log.exception("could not start the units grid's Excel worker")
+                    log.exception("could not start the units grid's Excel worker", extra={"event": "grid.build_failed"})
                     return False
             self._builds[args] = Build(proc, out, job, errlog)
             return True
@@ -224,7 +224,8 @@ class Builds:
         build.proc.wait()
         build.error = f"killed after {self.time_limit:g} s"
         log.error("building the units grid's Excel in a worker process took longer than %g s: killed; it is "
-                  "built in the server process when its button is clicked", self.time_limit)
+                  "built in the server process when its button is clicked", self.time_limit,
+                  extra={"event": "grid.build_failed", "reason": "time_limit"})
 
     def _reap(self) -> None:
         """Record (and log once) why each finished build without a workbook failed."""
@@ -237,7 +238,8 @@ class Builds:
                 if build.errlog.is_file() else []
             build.error = lines[-1] if lines else f"exit {build.proc.returncode}"
             log.error("building the units grid's Excel in a worker process failed (%s); it is built in the "
-                      "server process when its button is clicked", build.error)
+                      "server process when its button is clicked", build.error,
+                      extra={"event": "grid.build_failed", "reason": build.error})
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait for every running build (tests, benchmarks)."""

@@ -158,7 +158,7 @@ def test_a_new_upload_gives_a_new_workbook_and_drops_the_old_one(example_url, bu
     assert _cells(new) != _cells(old)
     # a build asked for with the old version reads newer data: it fails as stale, and the click
     # builds it in the server process (as before)
-    with caplog.at_level(logging.ERROR, logger="grid_worker"):
+    with caplog.at_level(logging.ERROR, logger="union.grid"):
         assert mine.start(before)
         assert mine.result(before) is None
     assert "stale" in caplog.text
@@ -175,7 +175,7 @@ def test_a_failing_worker_is_logged_and_the_click_builds_the_workbook_itself(exa
     app_cache.prebuild_units_grid_xlsx(app_cache.current_plan(QUARTER), QUARTER, "LGQ", "all", "en", "Title")
     args = _args("en", title="Title")
     assert args in broken._builds
-    with caplog.at_level(logging.ERROR, logger="grid_worker"):
+    with caplog.at_level(logging.ERROR, logger="union.grid"):
         data = app_cache.units_grid_xlsx(app_cache.current_plan(QUARTER), QUARTER, "LGQ", "all", "en", "Title")()
     assert "database is locked" in caplog.text
     assert _cells(data) == _cells(app_cache._units_grid_xlsx(*args)) and len(_cells(data)) == 1 + 3 + 84
@@ -197,7 +197,7 @@ def test_a_build_past_its_time_limit_is_killed_and_its_files_removed_at_exit(exa
     proc, folder = mine._builds[args].proc, mine._dir
     assert not mine.start(_args("en"))  # one build at a time
     started = time.monotonic()
-    with caplog.at_level(logging.ERROR, logger="grid_worker"):
+    with caplog.at_level(logging.ERROR, logger="union.grid"):
         assert mine.result(args) is None
     assert time.monotonic() - started < 10 and proc.returncode is not None
     assert "took longer than 1 s: killed" in caplog.text
