@@ -151,10 +151,9 @@ class StoreFrames:
             # table store/subtree.py writes with every commit: a few rows per child, where
             # joining the closure with current_values read every value of the district)
             for cond, below_cond in zip(cell_filters(cv, wanted, start, as_of), cell_filters(su, wanted, start, as_of)):
-                rows += _tuples(conn, sa.select(cv.c.unit, cv.c.indicator, cv.c.upload_id).distinct()
-                                .where(cv.c.unit.in_(below), cond))
-                rows += _tuples(conn, sa.select(su.c.ancestor, su.c.indicator, su.c.upload_id).distinct()
-                                .where(su.c.ancestor.in_(below), below_cond))
+                rows += _tuples(conn, sa.union(  # distinct in the database: one row per child, indicator, upload
+                    sa.select(cv.c.unit, cv.c.indicator, cv.c.upload_id).where(cv.c.unit.in_(below), cond),
+                    sa.select(su.c.ancestor, su.c.indicator, su.c.upload_id).where(su.c.ancestor.in_(below), below_cond)))
                 if own_reported:  # the unit's own values by themselves
                     rows += [(unit, i, u) for i, u in _tuples(conn, sa.select(cv.c.indicator, cv.c.upload_id)
                                                                .distinct().where(cv.c.unit == unit, cond))]
