@@ -6,6 +6,8 @@ re-reads the signed-in user on every rerun, so a changed role or a disabled user
 """
 
 import logging
+import os
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -20,6 +22,7 @@ from metrics.report_text import markdown_safe
 from logsetup import setup_logging
 from store.db import StoreBusy
 
+_run_started = time.perf_counter()
 setup_logging(stderr=True)  # once per process in effect: it only reconfigures when the settings change
 st.set_page_config(page_title="街道总工会五年规划指标看板", page_icon="📊", layout="wide")
 
@@ -114,8 +117,27 @@ if auth.allows(role, "clerk"):
 if auth.allows(role, "admin"):
     pages.append(st.Page("app_pages/data.py", title=t("common.nav.data", lang), icon=":material/database:"))
     pages.append(st.Page("app_pages/admin_units.py", title=t("admin.title", lang), icon=":material/group:"))
+
+
+def _log_run(page: str, started: float) -> None:
+    """One ``page.run`` line per script run, with the page and its seconds from the top of this
+    file: at DEBUG, or at INFO when it took ``$UNION_SLOW_PAGE_SECONDS`` (default 2) or more, so
+    an operator sees the slow pages without turning on every line (and the load test reads the
+    server's own time per step, apart from the browsers')."""
+    seconds = time.perf_counter() - started
+    try:
+        slow = float(os.environ.get("UNION_SLOW_PAGE_SECONDS") or 2)
+    except ValueError:
+        slow = 2.0
+    logging.getLogger("union.app").log(
+        logging.INFO if seconds >= slow else logging.DEBUG, "page run",
+        extra={"event": "page.run", "page": page or "overview", "seconds": round(seconds, 4),
+               "user": st.session_state.get("user")})
+
+
+current = st.navigation(pages)
 try:
-    st.navigation(pages).run()
+    current.run()
 except StoreBusy as busy:  # any page: a database locked too long is a message, not a traceback
     logging.getLogger("union.app").warning("database busy", extra={"event": "store.busy", "reason": busy.reason})
     st.error(t(f"store.busy.{busy.reason}", lang))
@@ -125,3 +147,5 @@ except Exception:  # logged for the operator with its traceback, then shown by S
     logging.getLogger("union.app").exception("page error", extra={"event": "error",
                                                                   "user": st.session_state.get("user")})
     raise
+finally:  # also after st.stop() and st.rerun(), which end a run by raising
+    _log_run(current.url_path, _run_started)

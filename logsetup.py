@@ -14,7 +14,8 @@ A line: ``{"time": "2026-11-27T08:00:00.123Z", "level": "INFO", "logger": "union
 "event": "import.committed", "message": "...", ...the event's fields}``; an error adds
 ``"traceback"``. Events: ``import.committed``, ``import.refused``, ``upload.withdraw``,
 ``upload.restore``, ``signin.ok``, ``signin.failed``, ``signin.locked``, ``schema.upgrade``,
-``schema.adopt``, ``error``. A password is never logged.
+``schema.adopt``, ``page.run`` (at DEBUG; at INFO when slow: ``$UNION_SLOW_PAGE_SECONDS``), ``grid.build_failed``,
+``error``. A password is never logged.
 """
 
 from __future__ import annotations

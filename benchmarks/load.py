@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import shutil
 import statistics
@@ -70,7 +71,6 @@ DONE = """() => { const a = document.querySelector('[data-testid="stApp"]');
 
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time of process ``pid`` so far (/proc/PID/stat, clock ticks)."""
-    import os
 
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -84,7 +84,6 @@ def cpu_of_all() -> float:
     """CPU seconds of every process on the machine so far (/proc/stat: user, nice, system, irq,
     softirq; idle and iowait left out): with :func:`cpu_seconds` of the server, how much of the
     machine's work during the run was the server's and how much the browsers'."""
-    import os
 
     with open("/proc/stat") as f:
         parts = f.readline().split()[1:]
@@ -201,6 +200,29 @@ async def drive(url: str, sessions: int, seconds: float, baseline_seconds: float
     return out
 
 
+def server_runs(log: Path, since: float) -> list[float]:
+    """Seconds of each script run the server logged (``page.run``, dashboard.py) from ``since``
+    (a Unix time) on: what a step cost the server itself, while the browsers on the same
+    cores wait for their turn."""
+    import json
+    from datetime import datetime
+
+    out = []
+    if not log.exists():
+        return out
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("event") != "page.run":
+            continue
+        at = datetime.fromisoformat(entry["time"].replace("Z", "+00:00")).timestamp()
+        if at >= since:
+            out.append(float(entry["seconds"]))
+    return out
+
+
 def p95(values: list[float]) -> float:
     if not values:
         return 0.0
@@ -242,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
         path = work / f"2016Q1_load_{n}.xlsx"
         path.write_bytes(workbook(rows)[0])
         files.append(path)
+    # every script run's own seconds (dashboard.py's page.run lines): the server's part of a step
+    run_log = work / "union.log"
+    os.environ.update(UNION_LOG_LEVEL="DEBUG", UNION_LOG_FILE=str(run_log))
     server = AppServer(db_url, work / "streamlit.log")
     url = server.start(timeout=300)
     log(f"server {url} pid {server.proc.pid}; {args.sessions} sessions for {seconds:.0f} s")
@@ -252,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         if phase == "start":
             mem["start"] = rss_mb(server.proc.pid)
             mem["cpu_start"] = (cpu_seconds(server.proc.pid), cpu_of_all(), time.monotonic())
+            mem["wall_start"] = time.time()
             log(f"baseline done; server RSS {mem['start'].get('VmRSS', 0):.0f} MB")
             return None
         results = []
@@ -280,12 +306,17 @@ def main(argv: list[str] | None = None) -> int:
         if code != 0 or not committed:
             errors.append(f"an upload did not commit (exit {code})")
     times, base = result["times"], result["baseline_times"]
+    runs = server_runs(run_log, mem.get("wall_start", 0.0))
     uploads = result.get("upload_results") or []
     figures = [
         Figure(f"load_{args.sessions}_sessions_page_median", [statistics.median(times) if times else 0.0],
                [statistics.median(base)] if base else [], baseline="1 session alone, median", goal=""),
         Figure(f"load_{args.sessions}_sessions_page_p95", [p95(times)], [p95(base)] if base else [],
                baseline="1 session alone, p95", goal="<2 s"),
+        # the server's own time per script run (page.run in its log), apart from the browsers
+        Figure(f"load_{args.sessions}_sessions_server_run_median", [statistics.median(runs) if runs else 0.0], [],
+               baseline="", goal=""),
+        Figure(f"load_{args.sessions}_sessions_server_run_p95", [p95(runs)], [], baseline="", goal="<2 s"),
         Figure(f"load_{args.sessions}_sessions_errors", [float(len(errors))], [], "count", goal="0"),
         Figure(f"load_{args.sessions}_sessions_steps", [float(len(times))], [float(len(base))] if base else [],
                "count", baseline="steps of the 1 session alone"),
@@ -299,8 +330,6 @@ def main(argv: list[str] | None = None) -> int:
                baseline="", goal=""),
     ]
     if "cpu_start" in mem and "cpu_end" in mem:
-        import os
-
         (s0, a0, t0), (s1, a1, t1) = mem["cpu_start"], mem["cpu_end"]
         server_cpu, all_cpu, wall = s1 - s0, max(a1 - a0, 1e-9), max(t1 - t0, 1e-9)
         figures += [

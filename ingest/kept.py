@@ -32,14 +32,36 @@ def _split(where: str) -> tuple[str, str, str] | None:
     return (m["sheet"], m["col"], m["row"]) if m else None
 
 
-def kept_values(values: pd.DataFrame, current: pd.DataFrame, period: str | None) -> list[dict]:
+def forms(listed: set[str], parent: dict) -> set[str]:
+    """The parents whose units a file of ``listed`` units is a form of, so the units it may have
+    left out are their other units: each listed unit (a community's form lists its enterprises
+    under its own row), and the parent of a top unit (one whose parent is not listed) that lists
+    no unit of its own (a clerk's list of communities, without the federation's row). A
+    community's form (its row and its enterprises) is not a form of the whole district, so a
+    district's bulk load does not make every other community "left out" of it.
+
+    >>> sorted(forms({"C1", "E1", "E2"}, {"C1": "F", "C2": "F", "E1": "C1", "E2": "C1"}))
+    ['C1', 'E1', 'E2']
+    >>> sorted(forms({"C1", "C2"}, {"C1": "F", "C2": "F", "C3": "F"}))
+    ['C1', 'C2', 'F']
+    """
+    tops = {u for u in listed if parent.get(u) not in listed}
+    heads = {p for p in (parent.get(u) for u in listed) if p in listed}
+    return set(listed) | {parent[t] for t in tops - heads if parent.get(t)}
+
+
+def kept_values(values: pd.DataFrame, current: pd.DataFrame, period: str | None,
+                units: pd.DataFrame | None = None) -> list[dict]:
     """The stored values of the file's quarter(s) that the file does not replace.
 
     ``values``: what the file would store (unit, indicator, period, value, where);
-    ``current``: what counts now (unit, indicator, period, value). Each item: unit, indicator,
-    period, value (the earlier one, which keeps counting), reason (``blank``: the unit's row is
-    in the file and this cell is empty; ``not_in_file``: the unit is not in the file for that
-    quarter) and where (the blank cell, ``季度数据!G9``, when the sheet has a column for the
+    ``current``: what counts now (unit, indicator, period, value; with ``upload_id``, the upload
+    each value comes from). Each item: unit, indicator, period, value (the earlier one, which
+    keeps counting), reason (``blank``: the unit's row is in the file and this cell is empty;
+    ``not_in_file``: the unit is not in the file for that quarter, but an earlier upload of the
+    quarter that the file corrects -- one holding a value of a unit the file lists -- has it,
+    and, with ``units`` (code, parent), it is a unit of a parent the file is a form of: :func:`forms`)
+    and where (the blank cell, ``季度数据!G9``, when the sheet has a column for the
     indicator and a row for the unit; else ``""``). Sorted by unit, then indicator.
     """
     if current is None or not len(current):
@@ -48,6 +70,17 @@ def kept_values(values: pd.DataFrame, current: pd.DataFrame, period: str | None)
     if not periods:
         return []
     cur = current[current["period"].isin(periods) & current["value"].notna()]
+    listed = set(values["unit"])
+    in_file = cur["unit"].isin(listed)
+    if "upload_id" in cur.columns:
+        # a unit left out counts only in the earlier upload this file corrects (one holding a value
+        # of a unit the file lists, in its quarter): another clerk's file is not corrected by it
+        corrected = cur["upload_id"].isin(set(cur.loc[in_file, "upload_id"]))
+        cur, in_file = cur[in_file | corrected], in_file[in_file | corrected]
+    if units is not None and "parent" in units:
+        # ... and only from the form the file is (forms(): the units of a parent it lists)
+        parent = dict(zip(units["code"], units["parent"]))
+        cur = cur[in_file | cur["unit"].map(parent).isin(forms(listed, parent))]
     keys = ["unit", "indicator", "period"]
     # hashed joins, not Python tuples of 800,000 cells
     replaced = pd.MultiIndex.from_frame(cur[keys].astype(object)).isin(

@@ -25,6 +25,7 @@ from metrics.progress import (
     DEFAULT_THRESHOLDS,
     EVALUATE_COLUMNS,
     GOAL_DIRECTION_WORDS,
+    GROWTH_EPSILON,
     GOAL_DIRECTIONS,
     TARGET_TYPES,
     Thresholds,
@@ -390,6 +391,7 @@ def evaluate_grid(
                 b0 = np.where(b == 0, zero, b)
                 observed = growth_rate_array(cur, b0, years)
                 required = growth_rate_array(np.where(tg == 0, zero, tg), b0, plan_years)
+                required = np.where(np.abs(required) < GROWTH_EPSILON, 0.0, required)  # NaN stays NaN
                 missing = np.isnan(observed) | np.isnan(required)
                 ratio_reached = np.where(missing | (required == 0), np.nan, d * observed / np.abs(required))
                 sdo = np.where(b < 0, -1, 1) * d * observed

@@ -319,6 +319,12 @@ def growth_rate(current: float, base: float, years: float) -> float:
         return math.inf
 
 
+#: A required growth closer to zero than this (a year) is taken as zero: a target equal to its
+#: base can differ from it in the last bit after a sum or a quota, and its growth is then
+#: 1e-16 instead of 0, which would turn "no growth needed" into a ratio of 1e15.
+GROWTH_EPSILON = 1e-12
+
+
 def _sdg_growth(current: float, base: float, years: float, zero: float) -> float:
     """Open SDG's growth_calculation with its zero replacement (0.001) for base and target."""
     base = zero if base == 0 else base
@@ -374,7 +380,8 @@ def target_outlook(
     Returns ``(code, ratio, observed_growth, required_growth)`` with
     ``observed = growth(current, base, elapsed_years)``,
     ``required = growth(target, base, plan_years)`` and
-    ``ratio = sign * d * observed / |required|`` (sign = -1 for a negative base). A reached
+    ``ratio = sign * d * observed / |required|`` (sign = -1 for a negative base; a required
+    growth within ``GROWTH_EPSILON`` of zero counts as zero). A reached
     target gives ``achieved``; a zero base or target is replaced by 0.001 (as Open SDG); a
     target equal to its base, not reached, gives ratio -inf.
     """
@@ -385,6 +392,8 @@ def target_outlook(
     zero = th.zero_replacement
     observed = _sdg_growth(current, base, elapsed_years, zero)
     required = _sdg_growth(zero if target == 0 else target, base, plan_years, zero)
+    if abs(required) < GROWTH_EPSILON:  # NaN stays NaN
+        required = 0.0
     if is_reached(current, target, direction):
         ratio = math.nan if _nan(observed) or _nan(required) or required == 0 else d * observed / abs(required)
         return "achieved", ratio, observed, required

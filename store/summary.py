@@ -476,6 +476,12 @@ def units_cube(conn: sa.Connection, codes: Iterable[str] | None, indicators: Ite
     builder = CubeBuilder(list(units) if units is not None else (listed or []), inds, start, end)
     q = (sa.select(t.c.unit, t.c.indicator, t.c.period, t.c.value, t.c.approximate, t.c.carried_units)
          .where(t.c.period >= start, t.c.period <= end, t.c.indicator.in_(inds)))
+    if listed is None and conn.dialect.name == "sqlite":
+        # every unit: SQLite otherwise scans the whole table (17.6 M rows at 22,001 units, 40
+        # indicators, 20 quarters) for the 5 M it needs; "unit IN (every unit)" makes it seek
+        # each unit's goal indicators and quarters by the primary key (unit, indicator, period):
+        # 3.5 → 1.6 s of SQLite's own time at that size
+        q = q.where(t.c.unit.in_(sa.select(s.units.c.code)))
     queries = [q] if listed is None else [q.where(t.c.unit.in_(chunk)) for chunk in _chunks(listed)]
     collecting = gc.isenabled()
     gc.disable()  # millions of row tuples, all freed by reference counting: no cycle collection passes

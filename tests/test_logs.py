@@ -147,3 +147,26 @@ def test_the_log_file_rotates(tmp_path, monkeypatch):
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files == ["union.log", "union.log.1", "union.log.2", "union.log.3", "union.log.4", "union.log.5"]
     assert all(json.loads(line) for line in (tmp_path / "union.log").read_text().splitlines())
+
+
+def test_each_page_run_is_logged_with_its_seconds_and_slow_runs_at_info(example_url, log_path, monkeypatch):
+    """An operator finds the slow pages in the log: every run is a ``page.run`` line at DEBUG
+    (page, seconds, user); at the default INFO level only runs of $UNION_SLOW_PAGE_SECONDS or
+    more are written."""
+    from tests.apptest_util import open_page, run_app
+
+    monkeypatch.setenv("UNION_LOG_LEVEL", "DEBUG")
+    open_page("progress")
+    runs = events(log_path, "page.run")
+    assert [e["page"] for e in runs] == ["overview", "progress"]
+    assert all(e["level"] == "DEBUG" and 0 < e["seconds"] < 120 and "user" in e for e in runs)
+
+    log_path.write_text("", encoding="utf-8")
+    monkeypatch.setenv("UNION_LOG_LEVEL", "INFO")
+    monkeypatch.setenv("UNION_SLOW_PAGE_SECONDS", "1000")
+    run_app()
+    assert events(log_path, "page.run") == []  # fast runs stay out of the operator's log
+    monkeypatch.setenv("UNION_SLOW_PAGE_SECONDS", "0")
+    run_app()
+    slow = events(log_path, "page.run")
+    assert [(e["page"], e["level"]) for e in slow] == [("overview", "INFO")]

@@ -189,3 +189,24 @@ def test_pace_status_array_equals_pace_status_at_the_boundaries(values):
 def test_classify_outlook_array_equals_classify_outlook_at_the_boundaries(values):
     got = GR.classify_outlook_array(np.array(values), 0.95, 0.6, 0.0)
     assert list(got) == [P.classify_outlook(v, 0.95, 0.6, 0.0) for v in values]
+
+
+def test_a_target_equal_to_its_base_but_for_the_last_bits_needs_no_growth(example):
+    """A level target that equals its base except for float rounding (a sum taken in another
+    order, a quota) needs no growth: its required growth is 0, not 1e-16, so a reached goal
+    shows no outlook ratio instead of one of 1e15 -- in the per-unit method and in the grid."""
+    base = 7.591579
+    target = base * (1 + 1e-15)
+    code, ratio, _observed, required = P.target_outlook(9.0, base, target, 2.0, 5.0)
+    assert (code, required) == ("achieved", 0.0) and math.isnan(ratio)
+    assert P.target_outlook(9.0, base, base, 2.0, 5.0)[0] == "achieved"
+
+    goals = example["goals"].copy()
+    level = goals.index[(goals["target_type"] == "level") & goals["base"].notna() & (goals["base"] > 0)][0]
+    goals.loc[level, "target"] = goals.loc[level, "base"] * (1 + 1e-15)
+    codes = list(example["units"]["code"])
+    args = (goals, example["allq"], CAT, START, END, "2017Q4", codes, "LGQ", example["quotas"])
+    reference, grid = G.evaluate_units_per_unit(*args), G.evaluate_units(*args)
+    assert_same(reference, grid)
+    mine = grid[(grid["unit"] == "LGQ") & (grid["indicator"] == goals.loc[level, "indicator"])]
+    assert mine["required_growth"].tolist() == [0.0]
