@@ -1,7 +1,9 @@
 """Worker process for :mod:`reports.charts`: ``python -m reports.chart_worker OUTDIR JOB.json``.
 
 Reads ``{"scale": 1.5, "figures": [figure JSON, ...]}`` from JOB.json and writes ``OUTDIR/<i>.png``
-for each figure kaleido draws (``OUTDIR/<i>.err`` with the reason for one it cannot draw).
+for each figure kaleido draws (``OUTDIR/<i>.err`` with the reason for one it cannot draw); with
+``"engine": "matplotlib"`` in the job, matplotlib draws them (:func:`reports.charts.matplotlib_png`;
+the congress report draws its charts here while its workbook is written, issue 12).
 Its parent kills it, and the browser it started, when the time limit is reached.
 """
 
@@ -17,28 +19,39 @@ from pathlib import Path
 def main(argv: list[str]) -> int:
     out = Path(argv[0])
     job = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
-    import kaleido
     import plotly.io as pio
 
     warnings.simplefilter("ignore")
+    if job.get("engine") == "matplotlib":  # no browser: drawn again with matplotlib (reports.charts)
+        from reports.charts import matplotlib_png
+
+        _each(out, job, lambda text: matplotlib_png(pio.from_json(text), scale=job.get("scale", 1.5)))
+        return 0
+    import kaleido
+
     kaleido.start_sync_server(silence_warnings=True)
     try:
-        for i, text in enumerate(job["figures"]):
-            try:
-                png = pio.from_json(text).to_image(format="png", scale=job.get("scale", 1.5))
-            except Exception as exc:  # noqa: BLE001 - one figure's failure is reported, the rest go on
-                (out / f"{i}.err").write_text(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ''}",
-                                              encoding="utf-8")
-                continue
-            part = out / f"{i}.part"
-            part.write_bytes(png)
-            part.rename(out / f"{i}.png")
+        _each(out, job, lambda text: pio.from_json(text).to_image(format="png", scale=job.get("scale", 1.5)))
     finally:
         try:
             kaleido.stop_sync_server(silence_warnings=True)
         except Exception:  # noqa: BLE001 - exiting anyway
             pass
     return 0
+
+
+def _each(out: Path, job: dict, draw) -> None:
+    """``OUTDIR/<i>.png`` for each figure ``draw`` turns into PNG bytes, ``<i>.err`` for one it cannot."""
+    for i, text in enumerate(job["figures"]):
+        try:
+            png = draw(text)
+        except Exception as exc:  # noqa: BLE001 - one figure's failure is reported, the rest go on
+            (out / f"{i}.err").write_text(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ''}",
+                                          encoding="utf-8")
+            continue
+        part = out / f"{i}.part"
+        part.write_bytes(png)
+        part.rename(out / f"{i}.png")
 
 
 if __name__ == "__main__":

@@ -89,12 +89,17 @@ def render_charts(
     timeout: float | None = None,
     engine: str = "auto",
     on_chart: Callable[[int, int], None] | None = None,
+    in_worker: bool = False,
 ) -> Rendered:
     """PNG bytes for each figure (``None`` stays ``None``), never raising for a drawing failure.
 
     ``engine``: ``auto`` (browser when one is found, matplotlib otherwise and for what the
     browser could not draw), ``browser`` or ``matplotlib`` (that way only). ``titles`` name the
     charts in messages. ``on_chart(done, total)`` is called as pictures are finished.
+    ``in_worker``: matplotlib draws in a worker process (the same time limit as the browser's),
+    so that this process is free meanwhile (the congress report writes its workbook in a
+    thread while its charts are drawn, :func:`reports.build.build`); what the worker could not
+    draw is drawn here.
     """
     timeout = chart_timeout() if timeout is None else timeout
     names = titles or [f"{i + 1}" for i in range(len(figures))]
@@ -125,6 +130,13 @@ def render_charts(
                                                 if timed_out else t("office.chart.browser_failed", lang))
         if timed_out:
             messages.append(t("office.chart.browser_timeout", lang, seconds=f"{timeout:g}"))
+    if engine in ("auto", "matplotlib") and in_worker and browser is None:
+        left = [i for i in todo if pngs[i] is None]
+        done, _errors, _late = _worker_pngs([figures[i] for i in left], None, scale, timeout,
+                                            lambda n: on_chart and on_chart(n, total))
+        for k, i in enumerate(left):
+            if k in done:
+                pngs[i], engines[i] = done[k], "matplotlib"
     if engine in ("auto", "matplotlib"):
         for i in todo:
             if pngs[i] is not None:
@@ -155,12 +167,21 @@ def render_pngs(figures: list[go.Figure], *, scale: float = 1.5, keep_open: bool
 
 def _browser_pngs(figures, browser: str, scale: float, timeout: float, on_done) -> tuple[dict, dict, bool]:
     """({index: png}, {index: error}, timed_out) from one worker process running kaleido."""
+    return _worker_pngs(figures, browser, scale, timeout, on_done)
+
+
+def _worker_pngs(figures, browser: str | None, scale: float, timeout: float, on_done) -> tuple[dict, dict, bool]:
+    """({index: png}, {index: error}, timed_out) from one worker process (:mod:`reports.chart_worker`)
+    running kaleido with ``browser``, or matplotlib when ``browser`` is None."""
     out = Path(tempfile.mkdtemp(prefix="union-charts-"))
     try:
         job = out / "job.json"  # files, not pipes: nothing can block on a full pipe buffer
-        job.write_text(json.dumps({"scale": scale, "figures": [f.to_json() for f in figures]}), encoding="utf-8")
+        spec = {"scale": scale, "figures": [f.to_json() for f in figures]}
+        if browser is None:
+            spec["engine"] = "matplotlib"
+        job.write_text(json.dumps(spec), encoding="utf-8")
         log = open(out / "worker.log", "w+b")  # noqa: SIM115 - closed below
-        env = dict(os.environ, BROWSER_PATH=browser)
+        env = dict(os.environ, **({"BROWSER_PATH": browser} if browser else {}))
         proc = subprocess.Popen([sys.executable, "-m", "reports.chart_worker", str(out), str(job)],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, env=env,
                                 start_new_session=True, cwd=str(Path(__file__).resolve().parents[1]))

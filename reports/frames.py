@@ -12,7 +12,8 @@ Traceability (:meth:`trace`): a figure of a unit is the sum of its direct childr
 (and of what the unit reported itself), so the trace lists, per indicator of the figure and
 quarter behind it, each child's roll-up (from ``unit_summary``: its value, with stocks of units
 that missed the quarter carried as the roll-up carries them) and the unit's own part, with the
-upload numbers whose values count there (from ``current_values``). The per-cell trace of every
+upload numbers whose values count there (the child's own from ``current_values``, those below
+it from ``subtree_uploads``, store/subtree.py). The per-cell trace of every
 enterprise is :mod:`reports.trace_csv`, written on request.
 """
 
@@ -132,7 +133,7 @@ class StoreFrames:
         from store import schema as s
         from store.summary import SUMMARY_COLUMNS, _summary_frame, _tuples
 
-        cv, cl, us = s.current_values, s.unit_closure, s.unit_summary
+        cv, cl, us, su = s.current_values, s.unit_closure, s.unit_summary, s.subtree_uploads
         cols = ["unit", *SUMMARY_COLUMNS]
         # the units directly below, as a subquery (no list of thousands of codes to send)
         below = sa.select(cl.c.descendant).where(cl.c.ancestor == unit, cl.c.depth == 1).scalar_subquery()
@@ -146,9 +147,13 @@ class StoreFrames:
             # indicator, upload: a few rows per child, not one per stored value)
             for cond in cell_filters(us, wanted, start, as_of):
                 found += _tuples(conn, sa.select(*[us.c[c] for c in cols]).where(us.c.unit.in_(below), cond))
-            for cond in cell_filters(cv, wanted, start, as_of):
-                rows += _tuples(conn, sa.select(cl.c.ancestor, cv.c.indicator, cv.c.upload_id).distinct()
-                                .join(cv, cv.c.unit == cl.c.descendant).where(cl.c.ancestor.in_(below), cond))
+            # the uploads behind each child: its own values and those below it (the kept
+            # table store/subtree.py writes with every commit: a few rows per child, where
+            # joining the closure with current_values read every value of the district)
+            for cond, below_cond in zip(cell_filters(cv, wanted, start, as_of), cell_filters(su, wanted, start, as_of)):
+                rows += _tuples(conn, sa.union(  # distinct in the database: one row per child, indicator, upload
+                    sa.select(cv.c.unit, cv.c.indicator, cv.c.upload_id).where(cv.c.unit.in_(below), cond),
+                    sa.select(su.c.ancestor, su.c.indicator, su.c.upload_id).where(su.c.ancestor.in_(below), below_cond)))
                 if own_reported:  # the unit's own values by themselves
                     rows += [(unit, i, u) for i, u in _tuples(conn, sa.select(cv.c.indicator, cv.c.upload_id)
                                                                .distinct().where(cv.c.unit == unit, cond))]

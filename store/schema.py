@@ -260,8 +260,23 @@ unit_coverage = sa.Table(
     sa.Column("carried", sa.Integer, nullable=False),
 )
 
+# The uploads behind each unit's subtree (issue 12, migration 0007): for a unit with units
+# below it, each (indicator, quarter, upload) such that some unit strictly below it has a
+# current value of that indicator and quarter from that upload. The report's trace lists the
+# uploads behind each child's part of a figure from here (store/subtree.py keeps it).
+subtree_uploads = sa.Table(
+    "subtree_uploads",
+    metadata,
+    sa.Column("ancestor", sa.String(64), primary_key=True),
+    sa.Column("indicator", sa.String(64), primary_key=True),
+    sa.Column("period", sa.String(10), primary_key=True),
+    sa.Column("upload_id", sa.Integer, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
+)
+
 #: The roll-up tables, built by store.summary.rebuild when they are new (see Store.create_schema).
-SUMMARY_TABLES = ("current_values", "reported_quarters", "unit_closure", "unit_summary", "unit_coverage")
+SUMMARY_TABLES = ("current_values", "reported_quarters", "unit_closure", "unit_summary", "unit_coverage",
+                  "subtree_uploads")
 
 # A clerk's request for a unit her file names but the org tree lacks (issue 10): the name
 # asked for, the name as the file writes it (kept as an alias on confirmation), the proposed

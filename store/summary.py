@@ -4,7 +4,8 @@ which quarter, and each unit's roll-up and reporting coverage per quarter.
 Tables (store/schema.py): ``current_values`` (the latest active upload's value of each cell,
 resolved in SQL by :func:`current_query`), ``reported_quarters``, ``unit_closure``
 (store/closure.py), ``unit_summary`` (the rows of :func:`metrics.rollup.quarterly` of each
-unit) and ``unit_coverage`` (the rows of :func:`metrics.rollup.coverage`).
+unit), ``unit_coverage`` (the rows of :func:`metrics.rollup.coverage`) and ``subtree_uploads``
+(the uploads behind each unit's subtree, store/subtree.py; migration 0007).
 
 Maintenance happens inside the write transaction that changes what counts (``Store.add_upload``,
 ``withdraw``, ``restore``, ``remove_example_data``, ``add_units``, ``set_unit_span``): the touched
@@ -42,7 +43,7 @@ import sqlalchemy as sa
 import resources
 from metrics import periods, rollup
 from metrics.catalog import Catalog
-from store import bulk, closure
+from store import bulk, closure, subtree
 from store import schema as s
 
 CHUNK = 500
@@ -350,6 +351,7 @@ def after_values(conn: sa.Connection, pairs: pd.DataFrame, new_units: Iterable[s
         current_from_upload(conn, upload)
     else:
         refresh_current(conn, pairs)
+    subtree.refresh(conn, pairs)  # the uploads behind each subtree (store/subtree.py)
     first, last = bounds(conn)
     if first is None:
         for table in (s.unit_summary, s.unit_coverage):
@@ -394,6 +396,7 @@ def after_units(conn: sa.Connection, codes: Iterable[str], *, spans_changed: boo
         return
     if not spans_changed:
         closure.refresh(conn, codes)
+        subtree.after_units(conn, codes)
     first, last = bounds(conn)
     if first is not None:
         recompute(conn, codes, first, last)
@@ -411,8 +414,9 @@ def rebuild(conn: sa.Connection, catalog: Catalog | None = None) -> dict:
     first, last = bounds(conn)
     if first is not None:
         recompute(conn, None, first, last, catalog)
+    subtree.rebuild(conn)
     counts = {t: conn.execute(sa.select(sa.func.count()).select_from(s.metadata.tables[t])).scalar_one()
-              for t in s.SUMMARY_TABLES}
+              for t in s.SUMMARY_TABLES if t != s.subtree_uploads.name or subtree.present(conn)}
     counts["unit_closure"] = n_closure
     return counts
 
@@ -583,6 +587,7 @@ def check(store, limit: int = 200) -> list[dict]:
         summ = _summary_frame(pd.DataFrame(conn.execute(sa.select(
             *[s.unit_summary.c[c] for c in ["unit", *SUMMARY_COLUMNS]])).all(), columns=["unit", *SUMMARY_COLUMNS]))
         cov = unit_coverage(conn)
+        sub = subtree.read(conn) if subtree.present(conn) else None
     keys = ["unit", "indicator", "period"]
     want_cv = full[_CURRENT_COLS]
     _compare("current_values", cv, want_cv, keys, ["value", "approximate", "upload_id"], out, limit)
@@ -590,6 +595,9 @@ def check(store, limit: int = 200) -> list[dict]:
     _compare("reported_quarters", rq.assign(x=1), full[["unit", "period"]].drop_duplicates().assign(x=1),
              ["unit", "period"], ["x"], out, limit)
     _compare("unit_closure", cl, closure.pairs(units), ["ancestor", "descendant"], ["depth"], out, limit)
+    if sub is not None:
+        _compare("subtree_uploads", sub.assign(x=1), subtree.expected(full, closure.pairs(units)).assign(x=1),
+                 subtree.COLUMNS, ["x"], out, limit)
     for code in units["code"]:
         want = rollup.quarterly(full, units, catalog, code).assign(unit=code)
         _compare("unit_summary", summ[summ["unit"] == code], want, keys, SUMMARY_COLUMNS[2:], out, limit)
