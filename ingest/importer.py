@@ -76,14 +76,8 @@ def periods_needed(read, period: str | None) -> set[str]:
     """The stored quarters the checks of a file compare with: each quarter the file (or
     ``period``) names, the quarter before it (far from last quarter) and the earlier quarters of
     its year (本年累计)."""
-    named = {period} if period else set()
-    named |= {p for p, _where in read.periods}
-    if len(read.cells):
-        named |= set(read.cells["period"].dropna().astype(str).unique())
     out: set[str] = set()
-    for p in named:
-        if not P.is_period(p):
-            continue
+    for p in file_periods(read, period):
         out.update(P.span(P.year_start(p), p))
         try:
             out.add(P.previous(p))
