@@ -91,21 +91,22 @@ def periods_needed(read, period: str | None) -> set[str]:
 UNIT_FILTER_LIMIT = 2000
 
 
-def file_units(read, units: pd.DataFrame) -> set[str] | None:
+def file_units(read, units: pd.DataFrame, resolve: UnitResolver | None = None) -> set[str] | None:
     """The stored units a file's rows name, found by the validation's own resolver
-    (``ingest.validate.UnitResolver``: code, name, an old name), so the stored values the checks
-    compare with can be read for them alone; None when the file names more than
-    :data:`UNIT_FILTER_LIMIT` of them (a whole district's file: every unit is read)."""
-    from ingest.validate import UnitResolver
-
+    (``ingest.validate.UnitResolver``: code, name, an old name; pass the one the validation
+    will use, which remembers each row's answer), so the stored values the checks compare with
+    can be read for them alone; None when the file names more than :data:`UNIT_FILTER_LIMIT`
+    of them (a whole district's file: every unit is read). A file of 20,000 units the tree
+    lacks names none, so nothing stored is read for it."""
     cells = read.cells
     if not len(cells):
         return set()
-    rows = cells.loc[cells["row_kind"] == "unit", ["unit_code", "unit_name"]].drop_duplicates()
-    if len(rows) > UNIT_FILTER_LIMIT:
-        return None
-    resolve = UnitResolver(units)
-    return {code for code in (resolve(c, n) for c, n in zip(rows["unit_code"], rows["unit_name"])) if code}
+    unit_rows = (cells["row_kind"] == "unit").to_numpy()
+    pairs = dict.fromkeys(zip(cells["unit_code"].to_numpy()[unit_rows].tolist(),
+                              cells["unit_name"].to_numpy()[unit_rows].tolist()))
+    resolve = resolve or UnitResolver(units)
+    found = {code for code in (resolve(c, n) for c, n in pairs) if code}
+    return None if len(found) > UNIT_FILTER_LIMIT else found
 
 
 def file_periods(read, period: str | None) -> set[str]:
@@ -198,11 +199,13 @@ def dry_run(raw: bytes, filename: str, *, catalog: Catalog, units: pd.DataFrame,
         report.readable = False
         report.findings.append(exc.finding)
         return Prepared(report, empty, pd.DataFrame(), raw, filename)
+    resolver = UnitResolver(units)  # one for the file: each row's unit is looked up once
     if callable(current):  # read only the stored quarters and units the checks compare with
-        named = file_units(read, units)
+        named = file_units(read, units, resolver)
         current = current(periods_needed(read, period), named, file_periods(read, period), beside(units, named))
     checked = validate(read, catalog=catalog, units=units, current=current, period=period, filename=filename,
-                       allow_new_units=allow_new_units, uploader=uploader, uploader_units=tuple(uploader_units))
+                       allow_new_units=allow_new_units, uploader=uploader, uploader_units=tuple(uploader_units),
+                       resolver=resolver)
     report.period = checked.period
     report.counts = checked.counts
     report.findings = checked.findings

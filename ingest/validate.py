@@ -112,8 +112,16 @@ class UnitResolver:
         for code, names in zip(units["code"], units["aliases"]) if "aliases" in units else ():
             for name in names if isinstance(names, list) else ():  # a renamed unit's old names (Store.unit_aliases)
                 self.by_name.setdefault(fold_name(name), str(code))
+        self._seen: dict[tuple, str | None] = {}  # (code, name) -> answer: a file's rows asked once each
 
     def __call__(self, code: str, name: str) -> str | None:
+        key = (code, name)
+        found = self._seen.get(key, self)
+        if found is self:
+            found = self._seen[key] = self._find(code, name)
+        return found
+
+    def _find(self, code: str, name: str) -> str | None:
         if code and code.strip().upper() in self.by_code:
             return self.by_code[code.strip().upper()]
         if name and fold_name(name) in self.by_name:
@@ -469,8 +477,11 @@ _register(RULES)
 def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current: pd.DataFrame,
              period: str | None = None, filename: str = "", allow_new_units: bool = False,
              federation_name: str = "街道总工会", uploader: str | None = None,
-             rules: list[Rule] | None = None, uploader_units: tuple[str, ...] = ()) -> Validated:
+             rules: list[Rule] | None = None, uploader_units: tuple[str, ...] = (),
+             resolver: UnitResolver | None = None) -> Validated:
     """Every rule of :data:`RULES` (or ``rules``); pure (does not change its inputs).
+    ``resolver``: the :class:`UnitResolver` of ``units`` the caller already asked about the
+    file's rows (:func:`ingest.importer.file_units`), so each row is looked up once.
     ``uploader``: who would commit (checked against the database's limit when given);
     ``uploader_units``: the units assigned to her, which place a new unit
     (:func:`ingest.units_match.place`)."""
@@ -482,7 +493,7 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
         return Validated(findings, pd.DataFrame(columns=VALUE_COLUMNS + ["unit_text", "where"]), file_period,
                          {"read": 0, "new": 0, "updated": 0, "unchanged": 0, "ignored": read.ignored}, [])
     ctx = _prepare(read, catalog, units, current, file_period, period_findings, allow_new_units,
-                   federation_name, uploader, uploader_units)
+                   federation_name, uploader, uploader_units, resolver)
     rules = RULES if rules is None else rules
     _register(rules)
     for rule in rules:
@@ -505,7 +516,7 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
 
 
 def _prepare(read, catalog, units, current, file_period, period_findings, allow_new_units, federation_name,
-             uploader, uploader_units=()) -> Context:
+             uploader, uploader_units=(), resolver=None) -> Context:
     """The context the rules read: each cell's period and unit, the values to store, the stored state."""
     cells = read.cells.copy(deep=False)  # copy on write: the columns added below leave read.cells as it is
     # periods per cell (a long table's 期间 column, else the file's)
@@ -522,7 +533,7 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
             file_period = str(named[0])
 
     # units
-    resolver = UnitResolver(units)
+    resolver = resolver or UnitResolver(units)
     unit_rows = cells["row_kind"] == "unit"
     keys = cells.loc[unit_rows, ["unit_code", "unit_name", "row_where"]].drop_duplicates("row_where")
     resolved: dict[str, str | None] = {}
