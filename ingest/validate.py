@@ -28,6 +28,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -534,36 +535,44 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
 
     # units
     resolver = resolver or UnitResolver(units)
-    unit_rows = cells["row_kind"] == "unit"
-    keys = cells.loc[unit_rows, ["unit_code", "unit_name", "row_where"]].drop_duplicates("row_where")
-    resolved: dict[str, str | None] = {}
+    # each unit row once (a row's cells share its unit), in the order the file gives them: the
+    # rows are numbered (factorize) and asked in Python once each, and the answers are spread
+    # over the 800,000 cells by those numbers, not by mapping their texts
+    unit_rows = (cells["row_kind"] == "unit").to_numpy(dtype=bool)
+    at_unit = np.flatnonzero(unit_rows)
+    row_number, row_wheres = pd.factorize(cells["row_where"].to_numpy()[at_unit], use_na_sentinel=False)
+    first = at_unit[np.unique(row_number, return_index=True)[1]] if len(at_unit) else at_unit
+    row_codes = cells["unit_code"].to_numpy()[first].tolist()
+    row_names = cells["unit_name"].to_numpy()[first].tolist()
+    resolved: list[str | None] = []
     found_rows: list[dict] = []
     new_units = []
     existing_codes = set(units["code"])
     made: dict[str, str] = {}
     taken: set[str] = set()  # made.values(), as a set: a file of 20,000 new units was quadratic
-    for row in keys.itertuples():
-        code = resolver(row.unit_code, row.unit_name)
-        label = row.unit_name or row.unit_code
-        entry = {"where": row.row_where, "label": label, "code": code, "new_code": None}
+    for unit_code, unit_name, row_where in zip(row_codes, row_names, row_wheres.tolist()):
+        code = resolver(unit_code, unit_name)
+        label = unit_name or unit_code
+        entry = {"where": row_where, "label": label, "code": code, "new_code": None}
         if code is None and label and allow_new_units:
             key = fold_name(label)
             if key not in made:
-                new_code = row.unit_code if row.unit_code and row.unit_code not in existing_codes else None
+                new_code = unit_code if unit_code and unit_code not in existing_codes else None
                 n = len(existing_codes) + len(made) + 1
                 while new_code is None or new_code in existing_codes or new_code in taken:
                     new_code, n = f"N{n:04d}", n + 1
                 made[key] = new_code
                 taken.add(new_code)
-                new_units.append({"code": new_code, "name_zh": row.unit_name or row.unit_code, "name_en": "",
-                                  "level": "community", "file_code": row.unit_code or "", "where": row.row_where})
+                new_units.append({"code": new_code, "name_zh": unit_name or unit_code, "name_en": "",
+                                  "level": "community", "file_code": unit_code or "", "where": row_where})
                 entry["first_new"] = True
             code = made[key]
             entry.update(code=code, new_code=code)
         found_rows.append(entry)
-        resolved[row.row_where] = code
-    cells["unit"] = cells["row_where"].map(resolved)
-    cells.loc[~unit_rows, "unit"] = None
+        resolved.append(code)
+    unit_of_cell = np.full(len(cells), None, dtype=object)
+    unit_of_cell[at_unit] = np.array(resolved, dtype=object)[row_number] if len(at_unit) else []
+    cells["unit"] = pd.Series(unit_of_cell, index=cells.index, dtype=object, copy=False)
 
     new_frame = pd.DataFrame(new_units, columns=["code", "name_zh", "name_en", "level", "file_code", "where"])
     if len(new_frame):
@@ -578,7 +587,7 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
         # the one the file's other units share (an enterprise); else the federation (a community)
         from ingest.units_match import placer
 
-        known = [c for c in resolved.values() if c is not None and c in existing_codes]
+        known = [c for c in resolved if c is not None and c in existing_codes]
         names = dict(zip(units["code"], units["name_zh"]))
         names_en = dict(zip(units["code"], units.get("name_en", units["name_zh"])))
         place = placer(units, known, uploader_units)  # once per file, not once per new unit
@@ -598,22 +607,39 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
                 entry["parent_name_en"] = names_en.get(parent) or entry["parent_name"]
 
     ok = cells["error"].isna() & cells["value"].notna()
-    kinds = cells["indicator"].map({i.code: i.kind for i in catalog})
-    percent = cells["indicator"].map({i.code: i.is_percent for i in catalog}).astype(bool)
+    # each cell's indicator as a number (factorize), so its kind and percent are looked up once
+    # per indicator, not once per cell
+    indicator_number, indicators = pd.factorize(cells["indicator"].to_numpy(), use_na_sentinel=False)
+    kind_of = {i.code: i.kind for i in catalog}
+    percent_of = {i.code: i.is_percent for i in catalog}
+    kind_each = np.array([kind_of.get(c) for c in indicators.tolist()] + [None], dtype=object)
+    percent_each = np.array([bool(percent_of.get(c, False)) for c in indicators.tolist()] + [False], dtype=bool)
+    kinds = pd.Series(kind_each[indicator_number], index=cells.index, dtype=object)
+    percent = pd.Series(percent_each[indicator_number], index=cells.index, dtype=bool)
+    in_value_column = unit_rows & (cells["col_role"] == "value").to_numpy(dtype=bool) & ok.to_numpy(dtype=bool)
     # (only the columns the rules read: a copy of every column of 800,000 cells was most of the memory)
-    main = cells.loc[ok & unit_rows & (cells["col_role"] == "value"),
+    main = cells.loc[in_value_column,
                      ["sheet", "row", "col", "where", "row_where", "unit_code", "unit_name", "indicator", "value",
                       "approximate", "period", "unit"]]
 
-    # values to store: flows and stocks of known units
-    store_mask = ok & unit_rows & (cells["col_role"] == "value") & (kinds != "rate") & cells["unit"].notna() \
-        & cells["period"].notna()
-    values = cells.loc[store_mask, ["unit", "indicator", "period", "value", "approximate", "unit_name", "unit_code",
-                                    "where"]].drop_duplicates(["unit", "indicator", "period"], keep="first")
-    values = pd.DataFrame({"unit": values["unit"], "indicator": values["indicator"], "period": values["period"],
-                           "value": values["value"].astype(float), "approximate": values["approximate"].astype(bool),
-                           "unit_text": values["unit_name"].where(values["unit_name"] != "", values["unit_code"]),
-                           "where": values["where"]}).reset_index(drop=True)
+    # values to store: flows and stocks of known units, the first cell of each unit, indicator
+    # and quarter (told apart by numbers: the row's unit, the indicator's and the quarter's)
+    store_at = np.flatnonzero(in_value_column & (kind_each[indicator_number] != "rate") & pd.notna(unit_of_cell)
+                              & cells["period"].notna().to_numpy(dtype=bool))
+    unit_number = np.full(len(cells), -1, dtype=np.int64)
+    unit_number[at_unit] = pd.factorize(np.array(resolved, dtype=object))[0][row_number] if len(at_unit) else []
+    period_number = pd.factorize(cells["period"].to_numpy()[store_at], use_na_sentinel=False)[0]
+    key = (unit_number[store_at] * (len(indicators) + 1) + indicator_number[store_at]) * (int(period_number.max(
+        initial=0)) + 1) + period_number
+    store_at = store_at[~pd.Index(key).duplicated(keep="first")]
+    names, codes = cells["unit_name"].to_numpy()[store_at], cells["unit_code"].to_numpy()[store_at]
+    values = pd.DataFrame({"unit": pd.Series(unit_of_cell[store_at], dtype=object),
+                           "indicator": pd.Series(cells["indicator"].to_numpy()[store_at], dtype=object),
+                           "period": pd.Series(cells["period"].to_numpy()[store_at], dtype=object),
+                           "value": cells["value"].to_numpy()[store_at].astype(float),
+                           "approximate": cells["approximate"].to_numpy()[store_at].astype(bool),
+                           "unit_text": pd.Series(np.where(names != "", names, codes), dtype=object),
+                           "where": pd.Series(cells["where"].to_numpy()[store_at], dtype=object)})
 
     cur = current[KEYS3 + ["value", "approximate"]] if len(current) else \
         pd.DataFrame({"unit": [], "indicator": [], "period": [], "value": [], "approximate": []})
