@@ -161,20 +161,30 @@ def expected_reporters(observations: pd.DataFrame, units: pd.DataFrame, first: s
 
 
 def carried_pairs(observations: pd.DataFrame, units: pd.DataFrame, max_quarters: int = CARRY_QUARTERS,
-                  last: str | None = None) -> pd.DataFrame:
+                  last: str | None = None, *, expected: pd.DataFrame | None = None,
+                  reported: pd.DataFrame | None = None) -> pd.DataFrame:
     """The (unit, quarter) pairs whose stocks :func:`carry_forward` fills: the unit was
     expected, sent nothing, and reported at most ``max_quarters`` quarters before (``source``,
-    that latest report). Columns ``unit, period, source``."""
+    that latest report). Columns ``unit, period, source``.
+
+    ``expected`` (:func:`expected_reporters` of these units from any quarter up to the first in
+    ``observations`` through ``last``) and ``reported`` (the distinct ``unit, period`` pairs of
+    ``observations`` with a value) when the caller has made them already (:func:`own_parts`):
+    an expected quarter before a unit's first report has no report to carry, so starting the
+    expected quarters earlier changes nothing."""
     cols = ["unit", "period", "source"]
     obs = observations[observations["value"].notna()]
     if obs.empty or max_quarters <= 0:
         return pd.DataFrame(columns=cols)
     first, last_seen = _bounds(obs["period"])
     last = last or last_seen
-    expected = expected_reporters(obs, units, first, last)
+    if expected is None:
+        expected = expected_reporters(obs, units, first, last)
     if expected.empty:
         return pd.DataFrame(columns=cols)
-    reported = obs[["unit", "period"]].drop_duplicates().assign(_r=True)
+    if reported is None:
+        reported = obs[["unit", "period"]].drop_duplicates()
+    reported = reported.assign(_r=True)
     missing = expected.merge(reported, on=["unit", "period"], how="left")
     missing = missing[missing["_r"].isna()][["unit", "period"]]
     if missing.empty:
@@ -189,7 +199,8 @@ def carried_pairs(observations: pd.DataFrame, units: pd.DataFrame, max_quarters:
 
 
 def carry_forward(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog,
-                  max_quarters: int = CARRY_QUARTERS, last: str | None = None) -> pd.DataFrame:
+                  max_quarters: int = CARRY_QUARTERS, last: str | None = None, *,
+                  pairs: pd.DataFrame | None = None) -> pd.DataFrame:
     """``observations`` (reported values) plus, for every quarter a unit was expected and sent
     nothing, its stocks from its latest report at most ``max_quarters`` quarters before,
     marked ``carried`` (a new bool column; reported rows are False).
@@ -197,11 +208,12 @@ def carry_forward(observations: pd.DataFrame, units: pd.DataFrame, catalog: Cata
     Only stocks are carried (and so the stock parts of a rate); flows never are: a flow not
     reported is not known. Nothing is carried past ``last`` (default: the latest quarter
     anyone reported) or outside the unit's active span (:func:`expected_reporters`).
-    Returns a new frame; ``observations`` is not changed.
+    Returns a new frame; ``observations`` is not changed. ``pairs``: :func:`carried_pairs` of
+    the same arguments, when the caller has them.
     """
     obs = observations[observations["value"].notna()]
     out = obs.assign(carried=False)
-    found = carried_pairs(obs, units, max_quarters, last)
+    found = carried_pairs(obs, units, max_quarters, last) if pairs is None else pairs
     if found.empty:
         return out
     stocks = {i.code for i in catalog if i.kind == "stock"}
@@ -484,21 +496,22 @@ def rate_value(num: pd.Series, den: pd.Series) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, np.nan) * 100, np.nan)
 
 
-def own_quarterly(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog, last: str | None = None
-                  ) -> pd.DataFrame:
+def own_quarterly(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog, last: str | None = None,
+                  *, pairs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each unit's own roll-up: :func:`quarterly` of the unit alone (without its descendants),
     its stocks carried forward up to ``last`` (default: the latest quarter in ``observations``;
     pass the latest quarter anyone reported when ``observations`` is a window).
 
     Returns ``unit`` and :data:`QUARTERLY_COLUMNS`, one row per unit, indicator and quarter with
     data. ``observations`` that already have a ``carried`` column are used as they are.
+    ``pairs``: the :func:`carried_pairs` of the same arguments, when the caller has them.
     """
     cols = ["unit", *QUARTERLY_COLUMNS]
     obs = observations[observations["value"].notna()]
     if obs.empty:
         return pd.DataFrame(columns=cols)
     if "carried" not in obs:
-        obs = carry_forward(obs, units, catalog, last=last)
+        obs = carry_forward(obs, units, catalog, last=last, pairs=pairs)
     obs = obs[["unit", "indicator", "period", "value", "approximate", "carried"]]
     summed = (obs.groupby(["unit", "indicator", "period"], sort=False)
               .agg(value=("value", "sum"), approximate=("approximate", "any"), n_units=("unit", "size"),
@@ -556,18 +569,28 @@ def typed_quarterly(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 COVERAGE_PARTS = ["unit", "period", "n_units", "expected", "carried"]
 
 
-def own_coverage(observations: pd.DataFrame, units: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
+def own_coverage(observations: pd.DataFrame, units: pd.DataFrame, first: str, last: str, *,
+                 expected: pd.DataFrame | None = None, carried: pd.DataFrame | None = None,
+                 reported: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each unit's own part of :func:`coverage`: per unit and quarter ``first``..``last``, 1/0
     for reported (``n_units``), expected (:func:`expected_reporters`, or reported) and carried
     (:func:`carried_pairs`). ``first``/``last``: the first and latest quarter anyone reported.
     ``units`` must give each unit's span (``active_from`` else its first report; a unit merged
-    without ``active_until``: its last report) when ``observations`` is only a window."""
+    without ``active_until``: its last report) when ``observations`` is only a window.
+    ``expected``, ``carried``, ``reported``: :func:`expected_reporters` (``first``..``last``),
+    :func:`carried_pairs` and the reported pairs of the same arguments, when the caller has
+    them (:func:`own_parts`)."""
     obs = observations[observations["value"].notna()] if "value" in observations else observations
     if obs.empty and units.empty:
         return pd.DataFrame(columns=COVERAGE_PARTS)
-    reported = obs[["unit", "period"]].drop_duplicates()
-    expected = pd.concat([expected_reporters(obs, units, first, last), reported]).drop_duplicates()
-    carried = carried_pairs(obs, units, CARRY_QUARTERS, last)[["unit", "period"]].drop_duplicates()
+    if reported is None:
+        reported = obs[["unit", "period"]].drop_duplicates()
+    if expected is None:
+        expected = expected_reporters(obs, units, first, last)
+    if carried is None:
+        carried = carried_pairs(obs, units, CARRY_QUARTERS, last, reported=reported)
+    expected = pd.concat([expected, reported]).drop_duplicates()
+    carried = carried[["unit", "period"]].drop_duplicates()
     out = expected.assign(expected=1)
     out = out.merge(reported.assign(n_units=1), on=["unit", "period"], how="left")
     out = out.merge(carried.assign(carried=1), on=["unit", "period"], how="left")
@@ -575,6 +598,24 @@ def own_coverage(observations: pd.DataFrame, units: pd.DataFrame, first: str, la
     out["carried"] = out["carried"].fillna(0).astype("int64")
     out["expected"] = out["expected"].astype("int64")
     return out[COVERAGE_PARTS].reset_index(drop=True)
+
+
+def own_parts(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog, first: str, last: str
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(own_quarterly(...), own_coverage(...))`` of the same units and values, with what both
+    need made once: the expected reporters (:func:`expected_reporters`, ``first``..``last``),
+    the reported pairs and the carried pairs (:func:`carried_pairs`, which would otherwise make
+    the expected reporters again). Each frame equals the function's own result: the carried
+    pairs start from the expected quarters from ``first`` rather than from the first quarter of
+    ``observations``, and a quarter before a unit's first report in them carries nothing."""
+    obs = observations[observations["value"].notna()] if "value" in observations else observations
+    if obs.empty and units.empty:
+        return own_quarterly(obs, units, catalog, last=last), pd.DataFrame(columns=COVERAGE_PARTS)
+    reported = obs[["unit", "period"]].drop_duplicates()
+    expected = expected_reporters(obs, units, first, last)
+    pairs = carried_pairs(obs, units, CARRY_QUARTERS, last, expected=expected, reported=reported)
+    return (own_quarterly(obs, units, catalog, last=last, pairs=pairs),
+            own_coverage(obs, units, first, last, expected=expected, carried=pairs, reported=reported))
 
 
 def combine_coverage(parts: pd.DataFrame, by: str = "unit") -> pd.DataFrame:

@@ -281,13 +281,14 @@ def recompute(conn: sa.Connection, codes: Iterable[str] | None, lo: str, hi: str
             obs["value"] = obs["value"].astype(float)
             obs["approximate"] = obs["approximate"].astype(bool)
             part_tree = tree[tree["code"].isin(mine)]
-            sum_parts = [inside(rollup.own_quarterly(obs, part_tree, catalog, last=last)),
+            own_sum, own_cov = rollup.own_parts(obs, part_tree, catalog, first, last)  # expected, carried: once
+            sum_parts = [inside(own_sum),
                          *[_up(f, below, parent) for f in (known_sum,) if f is not None],
                          *[f[f["unit"].isin(mine)] for f in (up_sum,) if f is not None]]
-            cov_parts = [inside(rollup.own_coverage(obs, part_tree, first, last)),
+            cov_parts = [inside(own_cov),
                          *[_up(f, below, parent)[rollup.COVERAGE_PARTS] for f in (known_cov,) if f is not None],
                          *[f[f["unit"].isin(mine)][rollup.COVERAGE_PARTS] for f in (up_cov,) if f is not None]]
-            del obs
+            del obs, own_sum, own_cov
             sum_parts = [f for f in sum_parts if len(f)]
             cov_parts = [f for f in cov_parts if len(f)]
             rows_sum = rollup.combine(pd.concat(sum_parts, ignore_index=True), catalog) if sum_parts else None
