@@ -169,9 +169,9 @@ def carried_pairs(observations: pd.DataFrame, units: pd.DataFrame, max_quarters:
 
     ``expected`` (:func:`expected_reporters` of these units from any quarter up to the first in
     ``observations`` through ``last``) and ``reported`` (the distinct ``unit, period`` pairs of
-    ``observations`` with a value) when the caller has made them already (:func:`own_parts`):
-    an expected quarter before a unit's first report has no report to carry, so starting the
-    expected quarters earlier changes nothing."""
+    ``observations`` with a value) when the caller has made them already (:func:`own_parts`);
+    expected quarters before the first of ``observations`` are left out (none has a report
+    before it to carry)."""
     cols = ["unit", "period", "source"]
     obs = observations[observations["value"].notna()]
     if obs.empty or max_quarters <= 0:
@@ -180,6 +180,8 @@ def carried_pairs(observations: pd.DataFrame, units: pd.DataFrame, max_quarters:
     last = last or last_seen
     if expected is None:
         expected = expected_reporters(obs, units, first, last)
+    elif len(expected) and expected["period"].min() < first:  # the same rows, in the same order
+        expected = expected[expected["period"] >= first]  # ("2016Q1" strings sort in time)
     if expected.empty:
         return pd.DataFrame(columns=cols)
     if reported is None:
@@ -605,9 +607,9 @@ def own_parts(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog,
     """``(own_quarterly(...), own_coverage(...))`` of the same units and values, with what both
     need made once: the expected reporters (:func:`expected_reporters`, ``first``..``last``),
     the reported pairs and the carried pairs (:func:`carried_pairs`, which would otherwise make
-    the expected reporters again). Each frame equals the function's own result: the carried
-    pairs start from the expected quarters from ``first`` rather than from the first quarter of
-    ``observations``, and a quarter before a unit's first report in them carries nothing."""
+    the expected reporters again). Each frame equals the function's own result, row for row
+    (the carried pairs take the expected quarters from the first of ``observations``, as
+    :func:`carried_pairs` alone does)."""
     obs = observations[observations["value"].notna()] if "value" in observations else observations
     if obs.empty and units.empty:
         return own_quarterly(obs, units, catalog, last=last), pd.DataFrame(columns=COVERAGE_PARTS)
