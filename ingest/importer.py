@@ -18,6 +18,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -101,9 +102,12 @@ def file_units(read, units: pd.DataFrame, resolve: UnitResolver | None = None) -
     cells = read.cells
     if not len(cells):
         return set()
-    unit_rows = (cells["row_kind"] == "unit").to_numpy()
-    pairs = dict.fromkeys(zip(cells["unit_code"].to_numpy()[unit_rows].tolist(),
-                              cells["unit_name"].to_numpy()[unit_rows].tolist()))
+    at_unit = np.flatnonzero((cells["row_kind"] == "unit").to_numpy(dtype=bool))
+    # a row's cells share its code and name: the first cell of each row (numbered by factorize)
+    number = pd.factorize(cells["row_where"].to_numpy()[at_unit], use_na_sentinel=False)[0]
+    first = at_unit[np.unique(number, return_index=True)[1]]
+    pairs = dict.fromkeys(zip(cells["unit_code"].to_numpy()[first].tolist(),
+                              cells["unit_name"].to_numpy()[first].tolist()))
     resolve = resolve or UnitResolver(units)
     found = {code for code in (resolve(c, n) for c, n in pairs) if code}
     return None if len(found) > UNIT_FILTER_LIMIT else found

@@ -548,7 +548,9 @@ def _classify_rows(rows: list[list], start: int, grid: _Grid, code_col, name_col
         total_name, total_code, subtotal = judge(uname)[0], judge(code)[0], judge(label)[1]
         if folds[label] in LANCI or (not label and _is_lanci_row(row)):
             continue
-        side = side_label(row) if not label or not (total_name or total_code or subtotal) else ""
+        # (the side label only counts beside a label that names no unit)
+        side = side_label(row) if (not label or not (total_name or total_code or subtotal)) \
+            and not unit_like(label) else ""
         if total_name or total_code or (not unit_like(label) and judge(side)[0]):
             kind = "total"
         elif subtotal or (not unit_like(label) and judge(side)[1]):

@@ -72,6 +72,9 @@ UNREADABLE = frozenset({"too_large", "empty_file", "not_a_spreadsheet", "corrupt
                         "too_many_cells", "line_too_long", "encoding_unsupported", "read_limit"})
 
 
+_MESSAGE_KEY: dict[tuple[str, str], str] = {}  # (code, lang) -> the string catalog key of its message
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem: where (``季度数据!D7`` or the file name), a stable code, message parameters."""
@@ -94,8 +97,11 @@ class Finding:
                     values[key[:-3]] = value
             else:
                 values[key] = value
-        key = next((k for k in (f"ingest.{self.code}", f"scope.{self.code}", f"forms.{self.code}") if has(k, lang)),
-                   f"guard.{self.code}")  # scope.toml, forms.toml, guard.toml
+        key = _MESSAGE_KEY.get((self.code, lang))
+        if key is None:  # once per code and language: a district's file has 20,000 findings
+            key = _MESSAGE_KEY[(self.code, lang)] = next(
+                (k for k in (f"ingest.{self.code}", f"scope.{self.code}", f"forms.{self.code}") if has(k, lang)),
+                f"guard.{self.code}")  # scope.toml, forms.toml, guard.toml
         return t(key, lang, where=self.where, **values)
 
     def advice(self, lang: str = "zh") -> str:

@@ -169,6 +169,11 @@ class Context:
     compared: pd.DataFrame  # values merged with current: old, old_approx
     file_period_before_column: str | None = None  # the file's quarter before a 期间 column could name it
     wide: dict | None = None  # _by_indicator's cells per indicator, made on first use
+    # ``main``'s rows as numbers (factorize), aligned with it: its unit (a row without one: its
+    # own number past the units'), indicator, quarter and sheet; what the rules group by,
+    # compared as integers rather than as 720,000 texts
+    main_numbers: dict | None = None
+    value_cells: np.ndarray | None = None  # cells of unit rows in value columns holding a number
 
 
 @dataclass(frozen=True)
@@ -273,6 +278,12 @@ def rule_approximate(ctx: Context) -> list[Finding]:
 
 def rule_duplicate_unit(ctx: Context) -> list[Finding]:
     """The same unit twice in the file."""
+    if ctx.main_numbers is not None:  # none twice (the common case), told by numbers
+        numbers = ctx.main_numbers
+        known = numbers["has_unit"]
+        key = _key_of(numbers["key"][known], numbers["indicator"][known], numbers["period"][known])
+        if not pd.Index(key).duplicated(keep="first").any():
+            return []
     main = ctx.main[ctx.main["unit"].notna()]
     dup = main.duplicated(["unit", "indicator", "period"], keep="first")
     if not dup.any():
@@ -297,10 +308,20 @@ def _by_indicator(ctx: Context, codes: list[str]) -> pd.DataFrame | None:
     if ctx.wide is None:
         main = ctx.main
         needed = {c for ind in ctx.catalog if ind.kind == "rate" for c in (ind.code, ind.numerator, ind.denominator)}
-        main = main[main["indicator"].isin(needed)]
-        once = pd.DataFrame({"_key": main["unit"].where(main["unit"].notna(), main["row_where"]),
-                             "period": main["period"], "indicator": main["indicator"], "value": main["value"],
-                             "where": main["where"]}).drop_duplicates(["_key", "period", "indicator"])
+        if ctx.main_numbers is not None:  # unit (else row) and quarter as numbers: merged as integers
+            numbers = ctx.main_numbers
+            at = np.flatnonzero(np.isin(numbers["indicator"], [n for n, code in enumerate(numbers["indicators"])
+                                                                if code in needed]))
+            unit, period, indicator = numbers["key"][at], numbers["period"][at], numbers["indicator"][at]
+            at = at[~pd.Index(_key_of(unit, indicator, period)).duplicated(keep="first")]
+            once = pd.DataFrame({"_key": numbers["key"][at], "period": numbers["period"][at],
+                                 "indicator": main["indicator"].to_numpy()[at], "value": main["value"].to_numpy()[at],
+                                 "where": main["where"].to_numpy()[at]})
+        else:
+            main = main[main["indicator"].isin(needed)]
+            once = pd.DataFrame({"_key": main["unit"].where(main["unit"].notna(), main["row_where"]),
+                                 "period": main["period"], "indicator": main["indicator"], "value": main["value"],
+                                 "where": main["where"]}).drop_duplicates(["_key", "period", "indicator"])
         ctx.wide = {code: part.drop(columns="indicator") for code, part in once.groupby("indicator", sort=False)}
     if any(code not in ctx.wide for code in codes):
         return None
@@ -380,7 +401,17 @@ def rule_total_mismatch(ctx: Context) -> list[Finding]:
     """The 合计 row against the sum of the unit rows of its sheet."""
     cells, ok = ctx.cells, ctx.ok
     totals = cells[ok & (cells["row_kind"] == "total") & (cells["col_role"] == "value") & (ctx.kinds != "rate")]
-    sums = ctx.main.groupby(["sheet", "indicator"])["value"].sum()
+    if not len(totals):
+        return []
+    if ctx.main_numbers is not None:  # summed by numbers (sheet, indicator), read by name below
+        numbers, main = ctx.main_numbers, ctx.main
+        group = _key_of(numbers["sheet"], numbers["indicator"])
+        total = pd.Series(main["value"].to_numpy(dtype=float)).groupby(group).sum()  # pandas' own summation
+        first = np.unique(group, return_index=True)[1]
+        names = zip(main["sheet"].to_numpy()[first].tolist(), main["indicator"].to_numpy()[first].tolist())
+        sums = dict(zip(names, total.loc[group[first]].tolist()))
+    else:
+        sums = ctx.main.groupby(["sheet", "indicator"])["value"].sum()
     out = []
     for row in totals.itertuples():
         total = float(sums.get((row.sheet, row.indicator), 0.0))
@@ -419,7 +450,8 @@ def rule_part_over_stored_whole(ctx: Context) -> list[Finding]:
 def rule_ytd_mismatch(ctx: Context) -> list[Finding]:
     """A 本年累计 column that disagrees with the stored quarters plus this one."""
     cells, catalog = ctx.cells, ctx.catalog
-    ytd = cells[ctx.ok & (cells["row_kind"] == "unit") & (cells["col_role"] == "ytd") & cells["unit"].notna()
+    unit_rows = (cells["row_kind"] == "unit") if ctx.main_numbers is None else ctx.main_numbers["unit_rows"]
+    ytd = cells[ctx.ok & unit_rows & (cells["col_role"] == "ytd") & cells["unit"].notna()
                 & cells["period"].notna()]
     if not len(ytd):
         return []
@@ -622,15 +654,25 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
                      ["sheet", "row", "col", "where", "row_where", "unit_code", "unit_name", "indicator", "value",
                       "approximate", "period", "unit"]]
 
+    main_at = np.flatnonzero(in_value_column)
+    row_of_cell = np.full(len(cells), -1, dtype=np.int64)
+    row_of_cell[at_unit] = row_number
+    unit_number = np.full(len(cells), -1, dtype=np.int64)
+    unit_number[at_unit] = pd.factorize(np.array(resolved, dtype=object))[0][row_number] if len(at_unit) else []
+    main_unit = unit_number[main_at]
+    main_numbers = {"has_unit": main_unit >= 0,
+                    "key": np.where(main_unit >= 0, main_unit, len(resolved) + row_of_cell[main_at]),
+                    "indicator": indicator_number[main_at],
+                    "period": pd.factorize(main["period"].to_numpy(), use_na_sentinel=False)[0],
+                    "sheet": pd.factorize(main["sheet"].to_numpy(), use_na_sentinel=False)[0],
+                    "indicators": indicators.tolist(), "unit_rows": unit_rows}
+
     # values to store: flows and stocks of known units, the first cell of each unit, indicator
     # and quarter (told apart by numbers: the row's unit, the indicator's and the quarter's)
     store_at = np.flatnonzero(in_value_column & (kind_each[indicator_number] != "rate") & pd.notna(unit_of_cell)
                               & cells["period"].notna().to_numpy(dtype=bool))
-    unit_number = np.full(len(cells), -1, dtype=np.int64)
-    unit_number[at_unit] = pd.factorize(np.array(resolved, dtype=object))[0][row_number] if len(at_unit) else []
     period_number = pd.factorize(cells["period"].to_numpy()[store_at], use_na_sentinel=False)[0]
-    key = (unit_number[store_at] * (len(indicators) + 1) + indicator_number[store_at]) * (int(period_number.max(
-        initial=0)) + 1) + period_number
+    key = _key_of(unit_number[store_at], indicator_number[store_at], period_number)
     store_at = store_at[~pd.Index(key).duplicated(keep="first")]
     names, codes = cells["unit_name"].to_numpy()[store_at], cells["unit_code"].to_numpy()[store_at]
     values = pd.DataFrame({"unit": pd.Series(unit_of_cell[store_at], dtype=object),
@@ -648,7 +690,18 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
         {"unit": object, "indicator": object, "period": object}).merge(
         cur.rename(columns={"value": "old", "approximate": "old_approx"}), on=KEYS3, how="left")
     return Context(read, catalog, cells, file_period, period_findings, bad, resolver, found_rows, new_frame,
-                   uploader, ok, kinds, percent, main, values, cur, cmp, file_period_before_column)
+                   uploader, ok, kinds, percent, main, values, cur, cmp, file_period_before_column,
+                   main_numbers=main_numbers, value_cells=in_value_column)
+
+
+def _key_of(*numbers: np.ndarray) -> np.ndarray:
+    """One int64 per row from columns of small non-negative numbers (factorize codes), equal
+    exactly where every column is equal: a mixed-radix number."""
+    key = np.zeros(len(numbers[0]), dtype=np.int64)
+    for column in numbers:
+        column = np.asarray(column, dtype=np.int64)
+        key = key * (int(column.max(initial=0)) + 1) + column
+    return key
 
 
 def text_limits() -> dict[str, int]:
