@@ -284,6 +284,26 @@ def paired_parts(obs: pd.DataFrame, numerator: str, denominator: str) -> pd.Data
                          "carried": wide["carried"].astype(bool)})
 
 
+def summed_pairs(by_indicator: dict, numerator: str, denominator: str) -> pd.DataFrame:
+    """:func:`paired_parts` from cells already summed per unit, indicator and quarter
+    (``by_indicator``: ``{indicator: rows of unit, period, value, approximate, carried_units}``):
+    the same rows in the same order (unit, then quarter). A unit's quarter counts where both
+    parts are there and the denominator is positive; it is approximate (carried) if either part
+    is."""
+    cols = ["unit", "period", "num", "den", "approximate", "carried"]
+    num, den = by_indicator.get(numerator), by_indicator.get(denominator)
+    if num is None or den is None or num.empty or den.empty:
+        return pd.DataFrame(columns=cols)
+    keep = ["unit", "period", "value", "approximate", "carried_units"]
+    both = num[keep].merge(den[keep], on=["unit", "period"], suffixes=("_n", "_d"))
+    both = both[both["value_d"] > 0].sort_values(["unit", "period"], kind="stable")
+    return pd.DataFrame({"unit": both["unit"].to_numpy(), "period": both["period"].to_numpy(),
+                         "num": both["value_n"].to_numpy(dtype=float), "den": both["value_d"].to_numpy(dtype=float),
+                         "approximate": (both["approximate_n"].to_numpy(dtype=bool)
+                                         | both["approximate_d"].to_numpy(dtype=bool)),
+                         "carried": (both["carried_units_n"].to_numpy() + both["carried_units_d"].to_numpy()) > 0})
+
+
 def _rate_quarterly(obs: pd.DataFrame, code: str, numerator: str, denominator: str) -> pd.DataFrame:
     """rate = sum(numerator) / sum(denominator) * 100 per quarter, over units that reported
     both with a positive denominator (:func:`paired_parts`)."""
@@ -523,10 +543,13 @@ def own_quarterly(observations: pd.DataFrame, units: pd.DataFrame, catalog: Cata
     summed["num"] = np.nan
     summed["den"] = np.nan
     frames = [summed]
+    # each indicator's summed cells once (one grouping), then per rate its two parts side by
+    # side (:func:`summed_pairs`), rather than filtering and pivoting every cell once per rate
+    by_indicator = dict(tuple(summed.groupby("indicator", sort=False)))
     for ind in catalog:
         if ind.kind != "rate":
             continue
-        p = paired_parts(obs, ind.numerator, ind.denominator)
+        p = summed_pairs(by_indicator, ind.numerator, ind.denominator)
         if p.empty:
             continue
         frames.append(pd.DataFrame({
