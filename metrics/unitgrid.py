@@ -141,6 +141,32 @@ class CubeBuilder:
         self.parts.append((flat, np.array(value, dtype=float)[keep], np.array(approximate, dtype=bool)[keep],
                            np.array(carried, dtype=np.int64)[keep]))
 
+    def add_packed(self, unit: Sequence, cells: Sequence, codes: Sequence[str], values: Sequence[str]) -> None:
+        """One batch of units' cells packed as text, one row per unit: ``cells`` numbers in
+        each of ``codes`` and ``values``, comma-separated, cell by cell in the same order. A
+        cell's code is ``k + mark × K``: ``k`` = indicator × quarters + quarter (positions in
+        ``indicators`` and ``first``..``last``), ``K`` = indicators × quarters, ``mark`` =
+        approximate + 2 × carried units; its value is ``nan`` where missing. The batch's numbers
+        are parsed at once by numpy (C's strtod: a value written with 17 or more significant
+        digits, or as the shortest text that reads back to it, comes back bit for bit); rows of
+        other units are left out."""
+        if not len(unit) or not self.width:
+            return
+        counts = np.asarray(cells, dtype=np.int64)
+        total = int(counts.sum())
+        code = np.fromstring(",".join(codes), dtype=np.int64, sep=",") if total else np.empty(0, np.int64)
+        vals = np.fromstring(",".join(values), dtype=float, sep=",") if total else np.empty(0)
+        if len(code) != total or len(vals) != total:
+            raise ValueError(f"packed cells: {len(code)} codes and {len(vals)} values for {total} cells")
+        whole = len(self.ind_index) * self.width
+        mark, k = np.divmod(code, whole)
+        u = np.repeat(self._positions(unit, self.unit_pos), counts)
+        keep = (u >= 0) & (code >= 0)
+        i, c = np.divmod(k[keep], self.width)
+        flat = (i * len(self.unit_index) + u[keep]) * self.width + c
+        flag = mark[keep] % 2
+        self.parts.append((flat, vals[keep], flag.astype(bool), (mark[keep] - flag) // 2))
+
     def build(self) -> QuarterCube:
         """The cube. Raises :class:`metrics.grid.DuplicateQuarters` if a cell had two rows."""
         shape = (len(self.ind_index), len(self.unit_index), self.width)
