@@ -276,9 +276,19 @@ def _judge(ev: pd.DataFrame, goals: pd.DataFrame, cube: QuarterCube, cover_all: 
         return goals_mod._judge_units(ev, goals, _as_frame(cube), cover_all, catalog, plan_start, plan_end,
                                       as_of, root, unit_quotas)
     who = ev["unit"]
-    ev["reported"] = who.map(now["n_units"]).fillna(0).astype("int64").to_numpy()
-    ev["expected"] = who.map(now["expected"]).fillna(0).astype("int64").to_numpy()
-    ev["incomplete"] = who.map(~complete_now).eq(True).to_numpy()
+    # ``who.map(by_unit)`` looked up once per unit, not per row (418,000 rows of text at 22,001
+    # units: each map cost about 0.1 s)
+    w_codes, w_units = pd.factorize(who.to_numpy(dtype=object), use_na_sentinel=False)
+    w_index = pd.Index(w_units, dtype=object)
+
+    def per_unit(by_unit: pd.Series) -> pd.Series:
+        if not by_unit.index.is_unique:
+            return who.map(by_unit)
+        return pd.Series(by_unit.reindex(w_index).to_numpy()[w_codes], index=who.index)
+
+    ev["reported"] = per_unit(now["n_units"]).fillna(0).astype("int64").to_numpy()
+    ev["expected"] = per_unit(now["expected"]).fillna(0).astype("int64").to_numpy()
+    ev["incomplete"] = per_unit(~complete_now).eq(True).to_numpy()
     carried = cube.carried_at(who.to_numpy(dtype=object), ev["indicator"].to_numpy(dtype=object),
                               ev["period"].to_numpy(dtype=object))
     ev["carried_units"] = np.where(ev["target_type"].to_numpy() == "cumulative", 0, carried).astype("int64")
@@ -287,12 +297,12 @@ def _judge(ev: pd.DataFrame, goals: pd.DataFrame, cube: QuarterCube, cover_all: 
         bases = goals_mod.base_incomplete_all(cover_all, plan_start)
         codes, uniq = pd.factorize(ev["indicator"].to_numpy(dtype=object))
         flow = np.array([catalog[c].kind == "flow" for c in uniq], dtype=bool)[codes]
-        as_flow = who.map(bases["flow"]).eq(True).to_numpy()
-        as_stock = who.map(bases["stock"]).eq(True).to_numpy()
+        as_flow = per_unit(bases["flow"]).eq(True).to_numpy()
+        as_stock = per_unit(bases["stock"]).eq(True).to_numpy()
         flag = np.where(flow, as_flow, as_stock)
     source = goals_mod._goal_base_source_map(goals)
     from_data = ev["target_source"].isin(["derived", "quota"]).to_numpy() | (
-        (who == root).to_numpy() & (ev["indicator"].map(source) == "data").to_numpy())
+        (who == root).to_numpy() & _by_value(ev["indicator"], lambda c: source.get(c) == "data"))
     ev["base_incomplete"] = from_data & ev["base"].notna().to_numpy() & flag
     ev["held"] = who.isin(list(held_at)).to_numpy()
     judged = np.full(len(ev), as_of, dtype=object)
@@ -301,6 +311,12 @@ def _judge(ev: pd.DataFrame, goals: pd.DataFrame, cube: QuarterCube, cover_all: 
         judged[mine] = [held_at[u] for u in who[mine]]
     ev["judged_at"] = judged
     return ev.reset_index(drop=True)
+
+
+def _by_value(column: pd.Series, test) -> np.ndarray:
+    """``test`` of each value of ``column``, called once per distinct value."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+    return np.array([bool(test(u)) for u in uniques], dtype=bool)[codes] if len(uniques) else np.zeros(0, bool)
 
 
 def _as_frame(cube: QuarterCube) -> pd.DataFrame:
