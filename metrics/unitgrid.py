@@ -313,6 +313,18 @@ def _judge(ev: pd.DataFrame, goals: pd.DataFrame, cube: QuarterCube, cover_all: 
     return ev.reset_index(drop=True)
 
 
+def _fold(column: pd.Series, n_u: int, n_g: int, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
+    """A column of ``n_u × n_g`` rows (unit by unit, goals in order) as a units × goals frame.
+    Text without missing values (pandas' ``str``, what the frame infers from those texts) is
+    taken column by column from the text array, not turned into Python objects and checked
+    again (0.3 s at 22,001 units)."""
+    if isinstance(column.dtype, pd.StringDtype) and not column.isna().any():
+        rows = np.arange(n_u) * n_g
+        return pd.DataFrame({k: column.array.take(rows + k) for k in range(n_g)}, index=index).set_axis(
+            columns, axis=1)
+    return pd.DataFrame(column.to_numpy(dtype=object).reshape(n_u, n_g), index=index, columns=columns)
+
+
 def _by_value(column: pd.Series, test) -> np.ndarray:
     """``test`` of each value of ``column``, called once per distinct value."""
     codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
@@ -341,6 +353,5 @@ def status_frames(evaluated: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             and (unit.reshape(n_u, n_g) == units[:, None]).all():
         index = pd.Index(units, name="unit")
         columns = pd.Index(goals, name="indicator")
-        return tuple(pd.DataFrame(evaluated[c].to_numpy(dtype=object).reshape(n_u, n_g), index=index,
-                                  columns=columns) for c in ("status", "outlook"))
+        return tuple(_fold(evaluated[c], n_u, n_g, index, columns) for c in ("status", "outlook"))
     return goals_mod.status_grid(evaluated), goals_mod.status_grid(evaluated, "outlook")
