@@ -454,20 +454,9 @@ def _evaluate_units(plan: str, as_of: str, unit_codes: tuple, indicators: tuple 
     if indicators is not None:
         g = g[g["indicator"].isin(indicators)].reset_index(drop=True)
     first, last = _unitgrid.cube_span(info["start_period"], as_of)
-    coverage = None
-    if cover_all is None and whole:
-        # every unit: the coverage is read in a thread while the database packs the cube
-        # (SQLite and the PostgreSQL driver wait without the GIL), each in its own read as before
-        from concurrent.futures import ThreadPoolExecutor
-
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grid-coverage")
-        coverage = pool.submit(store().units_coverage, None)
-        pool.shutdown(wait=False)
     cube = store().units_cube(None if whole else unit_codes, list(g["indicator"]), first, last,
                               cube_units=unit_codes)
-    if coverage is not None:
-        cover_all = coverage.result()
-    elif cover_all is None:
+    if cover_all is None:
         cover_all = store().units_coverage(None if whole else unit_codes)
     return _unitgrid.evaluate_cube(g, cube, resources.catalog(), info["start_period"], info["end_period"], as_of,
                                    list(unit_codes), root_unit(), _goals.quotas(targets(plan)), cover_all=cover_all)
