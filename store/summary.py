@@ -513,10 +513,10 @@ def units_cube(conn: sa.Connection, codes: Iterable[str] | None, indicators: Ite
 
 def _packed_query(conn: sa.Connection, inds: list[str], span: list[str]) -> sa.Select:
     """``unit, cells, codes, values`` per unit, comma-separated texts of ``cells`` numbers each
-    (in the same order: one aggregate's rows): per cell its code ``k + mark × K`` (-1 for a
-    row of a quarter in the range that ``span`` lacks) (``k`` = the
+    (in the same order: one aggregate's rows): per cell its code ``k + mark × K`` (``k`` = the
     indicator's position × quarters + the quarter's position in ``span``, ``K`` the cube's
-    indicators × quarters, ``mark`` = approximate + 2 × carried units) and its value written
+    indicators × quarters, ``mark`` = approximate + 2 × carried units; -1 for a row of a
+    quarter in the range that ``span`` lacks) and its value written
     exactly (``nan`` where missing). SQLite's float-to-text is the costly part of the query, so
     a whole number is written as an integer (a REAL column stores those as integers anyway;
     -0.0 does not survive SQLite's storage), the rest by :data:`SQLITE_REAL`."""
@@ -527,7 +527,9 @@ def _packed_query(conn: sa.Connection, inds: list[str], span: list[str]) -> sa.S
 
     k = (sa.case({c: const(n) for n, c in enumerate(inds)}, value=t.c.indicator) * const(len(span))
          + sa.case({p: const(n) for n, p in enumerate(span)}, value=t.c.period))
-    mark = sa.cast(t.c.approximate, sa.Integer) + const(2) * t.c.carried_units
+    # 64-bit: PostgreSQL's 32-bit integers would overflow at many indicators × quarters × carried units
+    flag = sa.cast(sa.cast(t.c.approximate, sa.Integer), sa.BigInteger)  # PostgreSQL: boolean -> int4 only
+    mark = flag + const(2) * sa.cast(t.c.carried_units, sa.BigInteger)
     # -1: a row of a quarter in the range but not of ``span`` (a malformed code), left out in
     # Python; a condition on ``k`` would compute both CASEs twice (1 s of SQLite at 5 M rows)
     code = sa.func.coalesce(k + mark * const(len(inds) * len(span)), const(-1))
