@@ -1,6 +1,7 @@
 """Worker process for :mod:`reports.charts`: ``python -m reports.chart_worker OUTDIR JOB.json``.
 
-Reads ``{"scale": 1.5, "figures": [figure JSON, ...]}`` from JOB.json and writes ``OUTDIR/<i>.png``
+Reads ``{"scale": 1.5, "figures": [figure JSON, ...]}`` from JOB.json (a figure may also be
+``{"area_chart": {...}}``: the lists :class:`reports.charts.AreaChart` makes the figure from) and writes ``OUTDIR/<i>.png``
 for each figure kaleido draws (``OUTDIR/<i>.err`` with the reason for one it cannot draw); with
 ``"engine": "matplotlib"`` in the job, matplotlib draws them (:func:`reports.charts.matplotlib_png`;
 the congress report draws its charts here while its workbook is written, issue 12).
@@ -19,19 +20,19 @@ from pathlib import Path
 def main(argv: list[str]) -> int:
     out = Path(argv[0])
     job = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
-    import plotly.io as pio
+    from reports.charts import figure_from_json  # a figure's JSON, or an area chart's lists to make it from
 
     warnings.simplefilter("ignore")
     if job.get("engine") == "matplotlib":  # no browser: drawn again with matplotlib (reports.charts)
         from reports.charts import matplotlib_png
 
-        _each(out, job, lambda text: matplotlib_png(pio.from_json(text), scale=job.get("scale", 1.5)))
+        _each(out, job, lambda text: matplotlib_png(figure_from_json(text), scale=job.get("scale", 1.5)))
         return 0
     import kaleido
 
     kaleido.start_sync_server(silence_warnings=True)
     try:
-        _each(out, job, lambda text: pio.from_json(text).to_image(format="png", scale=job.get("scale", 1.5)))
+        _each(out, job, lambda text: figure_from_json(text).to_image(format="png", scale=job.get("scale", 1.5)))
     finally:
         try:
             kaleido.stop_sync_server(silence_warnings=True)

@@ -124,3 +124,26 @@ def test_report_with_charts_equals_the_report_from_the_current_values_on_a_large
                                           .reset_index(drop=True), check_dtype=False)
     finally:
         store.engine.dispose()
+
+
+def test_the_worker_makes_the_chart_figures_the_main_process_only_writes_the_workbook(example_store, monkeypatch):
+    """The six Plotly figures (0.5-0.7 s of the main process at a district's size, beside the
+    workbook's thread) are made in the worker process from the yearly figures; the pictures
+    are the same bytes as those drawn from figures made here."""
+    import charts as chart_module
+
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chrome")
+    inputs = load_inputs(example_store, CAT)
+    report = build_module.build_report(inputs, 2011, 2015)
+    drawn_here = charts.render_charts(build_module.area_figures(report, CAT), engine="matplotlib").pngs
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("a chart figure was made in the report's main process")
+
+    monkeypatch.setattr(chart_module, "report_area_chart", not_here)
+    monkeypatch.setattr(build_module, "report_area_chart", not_here)
+    built = build(inputs, 2011, 2015, report=report)
+    assert built.chart_engines == ["matplotlib"] * 6 and not built.messages
+    assert len(Document(io.BytesIO(built.docx)).inline_shapes) == 6
+    pictures = [r.target_part.blob for r in Document(io.BytesIO(built.docx)).part.rels.values() if "image" in r.reltype]
+    assert sorted(pictures) == sorted(drawn_here)
