@@ -374,15 +374,15 @@ def matplotlib_png(fig: go.Figure, *, scale: float = 1.5) -> bytes:
             ax.set_axisbelow(True)
             axes[key] = ax
         ax = axes[key]
-        xs = [str(x) for x in trace.x]
-        ys = [float(y) for y in trace.y]
+        xs = [str(x) for x in _array(trace.x)]
+        ys = [float(y) for y in _array(trace.y)]
         color = trace.marker.color if trace.marker and isinstance(trace.marker.color, str) else "#C0392B"
         bars = ax.bar(range(len(xs)), ys, width=1 - (layout.bargap if layout.bargap is not None else 0.2), color=color)
         ax.set_xticks(range(len(xs)), xs, fontfamily=family)
         top = max([0.0, *ys])
         ax.set_ylim(min(0.0, *ys) if ys else 0.0, top * 1.18 if top > 0 else 1.0)
         if trace.text is not None:
-            labels = list(trace.text) if not isinstance(trace.text, str) else [trace.text] * len(xs)
+            labels = list(_array(trace.text)) if not isinstance(trace.text, str) else [trace.text] * len(xs)
             for bar, label in zip(bars, labels):
                 ax.annotate(str(label), (bar.get_x() + bar.get_width() / 2, bar.get_height()), xytext=(0, 2),
                             textcoords="offset points", ha="center", va="bottom", fontsize=base_size * 0.85,
@@ -402,6 +402,24 @@ def matplotlib_png(fig: go.Figure, *, scale: float = 1.5) -> bytes:
     buf = io.BytesIO()
     mfig.savefig(buf, format="png", dpi=dpi * scale, facecolor="white")
     return buf.getvalue()
+
+
+def _array(values) -> list:
+    """A trace's data as a list, also where it came back from a figure's JSON as Plotly's typed
+    array (``{"dtype": "f8", "bdata": base64}``, how Plotly 6 writes numbers): read that way,
+    every chart of the report's worker process failed and was drawn again in the main process
+    (issue 12, fifth pass)."""
+    if isinstance(values, dict) and "bdata" in values:
+        import base64
+
+        import numpy as np
+
+        out = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values.get("dtype", "f8")))
+        shape = values.get("shape")
+        if isinstance(shape, str):  # "2, 3"
+            shape = [int(n) for n in shape.split(",")]
+        return out.reshape(shape).tolist() if shape else out.tolist()
+    return list(values) if values is not None else []
 
 
 def _plain(text: str) -> str:

@@ -142,8 +142,27 @@ def test_the_worker_makes_the_chart_figures_the_main_process_only_writes_the_wor
 
     monkeypatch.setattr(chart_module, "report_area_chart", not_here)
     monkeypatch.setattr(build_module, "report_area_chart", not_here)
+    monkeypatch.setattr(charts, "matplotlib_png", not_here)  # nor drawn again here
     built = build(inputs, 2011, 2015, report=report)
     assert built.chart_engines == ["matplotlib"] * 6 and not built.messages
     assert len(Document(io.BytesIO(built.docx)).inline_shapes) == 6
     pictures = [r.target_part.blob for r in Document(io.BytesIO(built.docx)).part.rels.values() if "image" in r.reltype]
     assert sorted(pictures) == sorted(drawn_here)
+
+
+def test_figures_sent_to_the_worker_as_json_are_drawn_there_not_again_here(example_store, monkeypatch):
+    """Plotly 6 writes a figure's numbers as typed arrays (base64) in its JSON: read that way,
+    the worker could draw no chart and every one was drawn again in the main process, beside
+    the workbook's thread (the 6-7 s "charts" step of the report at a district's size)."""
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chrome")
+    report = build_module.build_report(load_inputs(example_store, CAT), 2011, 2015)
+    figures = build_module.area_figures(report, CAT)
+    here = charts.render_charts(figures, engine="matplotlib").pngs
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("a chart was drawn again in the main process")
+
+    monkeypatch.setattr(charts, "matplotlib_png", not_here)
+    rendered = charts.render_charts(figures, engine="matplotlib", in_worker=True)
+    assert rendered.engines == ["matplotlib"] * 6 and not rendered.messages
+    assert rendered.pngs == here
