@@ -5,7 +5,9 @@ Reads ``{"scale": 1.5, "figures": [figure JSON, ...]}`` from JOB.json (a figure 
 for each figure kaleido draws (``OUTDIR/<i>.err`` with the reason for one it cannot draw); with
 ``"engine": "matplotlib"`` in the job, matplotlib draws them (:func:`reports.charts.matplotlib_png`;
 the congress report draws its charts here while its workbook is written, issue 12).
-Its parent kills it, and the browser it started, when the time limit is reached.
+Its parent kills it, and the browser it started, when the time limit is reached. With
+``--wait SECONDS`` after the two paths, a JOB.json not there yet is waited for (the worker is
+started ahead and loads its libraries meanwhile), for at most SECONDS and while its parent lives.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from pathlib import Path
 
 def main(argv: list[str]) -> int:
     out = Path(argv[0])
+    if not Path(argv[1]).exists() and argv[2:3] == ["--wait"]:  # started ahead: load, then wait for the job
+        if not _wait_for(Path(argv[1]), float(argv[3])):
+            return 0
     job = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     from reports.charts import figure_from_json  # a figure's JSON, or an area chart's lists to make it from
 
@@ -39,6 +44,26 @@ def main(argv: list[str]) -> int:
         except Exception:  # noqa: BLE001 - exiting anyway
             pass
     return 0
+
+
+def _wait_for(job: Path, seconds: float) -> bool:
+    """Started ahead (``--wait SECONDS``, :class:`reports.charts.WarmWorker`): load what drawing
+    needs, then wait for ``job`` to appear; False when the parent is gone or the time is up."""
+    import time
+
+    parent, deadline = os.getppid(), time.monotonic() + seconds
+    import charts  # noqa: F401 - loaded now, while the report's content is computed
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import plotly.io  # noqa: F401
+
+    from reports.charts import cjk_font
+
+    cjk_font()
+    while not job.exists():
+        if os.getppid() != parent or time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def _each(out: Path, job: dict, draw) -> None:

@@ -130,6 +130,7 @@ def render_charts(
     engine: str = "auto",
     on_chart: Callable[[int, int], None] | None = None,
     in_worker: bool = False,
+    warm: WarmWorker | None = None,
 ) -> Rendered:
     """PNG bytes for each figure (``None`` stays ``None``), never raising for a drawing failure.
 
@@ -141,7 +142,7 @@ def render_charts(
     ``in_worker``: matplotlib draws in a worker process (the same time limit as the browser's),
     so that this process is free meanwhile (the congress report writes its workbook in a
     thread while its charts are drawn, :func:`reports.build.build`); what the worker could not
-    draw is drawn here.
+    draw is drawn here. ``warm``: a worker started ahead (:class:`WarmWorker`) to draw them in.
     """
     timeout = chart_timeout() if timeout is None else timeout
     names = titles or [f"{i + 1}" for i in range(len(figures))]
@@ -175,7 +176,7 @@ def render_charts(
     if engine in ("auto", "matplotlib") and in_worker and browser is None:
         left = [i for i in todo if pngs[i] is None]
         done, _errors, _late = _worker_pngs([figures[i] for i in left], None, scale, timeout,
-                                            lambda n: on_chart and on_chart(n, total))
+                                            lambda n: on_chart and on_chart(n, total), *([warm] if warm else []))
         for k, i in enumerate(left):
             if k in done:
                 pngs[i], engines[i] = done[k], "matplotlib"
@@ -212,21 +213,56 @@ def _browser_pngs(figures, browser: str, scale: float, timeout: float, on_done) 
     return _worker_pngs(figures, browser, scale, timeout, on_done)
 
 
-def _worker_pngs(figures, browser: str | None, scale: float, timeout: float, on_done) -> tuple[dict, dict, bool]:
+#: How long a worker started ahead (:class:`WarmWorker`) waits for its charts before it exits.
+WARM_WAIT = 600.0
+
+
+def _start_worker(out: Path, job: Path, log, env: dict, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "reports.chart_worker", str(out), str(job), *extra],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, env=env,
+                            start_new_session=True, cwd=str(Path(__file__).resolve().parents[1]))
+
+
+class WarmWorker:
+    """A matplotlib chart worker started before its charts are known: it loads pandas, Plotly
+    and matplotlib (about 1 s) while the report's content is computed, then draws the job
+    :func:`render_charts` hands it (``warm=``). It exits by itself when its parent is gone or
+    after :data:`WARM_WAIT` seconds without a job; :meth:`close` ends it and removes its folder
+    (call it in any case: a worker that drew its charts has ended already)."""
+
+    def __init__(self):
+        self.out = Path(tempfile.mkdtemp(prefix="union-charts-"))
+        self.log = open(self.out / "worker.log", "w+b")  # noqa: SIM115 - closed in close()
+        self.proc = _start_worker(self.out, self.out / "job.json", self.log, dict(os.environ), "--wait", f"{WARM_WAIT:g}")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            _kill_group(self.proc)
+        self.log.close()
+        shutil.rmtree(self.out, ignore_errors=True)
+
+
+def _worker_pngs(figures, browser: str | None, scale: float, timeout: float, on_done,
+                 warm: WarmWorker | None = None) -> tuple[dict, dict, bool]:
     """({index: png}, {index: error}, timed_out) from one worker process (:mod:`reports.chart_worker`)
-    running kaleido with ``browser``, or matplotlib when ``browser`` is None."""
-    out = Path(tempfile.mkdtemp(prefix="union-charts-"))
+    running kaleido with ``browser``, or matplotlib when ``browser`` is None (in ``warm``, a
+    worker started ahead, when it is given and still waiting)."""
+    warm = warm if warm is not None and browser is None and warm.proc.poll() is None else None
+    out = warm.out if warm is not None else Path(tempfile.mkdtemp(prefix="union-charts-"))
     try:
         job = out / "job.json"  # files, not pipes: nothing can block on a full pipe buffer
         spec = {"scale": scale, "figures": [f.to_json() for f in figures]}
         if browser is None:
             spec["engine"] = "matplotlib"
-        job.write_text(json.dumps(spec), encoding="utf-8")
-        log = open(out / "worker.log", "w+b")  # noqa: SIM115 - closed below
-        env = dict(os.environ, **({"BROWSER_PATH": browser} if browser else {}))
-        proc = subprocess.Popen([sys.executable, "-m", "reports.chart_worker", str(out), str(job)],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, env=env,
-                                start_new_session=True, cwd=str(Path(__file__).resolve().parents[1]))
+        if warm is not None:  # complete before the waiting worker sees it
+            (out / "job.part").write_text(json.dumps(spec), encoding="utf-8")
+            os.replace(out / "job.part", job)
+            log, proc = warm.log, warm.proc
+        else:
+            job.write_text(json.dumps(spec), encoding="utf-8")
+            log = open(out / "worker.log", "w+b")  # noqa: SIM115 - closed below
+            env = dict(os.environ, **({"BROWSER_PATH": browser} if browser else {}))
+            proc = _start_worker(out, job, log, env)
         deadline = time.monotonic() + timeout
         timed_out = False
         seen = 0
@@ -248,7 +284,8 @@ def _worker_pngs(figures, browser: str | None, scale: float, timeout: float, on_
             stderr = log.read().decode("utf-8", "replace").strip().splitlines()
             reason = stderr[-1] if stderr else f"exit {proc.returncode}"
             errors = {k: reason[:300] for k in range(len(figures))}
-        log.close()
+        if warm is None:
+            log.close()
         return done, errors, timed_out
     finally:
         shutil.rmtree(out, ignore_errors=True)
