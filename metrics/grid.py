@@ -136,6 +136,23 @@ def _float_column(column: pd.Series) -> np.ndarray:
     return np.array([_float(v) for v in column.tolist()], dtype=float)
 
 
+def _groups(*columns: np.ndarray) -> dict[tuple, np.ndarray]:
+    """``DataFrame(columns).groupby(..., sort=False).indices`` of text columns without missing
+    values: each distinct tuple's positions, ascending, without a frame of text columns."""
+    parts = [pd.factorize(c) for c in columns]
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for codes, uniques in parts:
+        key = key * max(len(uniques), 1) + codes
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(key) else np.array([], dtype=np.int64)
+    out: dict[tuple, np.ndarray] = {}
+    for a, b in zip(starts, np.r_[starts[1:], len(key)]):
+        first = order[a]
+        out[tuple(u[c[first]] for c, u in parts)] = order[a:b]
+    return out
+
+
 def _positions(column: pd.Series, index: pd.Index) -> np.ndarray:
     """Where each value of ``column`` (as text) is in ``index`` (-1 if absent); looked up once
     per distinct value (a string column of millions of rows has a few thousand)."""
@@ -323,7 +340,7 @@ def evaluate_grid(
     slot = {c: k for k, c in enumerate(distinct)}
     width_plan = max(i_end - i_start + 1, 0)
 
-    groups = pd.DataFrame({"i": indicator, "t": ttype, "d": gdir}).groupby(["i", "t", "d"], sort=False).indices
+    groups = _groups(indicator, ttype, gdir)
     for (code, tt, gd), pos in groups.items():
         ind = catalog[code]
         rows = unit_row[pos]

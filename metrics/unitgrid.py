@@ -141,6 +141,32 @@ class CubeBuilder:
         self.parts.append((flat, np.array(value, dtype=float)[keep], np.array(approximate, dtype=bool)[keep],
                            np.array(carried, dtype=np.int64)[keep]))
 
+    def add_packed(self, unit: Sequence, cells: Sequence, codes: Sequence[str], values: Sequence[str]) -> None:
+        """One batch of units' cells packed as text, one row per unit: ``cells`` numbers in
+        each of ``codes`` and ``values``, comma-separated, cell by cell in the same order. A
+        cell's code is ``k + mark × K``: ``k`` = indicator × quarters + quarter (positions in
+        ``indicators`` and ``first``..``last``), ``K`` = indicators × quarters, ``mark`` =
+        approximate + 2 × carried units; its value is ``nan`` where missing. The batch's numbers
+        are parsed at once by numpy (C's strtod: a value written with 17 or more significant
+        digits, or as the shortest text that reads back to it, comes back bit for bit); rows of
+        other units are left out."""
+        if not len(unit) or not self.width:
+            return
+        counts = np.asarray(cells, dtype=np.int64)
+        total = int(counts.sum())
+        code = np.fromstring(",".join(codes), dtype=np.int64, sep=",") if total else np.empty(0, np.int64)
+        vals = np.fromstring(",".join(values), dtype=float, sep=",") if total else np.empty(0)
+        if len(code) != total or len(vals) != total:
+            raise ValueError(f"packed cells: {len(code)} codes and {len(vals)} values for {total} cells")
+        whole = len(self.ind_index) * self.width
+        mark, k = np.divmod(code, whole)
+        u = np.repeat(self._positions(unit, self.unit_pos), counts)
+        keep = (u >= 0) & (code >= 0)
+        i, c = np.divmod(k[keep], self.width)
+        flat = (i * len(self.unit_index) + u[keep]) * self.width + c
+        flag = mark[keep] % 2
+        self.parts.append((flat, vals[keep], flag.astype(bool), (mark[keep] - flag) // 2))
+
     def build(self) -> QuarterCube:
         """The cube. Raises :class:`metrics.grid.DuplicateQuarters` if a cell had two rows."""
         shape = (len(self.ind_index), len(self.unit_index), self.width)
@@ -250,9 +276,19 @@ def _judge(ev: pd.DataFrame, goals: pd.DataFrame, cube: QuarterCube, cover_all: 
         return goals_mod._judge_units(ev, goals, _as_frame(cube), cover_all, catalog, plan_start, plan_end,
                                       as_of, root, unit_quotas)
     who = ev["unit"]
-    ev["reported"] = who.map(now["n_units"]).fillna(0).astype("int64").to_numpy()
-    ev["expected"] = who.map(now["expected"]).fillna(0).astype("int64").to_numpy()
-    ev["incomplete"] = who.map(~complete_now).eq(True).to_numpy()
+    # ``who.map(by_unit)`` looked up once per unit, not per row (418,000 rows of text at 22,001
+    # units: each map cost about 0.1 s)
+    w_codes, w_units = pd.factorize(who.to_numpy(dtype=object), use_na_sentinel=False)
+    w_index = pd.Index(w_units, dtype=object)
+
+    def per_unit(by_unit: pd.Series) -> pd.Series:
+        if not by_unit.index.is_unique:
+            return who.map(by_unit)
+        return pd.Series(by_unit.reindex(w_index).to_numpy()[w_codes], index=who.index)
+
+    ev["reported"] = per_unit(now["n_units"]).fillna(0).astype("int64").to_numpy()
+    ev["expected"] = per_unit(now["expected"]).fillna(0).astype("int64").to_numpy()
+    ev["incomplete"] = per_unit(~complete_now).eq(True).to_numpy()
     carried = cube.carried_at(who.to_numpy(dtype=object), ev["indicator"].to_numpy(dtype=object),
                               ev["period"].to_numpy(dtype=object))
     ev["carried_units"] = np.where(ev["target_type"].to_numpy() == "cumulative", 0, carried).astype("int64")
@@ -261,12 +297,12 @@ def _judge(ev: pd.DataFrame, goals: pd.DataFrame, cube: QuarterCube, cover_all: 
         bases = goals_mod.base_incomplete_all(cover_all, plan_start)
         codes, uniq = pd.factorize(ev["indicator"].to_numpy(dtype=object))
         flow = np.array([catalog[c].kind == "flow" for c in uniq], dtype=bool)[codes]
-        as_flow = who.map(bases["flow"]).eq(True).to_numpy()
-        as_stock = who.map(bases["stock"]).eq(True).to_numpy()
+        as_flow = per_unit(bases["flow"]).eq(True).to_numpy()
+        as_stock = per_unit(bases["stock"]).eq(True).to_numpy()
         flag = np.where(flow, as_flow, as_stock)
     source = goals_mod._goal_base_source_map(goals)
     from_data = ev["target_source"].isin(["derived", "quota"]).to_numpy() | (
-        (who == root).to_numpy() & (ev["indicator"].map(source) == "data").to_numpy())
+        (who == root).to_numpy() & _by_value(ev["indicator"], lambda c: source.get(c) == "data"))
     ev["base_incomplete"] = from_data & ev["base"].notna().to_numpy() & flag
     ev["held"] = who.isin(list(held_at)).to_numpy()
     judged = np.full(len(ev), as_of, dtype=object)
@@ -275,6 +311,24 @@ def _judge(ev: pd.DataFrame, goals: pd.DataFrame, cube: QuarterCube, cover_all: 
         judged[mine] = [held_at[u] for u in who[mine]]
     ev["judged_at"] = judged
     return ev.reset_index(drop=True)
+
+
+def _fold(column: pd.Series, n_u: int, n_g: int, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
+    """A column of ``n_u × n_g`` rows (unit by unit, goals in order) as a units × goals frame.
+    Text without missing values (pandas' ``str``, what the frame infers from those texts) is
+    taken column by column from the text array, not turned into Python objects and checked
+    again (0.3 s at 22,001 units)."""
+    if isinstance(column.dtype, pd.StringDtype) and not column.isna().any():
+        rows = np.arange(n_u) * n_g
+        return pd.DataFrame({k: column.array.take(rows + k) for k in range(n_g)}, index=index).set_axis(
+            columns, axis=1)
+    return pd.DataFrame(column.to_numpy(dtype=object).reshape(n_u, n_g), index=index, columns=columns)
+
+
+def _by_value(column: pd.Series, test) -> np.ndarray:
+    """``test`` of each value of ``column``, called once per distinct value."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+    return np.array([bool(test(u)) for u in uniques], dtype=bool)[codes] if len(uniques) else np.zeros(0, bool)
 
 
 def _as_frame(cube: QuarterCube) -> pd.DataFrame:
@@ -299,6 +353,5 @@ def status_frames(evaluated: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             and (unit.reshape(n_u, n_g) == units[:, None]).all():
         index = pd.Index(units, name="unit")
         columns = pd.Index(goals, name="indicator")
-        return tuple(pd.DataFrame(evaluated[c].to_numpy(dtype=object).reshape(n_u, n_g), index=index,
-                                  columns=columns) for c in ("status", "outlook"))
+        return tuple(_fold(evaluated[c], n_u, n_g, index, columns) for c in ("status", "outlook"))
     return goals_mod.status_grid(evaluated), goals_mod.status_grid(evaluated, "outlook")

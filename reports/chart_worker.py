@@ -1,10 +1,13 @@
 """Worker process for :mod:`reports.charts`: ``python -m reports.chart_worker OUTDIR JOB.json``.
 
-Reads ``{"scale": 1.5, "figures": [figure JSON, ...]}`` from JOB.json and writes ``OUTDIR/<i>.png``
+Reads ``{"scale": 1.5, "figures": [figure JSON, ...]}`` from JOB.json (a figure may also be
+``{"area_chart": {...}}``: the lists :class:`reports.charts.AreaChart` makes the figure from) and writes ``OUTDIR/<i>.png``
 for each figure kaleido draws (``OUTDIR/<i>.err`` with the reason for one it cannot draw); with
 ``"engine": "matplotlib"`` in the job, matplotlib draws them (:func:`reports.charts.matplotlib_png`;
 the congress report draws its charts here while its workbook is written, issue 12).
-Its parent kills it, and the browser it started, when the time limit is reached.
+Its parent kills it, and the browser it started, when the time limit is reached. With
+``--wait SECONDS`` after the two paths, a JOB.json not there yet is waited for (the worker is
+started ahead and loads its libraries meanwhile), for at most SECONDS and while its parent lives.
 """
 
 from __future__ import annotations
@@ -18,26 +21,49 @@ from pathlib import Path
 
 def main(argv: list[str]) -> int:
     out = Path(argv[0])
+    if not Path(argv[1]).exists() and argv[2:3] == ["--wait"]:  # started ahead: load, then wait for the job
+        if not _wait_for(Path(argv[1]), float(argv[3])):
+            return 0
     job = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
-    import plotly.io as pio
+    from reports.charts import figure_from_json  # a figure's JSON, or an area chart's lists to make it from
 
     warnings.simplefilter("ignore")
     if job.get("engine") == "matplotlib":  # no browser: drawn again with matplotlib (reports.charts)
         from reports.charts import matplotlib_png
 
-        _each(out, job, lambda text: matplotlib_png(pio.from_json(text), scale=job.get("scale", 1.5)))
+        _each(out, job, lambda text: matplotlib_png(figure_from_json(text), scale=job.get("scale", 1.5)))
         return 0
     import kaleido
 
     kaleido.start_sync_server(silence_warnings=True)
     try:
-        _each(out, job, lambda text: pio.from_json(text).to_image(format="png", scale=job.get("scale", 1.5)))
+        _each(out, job, lambda text: figure_from_json(text).to_image(format="png", scale=job.get("scale", 1.5)))
     finally:
         try:
             kaleido.stop_sync_server(silence_warnings=True)
         except Exception:  # noqa: BLE001 - exiting anyway
             pass
     return 0
+
+
+def _wait_for(job: Path, seconds: float) -> bool:
+    """Started ahead (``--wait SECONDS``, :class:`reports.charts.WarmWorker`): load what drawing
+    needs, then wait for ``job`` to appear; False when the parent is gone or the time is up."""
+    import time
+
+    parent, deadline = os.getppid(), time.monotonic() + seconds
+    import charts  # noqa: F401 - loaded now, while the report's content is computed
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import plotly.io  # noqa: F401
+
+    from reports.charts import cjk_font
+
+    cjk_font()
+    while not job.exists():
+        if os.getppid() != parent or time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def _each(out: Path, job: dict, draw) -> None:

@@ -45,6 +45,46 @@ CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "W
 
 
 @dataclass
+class AreaChart:
+    """A report area's chart before it is made: what :func:`charts.report_area_chart` needs, as
+    plain lists and texts, so the worker process makes the Plotly figure itself (making the six
+    figures took 0.5-0.7 s of the report's main process at a district's size, beside the
+    workbook's thread; issue 12). :func:`render_charts` takes it wherever it takes a figure."""
+
+    yearly: dict  # column -> list: indicator, year, value
+    names: dict
+    units: dict
+    title: str
+    lang: str = "zh"
+
+    def figure(self) -> go.Figure:
+        import pandas as pd
+
+        from charts import report_area_chart
+
+        return report_area_chart(pd.DataFrame(self.yearly), names=self.names, units=self.units, title=self.title,
+                                 lang=self.lang)
+
+    def to_json(self) -> str:
+        return json.dumps({"area_chart": {"yearly": self.yearly, "names": self.names, "units": self.units,
+                                          "title": self.title, "lang": self.lang}}, ensure_ascii=False)
+
+
+def figure_from_json(text: str) -> go.Figure:
+    """The Plotly figure a worker job names: a figure's JSON, or an :class:`AreaChart`'s."""
+    import plotly.io as pio
+
+    spec = json.loads(text)
+    if isinstance(spec, dict) and set(spec) == {"area_chart"}:
+        return AreaChart(**spec["area_chart"]).figure()
+    return pio.from_json(text)
+
+
+def _as_figure(figure) -> go.Figure:
+    return figure.figure() if isinstance(figure, AreaChart) else figure
+
+
+@dataclass
 class Rendered:
     """PNG bytes per figure (``None``: left out), which way each was drawn, and the messages."""
 
@@ -81,7 +121,7 @@ def find_browser() -> str | None:
 
 
 def render_charts(
-    figures: list[go.Figure | None],
+    figures: list[go.Figure | AreaChart | None],
     *,
     titles: list[str] | None = None,
     lang: str = "zh",
@@ -90,16 +130,19 @@ def render_charts(
     engine: str = "auto",
     on_chart: Callable[[int, int], None] | None = None,
     in_worker: bool = False,
+    warm: WarmWorker | None = None,
 ) -> Rendered:
     """PNG bytes for each figure (``None`` stays ``None``), never raising for a drawing failure.
 
     ``engine``: ``auto`` (browser when one is found, matplotlib otherwise and for what the
     browser could not draw), ``browser`` or ``matplotlib`` (that way only). ``titles`` name the
     charts in messages. ``on_chart(done, total)`` is called as pictures are finished.
+    A figure may be an :class:`AreaChart`: made into its Plotly figure where it is drawn (in
+    the worker process when there is one).
     ``in_worker``: matplotlib draws in a worker process (the same time limit as the browser's),
     so that this process is free meanwhile (the congress report writes its workbook in a
     thread while its charts are drawn, :func:`reports.build.build`); what the worker could not
-    draw is drawn here.
+    draw is drawn here. ``warm``: a worker started ahead (:class:`WarmWorker`) to draw them in.
     """
     timeout = chart_timeout() if timeout is None else timeout
     names = titles or [f"{i + 1}" for i in range(len(figures))]
@@ -133,7 +176,7 @@ def render_charts(
     if engine in ("auto", "matplotlib") and in_worker and browser is None:
         left = [i for i in todo if pngs[i] is None]
         done, _errors, _late = _worker_pngs([figures[i] for i in left], None, scale, timeout,
-                                            lambda n: on_chart and on_chart(n, total))
+                                            lambda n: on_chart and on_chart(n, total), *([warm] if warm else []))
         for k, i in enumerate(left):
             if k in done:
                 pngs[i], engines[i] = done[k], "matplotlib"
@@ -142,7 +185,7 @@ def render_charts(
             if pngs[i] is not None:
                 continue
             try:
-                pngs[i], engines[i] = matplotlib_png(figures[i], scale=scale), "matplotlib"
+                pngs[i], engines[i] = matplotlib_png(_as_figure(figures[i]), scale=scale), "matplotlib"
                 failures.pop(i, None)
             except Exception as exc:  # noqa: BLE001 - one chart's failure leaves out that chart only
                 failures[i] = f"{type(exc).__name__}: {exc}"
@@ -170,21 +213,56 @@ def _browser_pngs(figures, browser: str, scale: float, timeout: float, on_done) 
     return _worker_pngs(figures, browser, scale, timeout, on_done)
 
 
-def _worker_pngs(figures, browser: str | None, scale: float, timeout: float, on_done) -> tuple[dict, dict, bool]:
+#: How long a worker started ahead (:class:`WarmWorker`) waits for its charts before it exits.
+WARM_WAIT = 600.0
+
+
+def _start_worker(out: Path, job: Path, log, env: dict, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "reports.chart_worker", str(out), str(job), *extra],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, env=env,
+                            start_new_session=True, cwd=str(Path(__file__).resolve().parents[1]))
+
+
+class WarmWorker:
+    """A matplotlib chart worker started before its charts are known: it loads pandas, Plotly
+    and matplotlib (about 1 s) while the report's content is computed, then draws the job
+    :func:`render_charts` hands it (``warm=``). It exits by itself when its parent is gone or
+    after :data:`WARM_WAIT` seconds without a job; :meth:`close` ends it and removes its folder
+    (call it in any case: a worker that drew its charts has ended already)."""
+
+    def __init__(self):
+        self.out = Path(tempfile.mkdtemp(prefix="union-charts-"))
+        self.log = open(self.out / "worker.log", "w+b")  # noqa: SIM115 - closed in close()
+        self.proc = _start_worker(self.out, self.out / "job.json", self.log, dict(os.environ), "--wait", f"{WARM_WAIT:g}")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            _kill_group(self.proc)
+        self.log.close()
+        shutil.rmtree(self.out, ignore_errors=True)
+
+
+def _worker_pngs(figures, browser: str | None, scale: float, timeout: float, on_done,
+                 warm: WarmWorker | None = None) -> tuple[dict, dict, bool]:
     """({index: png}, {index: error}, timed_out) from one worker process (:mod:`reports.chart_worker`)
-    running kaleido with ``browser``, or matplotlib when ``browser`` is None."""
-    out = Path(tempfile.mkdtemp(prefix="union-charts-"))
+    running kaleido with ``browser``, or matplotlib when ``browser`` is None (in ``warm``, a
+    worker started ahead, when it is given and still waiting)."""
+    warm = warm if warm is not None and browser is None and warm.proc.poll() is None else None
+    out = warm.out if warm is not None else Path(tempfile.mkdtemp(prefix="union-charts-"))
     try:
         job = out / "job.json"  # files, not pipes: nothing can block on a full pipe buffer
         spec = {"scale": scale, "figures": [f.to_json() for f in figures]}
         if browser is None:
             spec["engine"] = "matplotlib"
-        job.write_text(json.dumps(spec), encoding="utf-8")
-        log = open(out / "worker.log", "w+b")  # noqa: SIM115 - closed below
-        env = dict(os.environ, **({"BROWSER_PATH": browser} if browser else {}))
-        proc = subprocess.Popen([sys.executable, "-m", "reports.chart_worker", str(out), str(job)],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, env=env,
-                                start_new_session=True, cwd=str(Path(__file__).resolve().parents[1]))
+        if warm is not None:  # complete before the waiting worker sees it
+            (out / "job.part").write_text(json.dumps(spec), encoding="utf-8")
+            os.replace(out / "job.part", job)
+            log, proc = warm.log, warm.proc
+        else:
+            job.write_text(json.dumps(spec), encoding="utf-8")
+            log = open(out / "worker.log", "w+b")  # noqa: SIM115 - closed below
+            env = dict(os.environ, **({"BROWSER_PATH": browser} if browser else {}))
+            proc = _start_worker(out, job, log, env)
         deadline = time.monotonic() + timeout
         timed_out = False
         seen = 0
@@ -206,7 +284,8 @@ def _worker_pngs(figures, browser: str | None, scale: float, timeout: float, on_
             stderr = log.read().decode("utf-8", "replace").strip().splitlines()
             reason = stderr[-1] if stderr else f"exit {proc.returncode}"
             errors = {k: reason[:300] for k in range(len(figures))}
-        log.close()
+        if warm is None:
+            log.close()
         return done, errors, timed_out
     finally:
         shutil.rmtree(out, ignore_errors=True)
@@ -332,15 +411,15 @@ def matplotlib_png(fig: go.Figure, *, scale: float = 1.5) -> bytes:
             ax.set_axisbelow(True)
             axes[key] = ax
         ax = axes[key]
-        xs = [str(x) for x in trace.x]
-        ys = [float(y) for y in trace.y]
+        xs = [str(x) for x in _array(trace.x)]
+        ys = [float(y) for y in _array(trace.y)]
         color = trace.marker.color if trace.marker and isinstance(trace.marker.color, str) else "#C0392B"
         bars = ax.bar(range(len(xs)), ys, width=1 - (layout.bargap if layout.bargap is not None else 0.2), color=color)
         ax.set_xticks(range(len(xs)), xs, fontfamily=family)
         top = max([0.0, *ys])
         ax.set_ylim(min(0.0, *ys) if ys else 0.0, top * 1.18 if top > 0 else 1.0)
         if trace.text is not None:
-            labels = list(trace.text) if not isinstance(trace.text, str) else [trace.text] * len(xs)
+            labels = list(_array(trace.text)) if not isinstance(trace.text, str) else [trace.text] * len(xs)
             for bar, label in zip(bars, labels):
                 ax.annotate(str(label), (bar.get_x() + bar.get_width() / 2, bar.get_height()), xytext=(0, 2),
                             textcoords="offset points", ha="center", va="bottom", fontsize=base_size * 0.85,
@@ -360,6 +439,24 @@ def matplotlib_png(fig: go.Figure, *, scale: float = 1.5) -> bytes:
     buf = io.BytesIO()
     mfig.savefig(buf, format="png", dpi=dpi * scale, facecolor="white")
     return buf.getvalue()
+
+
+def _array(values) -> list:
+    """A trace's data as a list, also where it came back from a figure's JSON as Plotly's typed
+    array (``{"dtype": "f8", "bdata": base64}``, how Plotly 6 writes numbers): read that way,
+    every chart of the report's worker process failed and was drawn again in the main process
+    (issue 12, fifth pass)."""
+    if isinstance(values, dict) and "bdata" in values:
+        import base64
+
+        import numpy as np
+
+        out = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values.get("dtype", "f8")))
+        shape = values.get("shape")
+        if isinstance(shape, str):  # "2, 3"
+            shape = [int(n) for n in shape.split(",")]
+        return out.reshape(shape).tolist() if shape else out.tolist()
+    return list(values) if values is not None else []
 
 
 def _plain(text: str) -> str:

@@ -5,7 +5,8 @@ below the header). Numbers are written as numbers with a number format (counts `
 ``0.0``, money ``#,##0``, progress ``0.0%``); missing numbers are empty cells.
 
 Written with xlsxwriter, in memory: the traceability sheet has about 74,000 rows at a
-district's size, which xlsxwriter writes with 4.3 s of CPU against openpyxl's 5.6 s (issue 12:
+district's size, which xlsxwriter writes with 3.1 s of CPU (4.1 s before its rows were grouped on
+integer codes and its cells written by the undecorated writers; openpyxl took 5.6 s; issue 12:
 the report under 10 s), holding the sheet until it is saved (about 60 MB more at that size than
 openpyxl's streaming; xlsxwriter's own streaming mode, ``constant_memory`` with temporary files,
 saves that memory but is barely quicker than openpyxl). A text repeated down a sheet (an area,
@@ -24,6 +25,8 @@ from __future__ import annotations
 import io
 import math
 
+import numpy as np
+import pandas as pd
 import xlsxwriter
 
 from i18n import t
@@ -104,9 +107,14 @@ class _Sheet:
 
     def plain_rows(self, rows) -> None:
         """Rows of already safe text, numbers and flags (the traceability sheet's), without
-        formats: the quick road for tens of thousands of rows."""
+        formats: the quick road for tens of thousands of rows. The cells go through
+        xlsxwriter's undecorated writers (``_write_string``, ``_write_number``,
+        ``_write_boolean``: what ``write_string`` and the others call after converting an
+        "A1" reference, which these numbered cells do not need; a quarter less time for the
+        sheet's 666,000 cells at a district's size). xlsxwriter is pinned in requirements.txt;
+        tests/test_reports_xlsx_speed.py checks these writers are still there."""
         ws = self.ws
-        text, number, flag = ws.write_string, ws.write_number, ws.write_boolean
+        text, number, flag = ws._write_string, ws._write_number, ws._write_boolean
         i = self.n
         for row in rows:
             for j, value in enumerate(row):
@@ -135,47 +143,86 @@ def _trace_rows(tr, lang: str, area_names: dict, names: dict, uploads=None):
     ``tr``: the report's trace (each unit directly below the report's unit, per quarter, with
     the upload numbers in ``uploads``: area, indicator, unit, upload_id), or a frame of stored
     cells with an ``upload_id`` column each.
-    Every aggregate is a grouped (compiled) pandas operation and every label is made once per
-    distinct value, not once per row: at 20,000 units the sheet has about 700,000 rows
-    (``iterrows`` and a Python ``lambda`` per group took most of a minute)."""
+    Rows in the order each (area, indicator, unit, unit name) first appears; a row whose key is
+    missing is left out (as a pandas group-by leaves it out). Every aggregate is a grouped
+    (compiled) pandas operation on one integer group number per row, and every label is made
+    once per distinct value, then taken by number: at 20,000 units the sheet has about 74,000
+    rows from 382,000 trace rows (grouping by four text columns and a label per cell took
+    1.1 s of the report's 10; now about 0.3 s)."""
     if not len(tr):
-        return
+        return []
     keys = ["area", "indicator", "unit", "unit_name"]
-    order = {p: periods.index(p) for p in tr["period"].unique()}
-    frame = tr[keys + ["value", "approximate"]].assign(_i=tr["period"].map(order).to_numpy())
-    for key in keys:  # text keys as object: group-bys on pyarrow strings are the slower path
-        frame[key] = frame[key].astype(object)
-    groups = frame.groupby(keys, sort=False)
-    grouped = groups.agg(first=("_i", "min"), last=("_i", "max"), n=("_i", "size"), value=("value", "sum"),
-                         approximate=("approximate", "any"))
-    # the upload numbers of each group, ascending and distinct, joined by 、 (object strings
-    # summed by the group-by: concatenation in one compiled loop)
-    if "upload_id" in tr:
-        ups = frame[keys].assign(upload_id=tr["upload_id"].to_numpy())
+    # each key column as integer codes of its distinct values (-1: missing)
+    codes, uniques = [], []
+    for key in keys:
+        c, u = pd.factorize(tr[key], use_na_sentinel=True)
+        codes.append(c.astype(np.int64))
+        uniques.append(u)
+    sizes = [len(u) for u in uniques]
+    ucodes = None
+    if "upload_id" not in tr:  # the uploads' keys as the same codes (a unit's name: its first row's)
+        ups = uploads
+        ucodes = [pd.Index(uniques[k]).get_indexer(ups[key]).astype(np.int64) for k, key in enumerate(keys[:3])]
+        name_of_unit = np.full(sizes[2] + 1, -1, dtype=np.int64)
+        unit_first = pd.Series(codes[3]).groupby(codes[2]).first()
+        name_of_unit[unit_first.index.to_numpy()] = unit_first.to_numpy()
+        ucodes.append(np.where(ucodes[2] >= 0, name_of_unit[ucodes[2]], -1))
+        both = _combine([np.concatenate([c, u]) for c, u in zip(codes, ucodes)], sizes)
+        combined, up_combined = both[:len(tr)], both[len(tr):]
     else:
-        names_of = frame[["unit", "unit_name"]].drop_duplicates("unit")
-        ups = uploads[["area", "indicator", "unit", "upload_id"]].merge(names_of, on="unit")[keys + ["upload_id"]]
-        for key in keys:
-            ups[key] = ups[key].astype(object)
-    ups = ups.drop_duplicates().sort_values("upload_id", kind="stable")
-    ups["upload_id"] = ups["upload_id"].astype(int).astype(str).astype(object) + "、"
-    joined = ups.groupby(keys, sort=False)["upload_id"].sum()
-    uploads = joined.reindex(grouped.index).str[:-1].fillna("")
+        combined = _combine(codes, sizes)
+    keep = combined >= 0  # a row with a missing key is in no group
+    # group numbers in order of first appearance (a pandas group-by's sort=False order)
+    gid, first_keys = pd.factorize(combined[keep])
+    period_codes, period_uniques = pd.factorize(tr["period"])
+    order = np.array([periods.index(p) for p in period_uniques], dtype=np.int64)
+    frame = pd.DataFrame({"_i": order[period_codes[keep]] if len(order) else np.zeros(int(keep.sum()), np.int64),
+                          "value": tr["value"].to_numpy()[keep], "approximate": tr["approximate"].to_numpy()[keep]})
+    grouped = frame.groupby(gid, sort=True).agg(first=("_i", "min"), last=("_i", "max"), n=("_i", "size"),
+                                                value=("value", "sum"), approximate=("approximate", "any"))
+    # each group's key codes, from its first row
+    rows_of = np.flatnonzero(keep)[np.unique(gid, return_index=True)[1]]
+    key_codes = [c[rows_of] for c in codes]
+
+    # the upload numbers of each group, ascending and distinct, joined by 、
+    if "upload_id" in tr:
+        up_gid = np.full(len(tr), -1, dtype=np.int64)
+        up_gid[keep] = gid
+        up_ids = tr["upload_id"].to_numpy()
+    else:
+        up_gid = pd.Index(first_keys).get_indexer(up_combined).astype(np.int64)
+        up_ids = uploads["upload_id"].to_numpy()
+    pairs = pd.DataFrame({"g": up_gid, "u": up_ids})
+    pairs = pairs[pairs["g"] >= 0].drop_duplicates().sort_values(["g", "u"], kind="stable")
+    text = pairs["u"].astype(int).astype(str).astype(object) + "、"
+    joined = text.groupby(pairs["g"].to_numpy(), sort=True).sum().str[:-1]
+    ups_text = np.full(len(grouped), "", dtype=object)
+    ups_text[joined.index.to_numpy()] = joined.to_numpy()
+
+    def labels(k: int, table: dict | None) -> np.ndarray:
+        vals = uniques[k]
+        made = [safe_text(table.get(v, v) if table is not None else v) for v in vals]
+        return np.array(made, dtype=object)[key_codes[k]]
+
     quarter = {i: quarter_label(periods.from_index(i), lang) for i in set(grouped["first"]) | set(grouped["last"])}
-    safe: dict = {}
+    spans = [quarter[a] if a == b else f"{quarter[a]}–{quarter[b]}"
+             for a, b in zip(grouped["first"].tolist(), grouped["last"].tolist())]
+    return list(zip(labels(0, area_names).tolist(), labels(1, names).tolist(), labels(2, None).tolist(),
+                    labels(3, None).tolist(), spans, grouped["n"].tolist(), grouped["value"].astype(float).tolist(),
+                    grouped["approximate"].astype(bool).tolist(), ups_text.tolist()))
 
-    def label(value, table: dict | None = None) -> str:
-        key = (id(table), value)
-        if key not in safe:
-            safe[key] = safe_text(table.get(value, value) if table is not None else value)
-        return safe[key]
 
-    for (area, code, unit, unit_name), first, last, n, value, approx, ups_text in zip(
-            grouped.index, grouped["first"].tolist(), grouped["last"].tolist(), grouped["n"].tolist(),
-            grouped["value"].tolist(), grouped["approximate"].tolist(), uploads.tolist()):
-        a, b = quarter[first], quarter[last]
-        yield [label(area, area_names), label(code, names), label(unit), label(unit_name),
-               a if a == b else f"{a}–{b}", int(n), float(value), bool(approx), ups_text]
+def _combine(codes: list, sizes: list) -> np.ndarray:
+    """One integer per row for each distinct combination of several columns of codes (``sizes``:
+    how many distinct values each has), -1 where any code is -1 (missing). Numbered again after
+    each column, so it never overflows."""
+    out = np.zeros(len(codes[0]), dtype=np.int64)
+    missing = np.zeros(len(codes[0]), dtype=bool)
+    for c, size in zip(codes, sizes):
+        out = pd.factorize(out * (size + 1) + (c + 1))[0].astype(np.int64)
+        missing |= c < 0
+    out[missing] = -1
+    return out
 
 
 def write_xlsx(report: Report) -> bytes:

@@ -124,3 +124,94 @@ def test_report_with_charts_equals_the_report_from_the_current_values_on_a_large
                                           .reset_index(drop=True), check_dtype=False)
     finally:
         store.engine.dispose()
+
+
+def test_the_worker_makes_the_chart_figures_the_main_process_only_writes_the_workbook(example_store, monkeypatch):
+    """The six Plotly figures (0.5-0.7 s of the main process at a district's size, beside the
+    workbook's thread) are made in the worker process from the yearly figures; the pictures
+    are the same bytes as those drawn from figures made here."""
+    import charts as chart_module
+
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chrome")
+    inputs = load_inputs(example_store, CAT)
+    report = build_module.build_report(inputs, 2011, 2015)
+    drawn_here = charts.render_charts(build_module.area_figures(report, CAT), engine="matplotlib").pngs
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("a chart figure was made in the report's main process")
+
+    monkeypatch.setattr(chart_module, "report_area_chart", not_here)
+    monkeypatch.setattr(build_module, "report_area_chart", not_here)
+    monkeypatch.setattr(charts, "matplotlib_png", not_here)  # nor drawn again here
+    built = build(inputs, 2011, 2015, report=report)
+    assert built.chart_engines == ["matplotlib"] * 6 and not built.messages
+    assert len(Document(io.BytesIO(built.docx)).inline_shapes) == 6
+    pictures = [r.target_part.blob for r in Document(io.BytesIO(built.docx)).part.rels.values() if "image" in r.reltype]
+    assert sorted(pictures) == sorted(drawn_here)
+
+
+def test_figures_sent_to_the_worker_as_json_are_drawn_there_not_again_here(example_store, monkeypatch):
+    """Plotly 6 writes a figure's numbers as typed arrays (base64) in its JSON: read that way,
+    the worker could draw no chart and every one was drawn again in the main process, beside
+    the workbook's thread (the 6-7 s "charts" step of the report at a district's size)."""
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chrome")
+    report = build_module.build_report(load_inputs(example_store, CAT), 2011, 2015)
+    figures = build_module.area_figures(report, CAT)
+    here = charts.render_charts(figures, engine="matplotlib").pngs
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("a chart was drawn again in the main process")
+
+    monkeypatch.setattr(charts, "matplotlib_png", not_here)
+    rendered = charts.render_charts(figures, engine="matplotlib", in_worker=True)
+    assert rendered.engines == ["matplotlib"] * 6 and not rendered.messages
+    assert rendered.pngs == here
+
+
+def test_the_charts_worker_is_started_before_the_content_and_gone_after_the_build(example_store, monkeypatch):
+    """The worker loads its libraries (about 1 s) while the content is computed; it has ended
+    and its folder is gone when the report is built, and when the content fails."""
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chrome")
+    seen: dict[str, object] = {}
+    real_warm, real_content = build_module.WarmWorker, build_module.build_report
+
+    def warm():
+        seen["warm"] = real_warm()
+        seen["warm_at"] = time.perf_counter()
+        return seen["warm"]
+
+    def content(*args, **kwargs):
+        seen["content_at"] = time.perf_counter()
+        seen["alive"] = seen["warm"].proc.poll() is None
+        return real_content(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "WarmWorker", warm)
+    monkeypatch.setattr(build_module, "build_report", content)
+    built = build(load_inputs(example_store, CAT), 2011, 2015, chart_engine="matplotlib")
+    assert built.chart_engines == ["matplotlib"] * 6 and not built.messages
+    assert seen["warm_at"] < seen["content_at"] and seen["alive"]
+    worker = seen["warm"]
+    assert worker.proc.poll() is not None and not worker.out.exists()
+
+    def broken(*args, **kwargs):
+        raise ValueError("no content")
+
+    monkeypatch.setattr(build_module, "build_report", broken)
+    try:
+        build(load_inputs(example_store, CAT), 2011, 2015, chart_engine="matplotlib")
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("the build hid the content's failure")
+    assert seen["warm"] is not worker and seen["warm"].proc.poll() is not None and not seen["warm"].out.exists()
+
+
+def test_a_worker_started_ahead_ends_by_itself_when_no_charts_come(tmp_path):
+    import subprocess
+    import sys
+
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "reports.chart_worker", str(tmp_path), str(tmp_path / "job.json"),
+                           "--wait", "1"], capture_output=True, timeout=60)
+    assert proc.returncode == 0 and time.perf_counter() - started < 30
+    assert not list(tmp_path.glob("*.png"))
