@@ -559,7 +559,12 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
     if named.any():  # a long table's 期间 column (a wide sheet names none: 800,000 empty cells)
         bad[named] = per_cell[named].astype(str).str.startswith("!")
     file_period_before_column = file_period
-    cells["period"] = per_cell.where(per_cell.notna() & ~bad, file_period)
+    if isinstance(file_period, str):  # the file's quarter, one object in every cell without its own
+        period_each = per_cell.to_numpy(dtype=object, copy=True)  # (where() made 800,000 copies of it)
+        period_each[~(per_cell.notna() & ~bad).to_numpy(dtype=bool)] = file_period
+        cells["period"] = pd.Series(period_each, index=cells.index, dtype=object, copy=False)
+    else:
+        cells["period"] = per_cell.where(per_cell.notna() & ~bad, file_period)
     if file_period is None:  # a long table's 期间 column naming one quarter is the file's period
         named = cells["period"].dropna().unique()
         if len(named) == 1:
