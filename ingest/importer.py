@@ -174,6 +174,8 @@ def current_values(store, periods: set[str], units: set[str] | None = None,
                 cv.unit.in_(sorted(beside)), cv.period.in_(own), cv.upload_id.in_(earlier)))
     with store.read() as conn:  # in chunks: the rows as Python tuples, all at once, were 0.6 GB at 854,000
         parts = list(pd.read_sql(query, conn, chunksize=READ_CHUNK))
+        if conn.dialect.name == "sqlite":  # the pages of this scan, up to 128 MB of the page cache
+            conn.exec_driver_sql("PRAGMA shrink_memory")  # (store.db.SQLITE_CACHE_KIB): not read again
     frame = pd.concat(parts, ignore_index=True) if parts else empty
     del parts
     if frame.empty:

@@ -24,6 +24,8 @@ import re
 
 import pandas as pd
 
+from ingest.frames import rows_in
+
 _REF = re.compile(r"^(?P<sheet>.*)!(?P<col>[A-Z]+)(?P<row>\d+)$")
 
 
@@ -83,14 +85,12 @@ def kept_values(values: pd.DataFrame, current: pd.DataFrame, period: str | None,
         cur = cur[in_file | cur["unit"].map(parent).isin(forms(listed, parent))]
     keys = ["unit", "indicator", "period"]
     # hashed joins, not Python tuples of 800,000 cells
-    replaced = pd.MultiIndex.from_frame(cur[keys].astype(object)).isin(
-        pd.MultiIndex.from_frame(values[keys].astype(object)))
+    replaced = rows_in(cur, values, keys)
     left = cur[~replaced]
     if left.empty:
         return []
     in_file = values[["unit", "period"]].drop_duplicates()
-    blank = pd.MultiIndex.from_frame(left[["unit", "period"]].astype(object)).isin(
-        pd.MultiIndex.from_frame(in_file.astype(object)))
+    blank = rows_in(left, in_file, ["unit", "period"])
     # where each unit's row is, and where each indicator's column is, in a wide sheet; only
     # needed for blanks (a file of 20,000 new units keeps nothing blank: skip its 800,000 cells)
     row_of: dict[tuple, tuple[str, str]] = {}

@@ -54,3 +54,18 @@ def test_stored_quarter_texts_are_shared_objects_equal_to_astype_object():
     assert shared.dtype == object
     pd.testing.assert_series_equal(shared, plain)
     assert shared[0] is shared[2] and shared[1] is shared[4]
+
+
+def test_rows_in_answers_as_the_multiindex_it_replaces():
+    import numpy as np
+
+    from ingest.frames import rows_in
+
+    rng = np.random.default_rng(7)
+    units = np.array(["X1", "X2", "企业3", None], dtype=object)
+    periods = np.array(["2016Q1", "2015Q4", np.nan], dtype=object)
+    a = pd.DataFrame({"unit": rng.choice(units, 500), "period": rng.choice(periods, 500)})
+    b = pd.DataFrame({"unit": rng.choice(units, 7), "period": rng.choice(periods, 7)})
+    old = pd.MultiIndex.from_frame(a.astype(object)).isin(pd.MultiIndex.from_frame(b.astype(object)))
+    assert rows_in(a, b, ["unit", "period"]).tolist() == old.tolist()
+    assert not rows_in(a, b.iloc[:0], ["unit", "period"]).any()
