@@ -26,3 +26,18 @@ def rows_in(frame: pd.DataFrame, other: pd.DataFrame, columns: list[str]) -> np.
         codes, uniques = pd.factorize(both, use_na_sentinel=False)
         key = key * (len(uniques) + 1) + codes
     return np.isin(key[:n], key[n:])
+
+
+def shared_objects(column: pd.Series) -> pd.Series:
+    """``column.astype(object)``, equal value for value, with each distinct text one Python
+    object that every cell holding it points to (``astype`` of a text column makes one object
+    per cell: 854,000 stored values' units, indicators and quarters were 0.15 GB). Missing
+    cells are NaN, as ``astype(object)`` gives them.
+
+    >>> s = shared_objects(pd.Series(["a", "b", "a", None], dtype="str"))
+    >>> s.tolist()[:3], s.dtype, s[0] is s[2]
+    (['a', 'b', 'a'], dtype('O'), True)
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = np.append(np.asarray(uniques, dtype=object), np.nan)  # code -1 (missing) takes the last
+    return pd.Series(texts[codes], index=column.index, dtype=object, copy=False)

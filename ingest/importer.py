@@ -24,10 +24,11 @@ import sqlalchemy as sa
 
 import resources
 from ingest import guard
+from ingest.frames import shared_objects
 from ingest.kept import kept_values
 from ingest.reader import read_file
 from ingest.report import Finding, ImportReport, UnreadableFile
-from ingest.validate import UnitResolver, shared_objects, validate
+from ingest.validate import UnitResolver, validate
 from metrics import periods as P
 from metrics.catalog import Catalog
 from metrics.report_text import safe_filename

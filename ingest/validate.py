@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from ingest.frames import rows_in
+from ingest.frames import rows_in, shared_objects
 from ingest.reader import ReadResult
 from i18n import has, t
 from ingest.report import CODES, ERROR, WARNING, Finding
@@ -700,21 +700,6 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
     return Context(read, catalog, cells, file_period, period_findings, bad, resolver, found_rows, new_frame,
                    uploader, ok, kinds, percent, main, values, cur, cmp, file_period_before_column,
                    main_numbers=main_numbers, value_cells=in_value_column)
-
-
-def shared_objects(column: pd.Series) -> pd.Series:
-    """``column.astype(object)``, equal value for value, with each distinct text one Python
-    object that every cell holding it points to (``astype`` of a text column makes one object
-    per cell: 854,000 stored values' units, indicators and quarters were 0.15 GB). Missing
-    cells are NaN, as ``astype(object)`` gives them.
-
-    >>> s = shared_objects(pd.Series(["a", "b", "a", None], dtype="str"))
-    >>> s.tolist()[:3], s.dtype, s[0] is s[2]
-    (['a', 'b', 'a'], dtype('O'), True)
-    """
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    texts = np.append(np.asarray(uniques, dtype=object), np.nan)  # code -1 (missing) takes the last
-    return pd.Series(texts[codes], index=column.index, dtype=object, copy=False)
 
 
 def _key_of(*numbers: np.ndarray) -> np.ndarray:

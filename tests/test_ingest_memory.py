@@ -46,7 +46,7 @@ def test_a_reupload_reads_stored_values_without_a_python_row_each(tmp_path):
 
 
 def test_stored_quarter_texts_are_shared_objects_equal_to_astype_object():
-    from ingest.validate import shared_objects
+    from ingest.frames import shared_objects
 
     column = pd.Series(["X1", "X2", "X1", None, "X2"], dtype="str")
     shared = shared_objects(column)
