@@ -272,3 +272,31 @@ def test_a_build_that_cannot_start_after_a_commit_is_logged_and_never_raised(exa
         assert app_cache.prebuild_after_change("zh") is False
     assert "no room for the worker" in caplog.text
     _fresh_caches()
+
+
+def test_a_withdrawal_and_its_undo_each_start_the_build_of_the_new_data(example_url, monkeypatch, builds):
+    import app_cache
+    import tables
+    from store.db import open_store
+    from tests.apptest_util import open_page
+
+    _fresh_caches()
+    monkeypatch.setattr(tables, "GRID_PAGE_ROWS", 30)
+    mine = builds(command=[sys.executable, "-c", "import time; time.sleep(30)"])  # still running: never waited for
+    monkeypatch.setattr(app_cache, "_GRID_BUILDS", [mine])
+    store = open_store(example_url)
+    last = int(store.uploads()["id"].max())
+    store.engine.dispose()
+    at = open_page("history", "zh")
+    at.selectbox(key="history_choice").select(last).run()
+    at.button(key="history_withdraw").click().run()
+    at.button(key="history_withdraw_confirm").click().run()
+    assert not at.exception, at.exception
+    withdrawn = app_cache.version()
+    assert [a[0] for a in mine._builds] == [withdrawn] and list(mine._builds)[0][3:7] == ("", "all", None, "zh")
+    at.selectbox(key="history_choice").select(last).run()
+    at.button(key="history_restore").click().run()
+    assert not at.exception, at.exception
+    assert app_cache.version() != withdrawn
+    assert [a[0] for a in mine._builds] == [app_cache.version()]  # the withdrawn data's build stopped: stale
+    _fresh_caches()
