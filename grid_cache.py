@@ -11,7 +11,7 @@ paid that again. Here a finished workbook is a file in ``$UNION_CACHE_DIR/grid``
 - ``<database>``: a hash of the database's identity (a SQLite file's absolute path; any other
   URL in full, password included, hashed: the password is never written to disk);
 - ``<data version>``: ``Store.data_version()`` (so a file is only ever looked up for the data
-  version it was built from, and the files of other versions can be removed);
+  version it was built from, and the files of older versions can be removed);
 - ``<key>``: a hash of everything else that decides the bytes: the database identity, the data
   version, plan, quarter, unit, kind, the clerk's allowed units (null: every unit), language,
   title, and the code and strings that write it (:func:`code_fingerprint`), so an upgrade never
@@ -23,7 +23,7 @@ archive (cut short by a full disk or a crash before the data reached the disk) i
 rebuilt. Two workers of the same key (two replicas) take an exclusive ``flock`` on
 ``<name>.lock``: the second waits and then finds the first one's file (POSIX; on Windows there is
 no such lock and both build, each renaming a whole file). Writing a file removes the same
-database's files of other data versions, ``.part`` files left by killed builds, and the oldest
+database's files of older data versions, ``.part`` files left by killed builds, and the oldest
 files beyond :data:`KEEP_FILES` / :data:`KEEP_BYTES`. No Streamlit here.
 """
 
@@ -181,6 +181,14 @@ def building(file: Path):
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+def older(version, than) -> bool:
+    """Is data version ``version`` older than ``than``? Each part of a version is the largest id
+    of a table that only grows (uploads, upload events, targets, the audit log), so an older
+    version has no part larger and is not the same."""
+    a, b = tuple(int(v) for v in version), tuple(int(v) for v in than)
+    return len(a) == len(b) and a != b and all(x <= y for x, y in zip(a, b))
+
+
 def _parts(file_name: str) -> tuple[str, str] | None:
     """(database, version) of a kept file's or lock's name."""
     if not file_name.startswith(_PREFIX):
@@ -189,9 +197,17 @@ def _parts(file_name: str) -> tuple[str, str] | None:
     return (bits[0], bits[1]) if len(bits) >= 3 else None
 
 
+def _older_text(version: str, than: str) -> bool:
+    try:
+        return older(version.split("."), than.split("."))
+    except ValueError:
+        return False
+
+
 def prune(current: Path) -> None:
     """Remove, beside ``current`` (a kept file just written or about to be built): the files and
-    locks of the same database at another data version, ``.part`` files older than
+    locks of the same database at an older data version (:func:`older`; a newer one is never
+    removed by a late build of older data), ``.part`` files older than
     :data:`PART_AGE`, and the oldest workbooks beyond :data:`KEEP_FILES` and :data:`KEEP_BYTES`.
     Errors (a file another process removed first, or one open on Windows) are ignored."""
     mine = _parts(current.name)
@@ -207,7 +223,7 @@ def prune(current: Path) -> None:
             continue
         try:
             stat = entry.stat()
-            if mine is not None and parts[0] == mine[0] and parts[1] != mine[1]:
+            if mine is not None and parts[0] == mine[0] and _older_text(parts[1], mine[1]):
                 entry.unlink()
             elif entry.name.endswith(".part"):
                 if now - stat.st_mtime > PART_AGE:

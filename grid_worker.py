@@ -23,7 +23,7 @@ stale or timed-out build is logged and the click builds in-process as before (it
 there). A key whose workbook grid_cache keeps (built by this process, another replica, or
 before a restart) starts no build, and the click reads the kept file. Jobs and logs live in one
 temporary folder per server process, removed at exit; the workbooks stay in grid_cache's folder
-(``$UNION_CACHE_DIR``), and a build of another data version removes the older versions' files.
+(``$UNION_CACHE_DIR``), and a build of newer data removes the older versions' files.
 No Streamlit here: the worker imports app_cache only inside :func:`main`.
 """
 
@@ -160,7 +160,7 @@ class Builds:
     def start(self, args: tuple) -> bool:
         """Start building ``args`` unless it is built or being built (here, or kept by any process:
         grid_cache), or another build runs (one at a time: that one is built on its click,
-        in-process). Builds of another data version are stopped first (stale). True if started."""
+        in-process). Builds of older data are stopped first (stale). True if started."""
         import grid_cache
 
         with self._lock:
@@ -168,8 +168,8 @@ class Builds:
             self._reap()
             if args in self._builds:
                 return False
-            for old in [a for a in self._builds if a[0] != args[0]]:  # another data version: stale
-                self._drop(old)
+            for old in [a for a in self._builds if a[0][0] == args[0][0] and grid_cache.older(a[0][1], args[0][1])]:
+                self._drop(old)  # older data: stale
             out = grid_cache.path(args)
             if grid_cache.whole(out):  # kept by this or another server process (or before a restart)
                 return False
