@@ -240,3 +240,23 @@ def prune(current: Path) -> None:
             with contextlib.suppress(OSError):
                 entry.unlink()
                 entry.with_name(entry.name[:-len(".xlsx")] + ".lock").unlink(missing_ok=True)
+
+
+def forget(url: str) -> int:
+    """Remove every kept workbook, part and lock of the database at ``url`` (after a backup is
+    restored into it: its data versions start again from the backup's and could name files
+    built from other data). Returns how many files went; errors are ignored."""
+    db = database_identity(url)
+    gone = 0
+    try:
+        entries = list(folder().iterdir())
+    except OSError:
+        return 0
+    for entry in entries:
+        parts = _parts(entry.name)
+        if parts is not None and parts[0] == db:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+                gone += 1
+    return gone
+
