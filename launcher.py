@@ -52,6 +52,19 @@ def command(address: str | None, streamlit_args: list[str]) -> list[str]:
     return cmd + streamlit_args
 
 
+#: glibc's malloc gives each thread that allocates its own arena (up to 8 per core), and
+#: Streamlit runs each session's script in a thread: 20 sessions at a district's size left two
+#: server processes at 1.9 GB; with two arenas, 1.3 GB (benchmarks/RESULTS.md, issue 12). An
+#: operator's own value wins.
+MALLOC_ARENAS = "2"
+
+
+def server_environment(environ: dict[str, str]) -> dict[str, str]:
+    """The environment the dashboard's process starts with: ``environ`` and ``MALLOC_ARENA_MAX``
+    (:data:`MALLOC_ARENAS`) unless set."""
+    return {**environ, "MALLOC_ARENA_MAX": environ.get("MALLOC_ARENA_MAX") or MALLOC_ARENAS}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python launcher.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -64,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     address = cmd[cmd.index("--server.address") + 1] if "--server.address" in cmd else "?"
     print(f"launcher: listening on {address}", file=sys.stderr)
-    os.execv(cmd[0], cmd)
+    os.execve(cmd[0], cmd, server_environment(dict(os.environ)))
     return 0  # not reached
 
 

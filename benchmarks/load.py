@@ -284,20 +284,26 @@ class ProtocolSession(Session):
             self.errors.append(f"session {self.n}: {type(exc).__name__}: {str(exc)[:200]}")
 
 
-async def drive_protocol(url: str, sessions: int, seconds: float, baseline_seconds: float, on_phase,
+def _nth(url: str | list[str], n: int) -> str:
+    """The server of session ``n``: with several (``--servers``), in turn, as a proxy that keeps
+    each session on one replica would."""
+    return url if isinstance(url, str) else url[n % len(url)]
+
+
+async def drive_protocol(url: str | list[str], sessions: int, seconds: float, baseline_seconds: float, on_phase,
                          think: float = 0.0) -> dict:
     """:func:`drive` with :class:`ProtocolSession` sessions instead of browser pages."""
     out: dict = {}
     base_times: list[float] = []
     base_errors: list[str] = []
     if baseline_seconds > 0:
-        await ProtocolSession(0, url, base_times, base_errors, think).run(time.monotonic() + baseline_seconds)
+        await ProtocolSession(0, _nth(url, 0), base_times, base_errors, think).run(time.monotonic() + baseline_seconds)
     out["baseline_times"], out["baseline_errors"] = base_times, base_errors
     await on_phase("start")
     times: list[float] = []
     errors: list[str] = []
     until = time.monotonic() + seconds
-    runs = [ProtocolSession(n + 1, url, times, errors, think) for n in range(sessions)]
+    runs = [ProtocolSession(n + 1, _nth(url, n), times, errors, think) for n in range(sessions)]
     tasks = [asyncio.create_task(s.run(until)) for s in runs]
     uploads = asyncio.create_task(on_phase("uploads", seconds))
     await asyncio.gather(*tasks)
@@ -306,7 +312,7 @@ async def drive_protocol(url: str, sessions: int, seconds: float, baseline_secon
     return out
 
 
-async def drive(url: str, sessions: int, seconds: float, baseline_seconds: float, on_phase,
+async def drive(url: str | list[str], sessions: int, seconds: float, baseline_seconds: float, on_phase,
                 think: float = 0.0) -> dict:
     from playwright.async_api import async_playwright
 
@@ -317,13 +323,14 @@ async def drive(url: str, sessions: int, seconds: float, baseline_seconds: float
             base_times: list[float] = []
             base_errors: list[str] = []
             if baseline_seconds > 0:
-                await Session(0, browser, url, base_times, base_errors, think).run(time.monotonic() + baseline_seconds)
+                await Session(0, browser, _nth(url, 0), base_times, base_errors, think).run(
+                    time.monotonic() + baseline_seconds)
             out["baseline_times"], out["baseline_errors"] = base_times, base_errors
             await on_phase("start")
             times: list[float] = []
             errors: list[str] = []
             until = time.monotonic() + seconds
-            runs = [Session(n + 1, browser, url, times, errors, think) for n in range(sessions)]
+            runs = [Session(n + 1, browser, _nth(url, n), times, errors, think) for n in range(sessions)]
             tasks = [asyncio.create_task(s.run(until)) for s in runs]
             uploads = asyncio.create_task(on_phase("uploads", seconds))
             await asyncio.gather(*tasks)
@@ -373,6 +380,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=5.0,
                         help="mean seconds a session reads a page before its next click (0: back to back)")
     parser.add_argument("--db", help="database URL (default: a fresh copy of the example data)")
+    parser.add_argument("--servers", type=int, default=1,
+                        help="server processes on the same database (replicas; sessions spread over them in "
+                             "turn, each kept on one, as behind a proxy); memory and CPU are their sums")
     parser.add_argument("--client", choices=["browser", "protocol"], default="browser",
                         help="browser: headless Chromium pages; protocol: Streamlit's websocket messages "
                              "without a browser (the server's latency when browsers would crowd the machine)")
@@ -404,16 +414,28 @@ def main(argv: list[str] | None = None) -> int:
     # every script run's own seconds (dashboard.py's page.run lines): the server's part of a step
     run_log = work / "union.log"
     os.environ.update(UNION_LOG_LEVEL="DEBUG", UNION_LOG_FILE=str(run_log))
-    server = AppServer(db_url, work / "streamlit.log")
-    url = server.start(timeout=300)
-    log(f"server {url} pid {server.proc.pid}; {args.sessions} sessions for {seconds:.0f} s")
+    servers = [AppServer(db_url, work / f"streamlit-{k}.log") for k in range(max(1, args.servers))]
+    urls = [server.start(timeout=300) for server in servers]
+    pids = [server.proc.pid for server in servers]
+    url = urls[0] if len(urls) == 1 else urls
+    log(f"servers {urls} pids {pids}; {args.sessions} sessions for {seconds:.0f} s")
     mem: dict = {}
     m = machine()
 
+    def rss_all() -> dict[str, float]:  # the servers' VmRSS and VmHWM, summed
+        out: dict[str, float] = {}
+        for pid in pids:
+            for k, v in rss_mb(pid).items():
+                out[k] = out.get(k, 0.0) + v
+        return out
+
+    def cpu_all() -> float:
+        return sum(cpu_seconds(pid) for pid in pids)
+
     async def on_phase(phase: str, total: float = 0.0):
         if phase == "start":
-            mem["start"] = rss_mb(server.proc.pid)
-            mem["cpu_start"] = (cpu_seconds(server.proc.pid), cpu_of_all(), time.monotonic())
+            mem["start"] = rss_all()
+            mem["cpu_start"] = (cpu_all(), cpu_of_all(), time.monotonic())
             mem["wall_start"] = time.time()
             log(f"baseline done; server RSS {mem['start'].get('VmRSS', 0):.0f} MB")
             return None
@@ -432,11 +454,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run = drive if args.client == "browser" else drive_protocol
         result = asyncio.run(run(url, args.sessions, seconds, args.baseline_seconds, on_phase, args.think))
-        mem["end"] = rss_mb(server.proc.pid)
-        mem["cpu_end"] = (cpu_seconds(server.proc.pid), cpu_of_all(), time.monotonic())
+        mem["end"] = rss_all()
+        mem["cpu_end"] = (cpu_all(), cpu_of_all(), time.monotonic())
     finally:
-        server.stop()
-    server_log = (work / "streamlit.log").read_text(errors="replace")
+        for server in servers:
+            server.stop()
+    server_log = "".join(server.log.read_text(errors="replace") for server in servers if server.log.exists())
     errors = list(result["errors"]) + list(result["baseline_errors"])
     if "Traceback" in server_log:
         errors.append("a traceback in the server log: " + server_log[server_log.index("Traceback"):][:300])
@@ -486,12 +509,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         db = "sqlite" if db_url.startswith("sqlite") else "postgresql"
         key = (f"load{args.sessions}x{int(seconds)}" + (f"t{args.think:g}" if args.think else "")
-               + ("" if args.client == "browser" else "p"))
+               + ("" if args.client == "browser" else "p") + (f"s{args.servers}" if args.servers > 1 else ""))
         client = "browser" if args.client == "browser" else "protocol (no browser)"
+        on = f" on {args.servers} server processes" if args.servers > 1 else ""
         lines = [f"<!-- harness:{key}:{db} -->",
-                 f"## Load test: {args.sessions} {client} sessions for {seconds / 60:.1f} min on {db} "
+                 f"## Load test: {args.sessions} {client} sessions for {seconds / 60:.1f} min{on} on {db} "
                  f"(`python -m benchmarks.load --sessions {args.sessions} --minutes {seconds / 60:g} --think {args.think:g}"
-                 + ("" if args.client == "browser" else " --client protocol") + "`)", "",
+                 + ("" if args.client == "browser" else " --client protocol")
+                 + (f" --servers {args.servers}" if args.servers > 1 else "") + "`)", "",
                  f"{m['date']}. Machine: {m['platform']}, {m['cpus']} CPUs ({m['cpu']}), {m['memory']} RAM, load "
                  f"average at the start {m['load']}. Python {m['python']}; {m['versions']}. Database: "
                  f"{'the example data (84 units)' if args.db is None else 'given by --db'}. "

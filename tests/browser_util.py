@@ -35,7 +35,9 @@ class AppServer:
 
     def start(self, timeout: float = 60) -> str:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "UNION_DB_URL": self.db_url}
+        from launcher import server_environment  # the process's environment as `make run` gives it
+
+        env = server_environment({**os.environ, "UNION_DB_URL": self.db_url})
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
              "--server.address", "127.0.0.1", "--server.port", str(self.port),

@@ -64,3 +64,32 @@ def test_readme_explains_the_address_and_the_security_settings():
     for text in ("make run ADDRESS=", "UNION_SERVER_ADDRESS", "UNION_SECRET_KEY", "UNION_SESSION_IDLE_MINUTES",
                  "var/secret_key", "## 安全 · Security", "TLS", "Backups"):
         assert text in readme, text
+
+
+def test_the_dashboard_starts_with_two_malloc_arenas_unless_the_operator_says_otherwise(sqlite_url, monkeypatch):
+    # each session's script thread got a glibc malloc arena of its own: two replicas under 20
+    # sessions at a district's size held 1.9 GB, with two arenas 1.3 GB (benchmarks/RESULTS.md)
+    import launcher
+
+    started = {}
+    monkeypatch.setattr(launcher.os, "execve", lambda path, args, env: started.update(args=args, env=env))
+    monkeypatch.setenv("UNION_DB_URL", sqlite_url)
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    launcher.main([])
+    assert started["env"]["MALLOC_ARENA_MAX"] == "2" and started["env"]["UNION_DB_URL"] == sqlite_url
+    assert started["args"][1:4] == ["-m", "streamlit", "run"]
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    launcher.main([])
+    assert started["env"]["MALLOC_ARENA_MAX"] == "4"
+
+
+def test_test_and_benchmark_servers_run_with_the_launchers_environment(example_url):
+    from tests.browser_util import AppServer
+
+    server = AppServer(example_url)
+    server.start(timeout=120)
+    try:
+        environ = Path(f"/proc/{server.proc.pid}/environ").read_bytes().split(b"\0")
+    finally:
+        server.stop()
+    assert b"MALLOC_ARENA_MAX=2" in environ

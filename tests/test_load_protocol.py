@@ -79,3 +79,27 @@ def test_an_exception_on_the_page_is_an_error():
     done = ForwardMsg()
     done.script_finished = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")
     assert session.read(done) == "FINISHED_SUCCESSFULLY"
+
+
+def test_sessions_spread_over_several_servers_as_behind_a_proxy(example_url, tmp_path, monkeypatch):
+    # --servers 2: two server processes on one database, each session kept on one of them
+    monkeypatch.setenv("UNION_LOG_LEVEL", "DEBUG")
+    servers, logs = [], []
+    try:
+        for k in range(2):
+            logs.append(tmp_path / f"union-{k}.log")
+            monkeypatch.setenv("UNION_LOG_FILE", str(logs[-1]))
+            servers.append(AppServer(example_url, tmp_path / f"streamlit-{k}.log"))
+            servers[-1].start(timeout=120)
+        urls = [f"http://127.0.0.1:{s.port}" for s in servers]
+
+        async def on_phase(phase, total=0.0):
+            return []
+
+        out = asyncio.run(drive_protocol(urls, 2, 6.0, 0, on_phase, think=0.2))
+    finally:
+        for server in servers:
+            server.stop()
+    assert out["errors"] == [] and out["steps"] >= 4
+    for log in logs:  # each server ran pages for its session
+        assert '"page.run"' in log.read_text(encoding="utf-8")
