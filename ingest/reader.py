@@ -20,7 +20,8 @@ are all shares (every one at most 1, at least one a non-zero share below 1) a ce
 1.0 (shown as 100%) reads as 100, otherwise cell by cell (98 beside 0.98). Missing cells (empty, —, /, 无) are not
 recorded. The result is plain data: a :class:`ReadResult` whose ``cells`` frame has one row per
 non-empty value cell and whose ``findings`` are what reading alone can tell (unknown column,
-formula without a cached value, no table). Validation against units and stored values is in
+formula without a cached value (found by the guard's pass over the sheet, :func:`ingest.guard.formula_gaps`),
+no table). Validation against units and stored values is in
 :mod:`ingest.validate`.
 """
 
@@ -29,7 +30,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -151,12 +151,10 @@ def read_file(data: bytes, filename: str, catalog: Catalog) -> ReadResult:
     """Read ``data`` (the file's bytes); raises :class:`UnreadableFile` for a file that cannot
     be read at all. The file name is used for messages and as a source of the period."""
     fmt = guard.check(data, filename)
-    gaps: dict[str, set] = {}
+    gaps = guard.formula_gaps(data) if fmt == guard.XLSX else {}  # found by the guard's pass
     if fmt == guard.CSV:
         sheets = [(filename, _csv_rows(guard.decode_csv(data, filename), filename), [])]
     else:
-        if fmt == guard.XLSX:
-            gaps = _formula_gaps(data)
         sheets = isolate.run_limited(_workbook_sheets, data, filename, where=filename)
     sink = _Sink()
     result = ReadResult(pd.DataFrame(columns=CELL_COLUMNS), format=fmt)
@@ -227,55 +225,6 @@ def _strip_controls(name: str, rows: list[list], result: ReadResult) -> str:
     if found:
         result.findings.append(Finding("control_chars", found[0], {"n": len(found), "cells": "、".join(found[:5])}))
     return clean
-
-
-_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"')
-_REL_TAG = re.compile(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"|<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
-_FORMULA_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
-_REF = re.compile(rb'r="([A-Z]{1,3})(\d+)"')
-
-
-def _formula_gaps(data: bytes) -> dict[str, set[tuple[int, int]]]:
-    """{sheet name: {(row, col)}} of formula cells saved without a cached value (zero-based).
-
-    Such cells come from files written by programs that do not calculate (openpyxl, scripts);
-    Excel and WPS always save the value. Only sheets containing ``<f`` are scanned.
-    """
-    import html
-
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    try:
-        book = zf.read("xl/workbook.xml")
-        rels = zf.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
-        return {}
-    targets = {}
-    for m in _REL_TAG.finditer(rels):
-        rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        target = target.decode()
-        targets[rid.decode()] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    out: dict[str, set] = {}
-    for m in _SHEET_TAG.finditer(book):
-        name = html.unescape(m.group(1).decode("utf-8"))
-        part = targets.get(m.group(2).decode())
-        if not part or part not in zf.namelist():
-            continue
-        xml = zf.read(part)
-        if b"<f" not in xml:
-            continue
-        gaps = set()
-        for cm in _FORMULA_CELL.finditer(xml):
-            body = cm.group(2) or b""
-            if b"<f" not in body:
-                continue
-            v = re.search(rb"<v>(.*?)</v>", body, re.DOTALL)
-            if v is None or not v.group(1).strip():
-                ref = _REF.search(cm.group(1))
-                if ref:
-                    gaps.add((int(ref.group(2)) - 1, guard.column_number(ref.group(1).decode()) - 1))
-        if gaps:
-            out[name] = gaps
-    return out
 
 
 # ---- one sheet ---------------------------------------------------------------------------------
