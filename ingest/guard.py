@@ -230,6 +230,7 @@ _REL_TAG = re.compile(rb'<(?:[\w.\-]+:)?Relationship\b[^>]*?\bId="([^"]+)"[^>]*?
 _FAST_COL = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"')
 _FAST_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
 _ANY_CELL = re.compile(rb"<c[\s/>]")
+_NOT_CELL = re.compile(rb"<c(?![\s/>])")  # <col, <cfRule ... : counting <c less these counts _ANY_CELL
 _PREFIX_MARK = re.compile(rb":(?:c[\s/>]|mergeCell)")
 _PREFIXED_CELL = re.compile(rb"<[^\s<>/!?]+:(?:c|mergeCell)[\s/>]")
 _SST = re.compile(rb'<(?:[\w.\-]+:)?sst\b[^>]*?\buniqueCount="([0-9]+)"')
@@ -286,6 +287,28 @@ def check_zip(data: bytes, filename: str, gaps: dict | None = None) -> dict[str,
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
         raise UnreadableFile("corrupt_file", filename) from None
     return dims
+
+
+_BEYOND: dict[int, re.Pattern] = {}
+
+
+def _columns_beyond(col: int) -> re.Pattern:
+    """A pattern finding a fast-path cell ``<c r="..."`` whose column is right of column ``col``
+    (more letters, or as many and later in the alphabet): most pieces of a sheet hold none, and
+    then its column letters need not be taken out one by one."""
+    found = _BEYOND.get(col)
+    if found is None:
+        letters = column_letters(col) if col else ""
+        alternatives = [rb"[A-Z]{%d,3}" % (len(letters) + 1)] if len(letters) < 3 else []
+        for at, ch in enumerate(letters):
+            if ch != "Z":
+                alternatives.append(letters[:at].encode() + b"[" + chr(ord(ch) + 1).encode() + b"-Z]"
+                                    + (rb"[A-Z]{%d}" % (len(letters) - at - 1) if at < len(letters) - 1 else b""))
+        body = b"|".join(alternatives) or rb"(?!)"
+        found = _BEYOND[col] = re.compile(rb'<c r="(?:' + body + rb')[0-9]{1,7}"')
+        if len(_BEYOND) > 1000:
+            _BEYOND.clear()
+    return found
 
 
 def _sheet_names(zf: zipfile.ZipFile, names: set) -> dict[str, str]:
@@ -392,9 +415,9 @@ class _SheetScan:
 
     # fast path
     def feed(self, text: bytes) -> None:
-        letters, digits = _FAST_COL.findall(text), _FAST_ROW.findall(text)
-        tags = len(_ANY_CELL.findall(text))
-        if len(letters) != tags or len(digits) != tags or (_PREFIX_MARK.search(text) and _PREFIXED_CELL.search(text)):
+        digits = _FAST_ROW.findall(text)  # one per <c r="B7" ...> (letters and digits checked)
+        tags = text.count(b"<c") - len(_NOT_CELL.findall(text))  # every <c> tag (_ANY_CELL), counted
+        if len(digits) != tags or (_PREFIX_MARK.search(text) and _PREFIXED_CELL.search(text)):
             self.exact = True
             self.max_row = self.max_col = self.cells = self.merges = 0
             self.gaps, self._pending = set(), b""
@@ -404,8 +427,10 @@ class _SheetScan:
         self.merges += text.count(b"<mergeCell ") + text.count(b"<mergeCell>")
         if tags:
             row = max(map(int, set(digits)))
-            col_letters = max(set(letters), key=lambda s: (len(s), s))
-            col = column_number(col_letters.decode())
+            col, col_letters = self.max_col, b""
+            if _columns_beyond(self.max_col).search(text):  # the letters only when a column is new
+                col_letters = max(set(_FAST_COL.findall(text)), key=lambda s: (len(s), s))
+                col = column_number(col_letters.decode())
             rows, cols = max(row, self.max_row), max(col, self.max_col)
             if rows > MAX_ROWS or cols > MAX_COLS or rows * cols > MAX_CELLS:
                 if rows > MAX_ROWS or (cols <= MAX_COLS and row > self.max_row):  # name the lowest cell
@@ -417,6 +442,10 @@ class _SheetScan:
         self._check_counts()
 
     def _find_gaps(self, text: bytes) -> None:
+        if b"<f" not in text and b"<f" not in self._pending:  # no formula: only the tail to keep
+            end = text.rfind(b"</c>")
+            self._pending = (self._pending + text)[-_PENDING_MAX:] if end < 0 else text[end + 4:]
+            return
         text = self._pending + text if self._pending else text
         end = text.rfind(b"</c>")
         if end < 0:  # no cell ends here: keep the text (bounded: a cell is far shorter)

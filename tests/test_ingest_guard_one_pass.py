@@ -108,3 +108,54 @@ def test_a_sheet_with_a_prefixed_namespace_has_its_formula_gaps_found_by_the_exa
 def test_bytes_the_guard_has_not_passed_have_no_formula_gaps():
     guard._PASSED.clear()
     assert guard.formula_gaps(big_workbook(10, seed=6)) == {}
+
+
+FRAGMENTS = [b'<c r="A1">', b'<c r="Z9"/>', b'<c r="AA12" t="s">', b'<c r="AP20001">', b'<c r="ZZ3">', b'<c r="AAA4">',
+             b'<c r="XFD1048576"/>', b"<col min=\"1\"/>", b"<cols>", b"<cfRule>", b"<c>", b"<c/>", b"<c\t r=\"B2\">",
+             b'<c  r="C3">', b"<c\nr=\"D4\">", b"</c>", b"<v>1</v>", b"<row r=\"7\">", b"x", b"<c", b'<c r="a1">']
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_sheet_scan_counts_cells_and_finds_the_farthest_column_as_the_plain_patterns_do(seed):
+    """The fast path counts ``<c`` tags by ``bytes.count`` and takes column letters out only when
+    a piece holds a column right of the farthest so far; the counts, the farthest row and column
+    and the switch to the exact parse are those of the plain patterns over every piece."""
+    rnd = random.Random(seed)
+    pool = FRAGMENTS if seed % 4 == 0 else FRAGMENTS[:4] + FRAGMENTS[7:10] + FRAGMENTS[15:19]  # fast, in bounds
+    scan = guard._SheetScan("s")
+    far_row = far_col = 0
+    for n in range(30):
+        piece = b"".join(rnd.choice(pool) for _ in range(rnd.randint(0, 40)))
+        if seed % 4 == 1 and n == 20:
+            piece += rnd.choice(FRAGMENTS[4:7])  # a cell beyond the bounds, late
+        letters, digits = guard._FAST_COL.findall(piece), guard._FAST_ROW.findall(piece)
+        tags = len(guard._ANY_CELL.findall(piece))
+        exact = len(letters) != tags or len(digits) != tags
+        before = scan.cells
+        try:
+            scan.feed(piece)
+        except Exception as exc:  # a far cell: refused by the plain rule too
+            assert exc.__class__.__name__ == "UnreadableFile"
+            rows = max([far_row] + [int(d) for d in digits])
+            cols = max([far_col] + [guard.column_number(x.decode()) for x in letters])
+            assert rows > guard.MAX_ROWS or cols > guard.MAX_COLS or rows * cols > guard.MAX_CELLS
+            assert seed % 4 in (0, 1)
+            return
+        assert scan.exact == exact
+        if exact:
+            assert seed % 4 == 0
+            return
+        assert scan.cells == before + tags
+        if tags:
+            far_row = max([far_row] + [int(d) for d in digits])
+            far_col = max([far_col] + [guard.column_number(x.decode()) for x in letters])
+        assert (scan.max_row, scan.max_col) == (far_row, far_col)
+    assert seed % 4 in (2, 3)  # the fast pieces went through to the end
+
+
+@pytest.mark.parametrize("col", [0, 1, 2, 25, 26, 27, 42, 52, 400, 701, 702, 703, 18277])
+def test_the_pattern_of_columns_beyond_the_farthest_finds_exactly_those(col):
+    pattern = guard._columns_beyond(col)
+    for n in range(1, 18279):
+        ref = b'<c r="' + guard.column_letters(n).encode() + b'12"'
+        assert (pattern.search(ref) is not None) == (n > col), (col, n)
