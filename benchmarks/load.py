@@ -172,6 +172,140 @@ class Session:
             await context.close()
 
 
+class ProtocolSession(Session):
+    """One session that speaks Streamlit's own websocket protocol, as the browser's script does,
+    without a browser (``--client protocol``): it connects to ``/_stcore/stream``, asks for script
+    runs with :class:`BackMsg` ``rerun_script`` messages (a page by its script hash from the
+    server's ``navigation`` message, another quarter by the sidebar selectbox's widget id and one
+    of its options) and reads :class:`ForwardMsg` messages until ``script_finished``. A step is
+    timed from the request until the run has finished and every message of it has arrived: the
+    server's latency with nothing drawn. Twenty Chromium renderers on this 2-core machine took
+    about 85% of its CPU and left the server a twentieth of it, so the browser client could not
+    tell the server's page time under 20 sessions; this client costs a few milliseconds a step.
+    Errors: a run that does not finish in 120 s, an exception element, a page not found, a
+    closed connection."""
+
+    STEP_TIMEOUT = 120.0
+
+    def __init__(self, n: int, url: str, times: list, errors: list, think: float = 0.0):
+        super().__init__(n, None, url, times, errors, think)
+        self.ws_url = url.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
+        self.pages: dict[str, str] = {}  # url path ("" for the default page) -> page script hash
+        self.page_hash = ""
+        self.quarter: dict = {}  # the sidebar quarter selectbox: id, options
+        self.quarter_value: str | None = None
+
+    def state(self):
+        from streamlit.proto.ClientState_pb2 import ClientState
+
+        state = ClientState(page_script_hash=self.page_hash)
+        if self.quarter_value is not None and self.quarter.get("id"):
+            widget = state.widget_states.widgets.add()
+            widget.id, widget.string_value = self.quarter["id"], self.quarter_value
+        return state
+
+    def read(self, msg) -> str | None:
+        """Take in one ForwardMsg; its script-finished status name, else None."""
+        kind = msg.WhichOneof("type")
+        if kind == "navigation":
+            for page in msg.navigation.app_pages:
+                self.pages[page.url_pathname] = page.page_script_hash
+                if page.is_default:
+                    self.pages.setdefault("", page.page_script_hash)
+        elif kind == "new_session":
+            self.page_hash = self.page_hash or msg.new_session.page_script_hash
+        elif kind == "page_not_found":
+            self.errors.append(f"session {self.n}: page not found ({msg.page_not_found.page_name})")
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            which = element.WhichOneof("type")
+            if which == "exception":
+                self.errors.append(f"session {self.n}: an exception on the page: "
+                                   f"{element.exception.type}: {element.exception.message[:200]}")
+            elif which == "selectbox" and element.selectbox.id.endswith("-quarter"):
+                self.quarter = {"id": element.selectbox.id, "options": list(element.selectbox.options)}
+        elif kind == "script_finished":
+            from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+            return ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
+        return None
+
+    async def request(self, ws) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        started = time.perf_counter()
+        await ws.send(BackMsg(rerun_script=self.state()).SerializeToString())
+        deadline = started + self.STEP_TIMEOUT
+        while True:
+            data = await asyncio.wait_for(ws.recv(), timeout=max(deadline - time.perf_counter(), 0.001))
+            msg = ForwardMsg()
+            msg.ParseFromString(data)
+            status = self.read(msg)
+            if status == "FINISHED_WITH_COMPILE_ERROR":
+                raise RuntimeError("the page's script did not compile")
+            if status in ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"):
+                break  # FINISHED_EARLY_FOR_RERUN: the run that follows is the step's
+        self.times.append(time.perf_counter() - started)
+        self.steps += 1
+
+    async def pstep(self, ws) -> None:
+        try:
+            await self.request(ws)
+        except Exception as exc:  # noqa: BLE001 - counted, the session goes on
+            self.errors.append(f"session {self.n}: {type(exc).__name__}: {str(exc)[:200]}")
+
+    async def run(self, until: float) -> None:
+        import websockets
+
+        if self.think > 0:  # people do not all arrive in the same millisecond
+            await asyncio.sleep(self.rng.uniform(0, self.think))
+        try:
+            async with websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=None,
+                                          open_timeout=60, ping_interval=None) as ws:
+                await self.pstep(ws)  # the first page, as a browser opening the address
+                k = self.n
+                while time.monotonic() < until:
+                    await self.pause()
+                    if time.monotonic() >= until:
+                        break
+                    path = PAGES[k % len(PAGES)]
+                    self.page_hash = self.pages.get(path, self.page_hash)
+                    await self.pstep(ws)
+                    await self.pause()
+                    if time.monotonic() >= until:
+                        break
+                    options = [o for o in self.quarter.get("options", []) if o != self.quarter_value]
+                    if options:  # another quarter
+                        self.quarter_value = options[(k * 7) % len(options)]
+                    await self.pstep(ws)
+                    k += 1
+        except Exception as exc:  # noqa: BLE001 - a connection that failed or closed
+            self.errors.append(f"session {self.n}: {type(exc).__name__}: {str(exc)[:200]}")
+
+
+async def drive_protocol(url: str, sessions: int, seconds: float, baseline_seconds: float, on_phase,
+                         think: float = 0.0) -> dict:
+    """:func:`drive` with :class:`ProtocolSession` sessions instead of browser pages."""
+    out: dict = {}
+    base_times: list[float] = []
+    base_errors: list[str] = []
+    if baseline_seconds > 0:
+        await ProtocolSession(0, url, base_times, base_errors, think).run(time.monotonic() + baseline_seconds)
+    out["baseline_times"], out["baseline_errors"] = base_times, base_errors
+    await on_phase("start")
+    times: list[float] = []
+    errors: list[str] = []
+    until = time.monotonic() + seconds
+    runs = [ProtocolSession(n + 1, url, times, errors, think) for n in range(sessions)]
+    tasks = [asyncio.create_task(s.run(until)) for s in runs]
+    uploads = asyncio.create_task(on_phase("uploads", seconds))
+    await asyncio.gather(*tasks)
+    out["upload_results"] = await uploads
+    out["times"], out["errors"], out["steps"] = times, errors, sum(s.steps for s in runs)
+    return out
+
+
 async def drive(url: str, sessions: int, seconds: float, baseline_seconds: float, on_phase,
                 think: float = 0.0) -> dict:
     from playwright.async_api import async_playwright
@@ -239,12 +373,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=5.0,
                         help="mean seconds a session reads a page before its next click (0: back to back)")
     parser.add_argument("--db", help="database URL (default: a fresh copy of the example data)")
+    parser.add_argument("--client", choices=["browser", "protocol"], default="browser",
+                        help="browser: headless Chromium pages; protocol: Streamlit's websocket messages "
+                             "without a browser (the server's latency when browsers would crowd the machine)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     parser.add_argument("--no-write", action="store_true", help="print the figures only")
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else args.minutes * 60
     log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)  # noqa: E731
-    if not Path(CHROMIUM).exists():
+    if args.client == "browser" and not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is not installed", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
@@ -293,7 +430,8 @@ def main(argv: list[str] | None = None) -> int:
         return results
 
     try:
-        result = asyncio.run(drive(url, args.sessions, seconds, args.baseline_seconds, on_phase, args.think))
+        run = drive if args.client == "browser" else drive_protocol
+        result = asyncio.run(run(url, args.sessions, seconds, args.baseline_seconds, on_phase, args.think))
         mem["end"] = rss_mb(server.proc.pid)
         mem["cpu_end"] = (cpu_seconds(server.proc.pid), cpu_of_all(), time.monotonic())
     finally:
@@ -347,10 +485,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}")
     if not args.no_write:
         db = "sqlite" if db_url.startswith("sqlite") else "postgresql"
-        key = f"load{args.sessions}x{int(seconds)}" + (f"t{args.think:g}" if args.think else "")
+        key = (f"load{args.sessions}x{int(seconds)}" + (f"t{args.think:g}" if args.think else "")
+               + ("" if args.client == "browser" else "p"))
+        client = "browser" if args.client == "browser" else "protocol (no browser)"
         lines = [f"<!-- harness:{key}:{db} -->",
-                 f"## Load test: {args.sessions} browser sessions for {seconds / 60:.1f} min on {db} "
-                 f"(`python -m benchmarks.load --sessions {args.sessions} --minutes {seconds / 60:g} --think {args.think:g}`)", "",
+                 f"## Load test: {args.sessions} {client} sessions for {seconds / 60:.1f} min on {db} "
+                 f"(`python -m benchmarks.load --sessions {args.sessions} --minutes {seconds / 60:g} --think {args.think:g}"
+                 + ("" if args.client == "browser" else " --client protocol") + "`)", "",
                  f"{m['date']}. Machine: {m['platform']}, {m['cpus']} CPUs ({m['cpu']}), {m['memory']} RAM, load "
                  f"average at the start {m['load']}. Python {m['python']}; {m['versions']}. Database: "
                  f"{'the example data (84 units)' if args.db is None else 'given by --db'}. "

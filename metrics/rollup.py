@@ -266,30 +266,24 @@ def quarterly(observations: pd.DataFrame, units: pd.DataFrame, catalog: Catalog,
 def paired_parts(obs: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFrame:
     """A rate's two parts side by side per unit and quarter, only where both are reported and
     the denominator is positive: ``unit, period, num, den, approximate, carried``. The one rule
-    for which units a rate counts (the quarterly roll-up, every unit's roll-up, spans)."""
-    cols = ["unit", "period", "num", "den", "approximate", "carried"]
+    for which units a rate counts (the quarterly roll-up, every unit's roll-up, spans): the
+    parts' rows summed per unit, indicator and quarter, then :func:`summed_pairs`."""
     parts = obs[obs["indicator"].isin([numerator, denominator])]
-    if parts.empty:
-        return pd.DataFrame(columns=cols)
-    wide = parts.pivot_table(index=["unit", "period"], columns="indicator", values="value", aggfunc="sum")
-    if numerator not in wide or denominator not in wide:
-        return pd.DataFrame(columns=cols)
-    flags = parts.groupby(["unit", "period"]).agg(
-        approximate=("approximate", "any"),
-        carried=("carried", "any") if "carried" in parts else ("approximate", lambda s: False))
-    wide = wide.dropna(subset=[numerator, denominator])
-    wide = wide[wide[denominator] > 0].join(flags).reset_index()
-    return pd.DataFrame({"unit": wide["unit"], "period": wide["period"], "num": wide[numerator].astype(float),
-                         "den": wide[denominator].astype(float), "approximate": wide["approximate"].astype(bool),
-                         "carried": wide["carried"].astype(bool)})
+    carried = parts["carried"] if "carried" in parts else pd.Series(False, index=parts.index)
+    cells = (parts[["unit", "indicator", "period", "value", "approximate"]]
+             .assign(carried_units=carried.astype("int64"))
+             .groupby(["indicator", "unit", "period"], sort=False)
+             .agg(value=("value", "sum"), approximate=("approximate", "any"), carried_units=("carried_units", "sum"))
+             .reset_index())
+    return summed_pairs(dict(tuple(cells.groupby("indicator", sort=False))), numerator, denominator)
 
 
 def summed_pairs(by_indicator: dict, numerator: str, denominator: str) -> pd.DataFrame:
-    """:func:`paired_parts` from cells already summed per unit, indicator and quarter
-    (``by_indicator``: ``{indicator: rows of unit, period, value, approximate, carried_units}``):
-    the same rows in the same order (unit, then quarter). A unit's quarter counts where both
-    parts are there and the denominator is positive; it is approximate (carried) if either part
-    is."""
+    """A rate's two parts side by side from cells already summed per unit, indicator and quarter
+    (``by_indicator``: ``{indicator: rows of unit, period, value, approximate, carried_units}``),
+    ordered by unit, then quarter: ``unit, period, num, den, approximate, carried``. The rule: a
+    unit's quarter counts where both parts are there and the denominator is positive; it is
+    approximate (carried) if either part is."""
     cols = ["unit", "period", "num", "den", "approximate", "carried"]
     num, den = by_indicator.get(numerator), by_indicator.get(denominator)
     if num is None or den is None or num.empty or den.empty:

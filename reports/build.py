@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -93,49 +94,51 @@ def build(
 
     # The charts' worker is started first: it loads its libraries (about 1 s) while the
     # content is computed, then draws what it is handed (issue 12).
+    with _warm_worker(charts, chart_engine) as warm:
+        step("content")
+        report = report if report is not None else build_report(inputs, start_year, end_year, unit, lang)
+        done("content")
+        pngs: list[bytes | None] = []
+        messages: list[str] = []
+        engines: list[str | None] = []
+        # The workbook does not need the charts: it is written in a thread while a worker process
+        # draws them (issue 12: the report under 10 s at a district's size; the two took 5.6 s and
+        # 2.6 s one after the other). This thread only waits for the worker meanwhile.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-xlsx") as pool:
+            xlsx_job = pool.submit(_timed, write_xlsx, report) if charts else None
+            step("charts")
+            if charts:
+                # what to make each figure from: the worker makes them (0.5-0.7 s at a district's
+                # size that this process would spend beside the workbook's thread)
+                figures = area_charts(report, inputs.catalog)
+                rendered = render_charts(figures, titles=[s.title for s in report.sections], lang=lang,
+                                         engine=chart_engine, on_chart=on_chart, in_worker=True, warm=warm)
+                pngs, messages, engines = rendered.pngs, rendered.messages, rendered.engines
+            done("charts")
+            step("docx")
+            docx = write_docx(report, pngs)
+            done("docx")
+            step("xlsx")
+            if xlsx_job is not None:
+                xlsx, took = xlsx_job.result()  # its own time; most of it passed while the charts were drawn
+                timings["xlsx"] = took
+            else:
+                xlsx = write_xlsx(report)
+                done("xlsx")
+        return Built(report, docx, xlsx, timings, messages, engines)
+
+
+@contextmanager
+def _warm_worker(charts: bool, chart_engine: str):
+    """A :class:`WarmWorker` for a build whose charts a worker process will draw (matplotlib,
+    or auto without a browser), closed with its folder when the build ends; else None."""
     warm = WarmWorker() if charts and chart_engine in ("auto", "matplotlib") and (
         chart_engine == "matplotlib" or find_browser() is None) else None
     try:
-        return _build(inputs, start_year, end_year, unit, lang, charts, on_step, on_chart, chart_engine, report,
-                      timings, step, done, warm)
+        yield warm
     finally:
         if warm is not None:
             warm.close()
-
-
-def _build(inputs, start_year, end_year, unit, lang, charts, on_step, on_chart, chart_engine, report, timings,
-           step, done, warm) -> Built:
-    step("content")
-    report = report if report is not None else build_report(inputs, start_year, end_year, unit, lang)
-    done("content")
-    pngs: list[bytes | None] = []
-    messages: list[str] = []
-    engines: list[str | None] = []
-    # The workbook does not need the charts: it is written in a thread while a worker process
-    # draws them (issue 12: the report under 10 s at a district's size; the two took 5.6 s and
-    # 2.6 s one after the other). This thread only waits for the worker meanwhile.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-xlsx") as pool:
-        xlsx_job = pool.submit(_timed, write_xlsx, report) if charts else None
-        step("charts")
-        if charts:
-            # what to make each figure from: the worker makes them (0.5-0.7 s at a district's
-            # size that this process would spend beside the workbook's thread)
-            figures = area_charts(report, inputs.catalog)
-            rendered = render_charts(figures, titles=[s.title for s in report.sections], lang=lang,
-                                     engine=chart_engine, on_chart=on_chart, in_worker=True, warm=warm)
-            pngs, messages, engines = rendered.pngs, rendered.messages, rendered.engines
-        done("charts")
-        step("docx")
-        docx = write_docx(report, pngs)
-        done("docx")
-        step("xlsx")
-        if xlsx_job is not None:
-            xlsx, took = xlsx_job.result()  # its own time; most of it passed while the charts were drawn
-            timings["xlsx"] = took
-        else:
-            xlsx = write_xlsx(report)
-            done("xlsx")
-    return Built(report, docx, xlsx, timings, messages, engines)
 
 
 def _timed(fn, *args):

@@ -108,7 +108,9 @@ def make_engine(url: str | None = None) -> sa.Engine:
     timeout = busy_timeout()
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
-        if path and path != ":memory:":
+        # a URI filename ("file:/path?mode=ro&uri=true", e.g. a read-only copy) is SQLite's to
+        # open: made into a folder, it became a directory "file:" in the working directory
+        if path and path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": timeout, "check_same_thread": False})
 
