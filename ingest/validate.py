@@ -549,6 +549,19 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
     return Validated(findings, ctx.values, ctx.file_period, counts, changes, ctx.new_units)
 
 
+def _codes(values: np.ndarray) -> np.ndarray:
+    """``pd.factorize(values, use_na_sentinel=False)[0]``, without hashing 800,000 cells when all
+    hold one text (the file's quarter, the sheet of a one-sheet file): then every code is 0."""
+    if len(values) and values.dtype == object and isinstance(values[0], str):
+        try:
+            same = bool((values == values[0]).all())
+        except (TypeError, ValueError):  # a value whose == is not a plain bool (pd.NA)
+            same = False
+        if same:
+            return np.zeros(len(values), dtype=np.intp)
+    return pd.factorize(values, use_na_sentinel=False)[0]
+
+
 def _prepare(read, catalog, units, current, file_period, period_findings, allow_new_units, federation_name,
              uploader, uploader_units=(), resolver=None) -> Context:
     """The context the rules read: each cell's period and unit, the values to store, the stored state."""
@@ -669,15 +682,15 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
     main_numbers = {"has_unit": main_unit >= 0,
                     "key": np.where(main_unit >= 0, main_unit, len(resolved) + row_of_cell[main_at]),
                     "indicator": indicator_number[main_at],
-                    "period": pd.factorize(main["period"].to_numpy(), use_na_sentinel=False)[0],
-                    "sheet": pd.factorize(main["sheet"].to_numpy(), use_na_sentinel=False)[0],
+                    "period": _codes(main["period"].to_numpy()),
+                    "sheet": _codes(main["sheet"].to_numpy()),
                     "indicators": indicators.tolist(), "unit_rows": unit_rows}
 
     # values to store: flows and stocks of known units, the first cell of each unit, indicator
     # and quarter (told apart by numbers: the row's unit, the indicator's and the quarter's)
     store_at = np.flatnonzero(in_value_column & (kind_each[indicator_number] != "rate") & pd.notna(unit_of_cell)
                               & cells["period"].notna().to_numpy(dtype=bool))
-    period_number = pd.factorize(cells["period"].to_numpy()[store_at], use_na_sentinel=False)[0]
+    period_number = _codes(cells["period"].to_numpy()[store_at])
     key = _key_of(unit_number[store_at], indicator_number[store_at], period_number)
     store_at = store_at[~pd.Index(key).duplicated(keep="first")]
     names, codes = cells["unit_name"].to_numpy()[store_at], cells["unit_code"].to_numpy()[store_at]
