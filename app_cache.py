@@ -675,7 +675,25 @@ def units_grid_xlsx(plan: str, as_of: str, unit: str, kind: str, lang: str, titl
     if kind == "children":
         check_unit(unit)
     args = (version(), plan, as_of, unit if kind == "children" else "", kind, allowed, lang, title)
-    return lambda: _grid_builds().result(args) or _units_grid_xlsx(*args)
+    return lambda: _grid_builds().result(args) or _kept_units_grid_xlsx(args)
+
+
+def _kept_units_grid_xlsx(args: tuple) -> bytes:
+    """Build the workbook of ``args`` here (no worker's or kept file) and keep it for every
+    server process (grid_cache) if the data did not change meanwhile; keeping errors are logged."""
+    import logging
+
+    import grid_cache
+
+    data = _units_grid_xlsx(*args)
+    if data:
+        try:
+            if version() == args[0]:
+                grid_cache.keep(args, data)
+        except Exception:  # noqa: BLE001 - the download works without it
+            logging.getLogger("union.grid").exception("could not keep the units grid's Excel",
+                                                      extra={"event": "grid.keep_failed"})
+    return data
 
 
 _GRID_BUILDS: list = []
@@ -706,6 +724,39 @@ def prebuild_units_grid_xlsx(plan: str, as_of: str, unit: str, kind: str, lang: 
     if kind == "children":
         check_unit(unit)
     _grid_builds().start((version(), plan, as_of, unit if kind == "children" else "", kind, allowed, lang, title))
+
+
+def prebuild_after_change(lang: str) -> bool:
+    """After a commit, withdrawal or restore: start building the whole-grid Excel most likely
+    downloaded next (:func:`prebuild_units_grid_xlsx` of the federation's view: every unit, no
+    clerk's scope, the plan of the quarter the dashboard opens on, ``lang``, the units page's
+    title) in the worker process, when the grid is longer than one page (a smaller one takes a
+    moment on its click). Never raises: the change is stored already; errors are only logged.
+    True if a build started."""
+    try:
+        import tables
+        from i18n import t
+
+        key = version()
+        if len(_units(key)) <= tables.GRID_PAGE_ROWS:
+            return False
+        observed = _quarters(key, None)
+        if not observed:
+            return False
+        quarter = rollup.default_quarter(_coverage(key, root_unit())) or observed[-1]
+        plan = current_plan(quarter)
+        if not plan:
+            return False
+        info = plan_info(plan)
+        name = info["name_zh"] if lang == "zh" else info["name_en"] or info["name_zh"]
+        title = t("units.file_title", lang, plan=name, quarter=_periods.label(quarter, lang))
+        return _grid_builds().start((key, plan, quarter, "", "all", None, lang, title))
+    except Exception:  # noqa: BLE001 - never fail the change that was just stored
+        import logging
+
+        logging.getLogger("union.grid").exception("could not start the units grid's Excel after a change",
+                                                  extra={"event": "grid.build_failed", "reason": "after_change"})
+        return False
 
 
 def prebuild_wait(timeout: float | None = None) -> None:

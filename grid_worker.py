@@ -12,21 +12,24 @@ Streamlit server, through app_cache) starts ``python -m grid_worker OUT JOB.json
   SQLite path means the same file).
 - The worker computes with the very function the page's click would call in-process, checks
   that the data version is the job's before and after (an upload meanwhile makes it fail:
-  stale), and writes OUT atomically (``OUT.part`` then rename). It runs at a lower priority
-  (``nice``) and exits when its parent is gone.
+  stale), and writes OUT atomically (a ``.part`` then rename). OUT is the workbook's file in
+  grid_cache's shared folder: the worker holds the key's build lock while it builds, and a
+  worker that finds OUT whole (another process built it meanwhile) exits at once. It runs at a
+  lower priority (``nice``) and exits when its parent is gone.
 
 The parent side (:class:`Builds`) keeps, per argument tuple, the process and the path of its
 file: one build at a time per process; a click during the build waits for it; a failed,
 stale or timed-out build is logged and the click builds in-process as before (its error shown
-there). Files live in one temporary folder per server process, removed at exit, and a build of
-another data version removes the older versions' files. No Streamlit here: the worker imports
-app_cache only inside :func:`main`.
+there). A key whose workbook grid_cache keeps (built by this process, another replica, or
+before a restart) starts no build, and the click reads the kept file. Jobs and logs live in one
+temporary folder per server process, removed at exit; the workbooks stay in grid_cache's folder
+(``$UNION_CACHE_DIR``), and a build of newer data removes the older versions' files.
+No Streamlit here: the worker imports app_cache only inside :func:`main`.
 """
 
 from __future__ import annotations
 
 import atexit
-import hashlib
 import json
 import logging
 import os
@@ -82,16 +85,19 @@ def main(argv: list[str]) -> int:
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # "no runtime" warnings of bare mode
     import app_cache
 
+    import grid_cache
+
     args = _args_from_job(job)
     key = args[0]
-    if app_cache.version() != key:
-        raise RuntimeError(f"stale: the data version is {app_cache.version()[1]}, the job's {key[1]}")
-    data = app_cache._units_grid_xlsx(*args)
-    if app_cache.version() != key:
-        raise RuntimeError("stale: the data changed during the build")
-    part = out.with_name(out.name + ".part")
-    part.write_bytes(data)
-    os.replace(part, out)
+    with grid_cache.building(out):  # another process building the same key: wait, then use its file
+        if grid_cache.whole(out):
+            return 0
+        if app_cache.version() != key:
+            raise RuntimeError(f"stale: the data version is {app_cache.version()[1]}, the job's {key[1]}")
+        data = app_cache._units_grid_xlsx(*args)
+        if app_cache.version() != key:
+            raise RuntimeError("stale: the data changed during the build")
+        grid_cache.write(out, data)
     return 0
 
 
@@ -152,25 +158,32 @@ class Builds:
         return self._dir
 
     def start(self, args: tuple) -> bool:
-        """Start building ``args`` unless it is built or being built, or another build runs
-        (one at a time: that one is built on its click, in-process). True if started."""
+        """Start building ``args`` unless it is built or being built (here, or kept by any process:
+        grid_cache), or another build runs (one at a time: that one is built on its click,
+        in-process). Builds of older data are stopped first (stale). True if started."""
+        import grid_cache
+
         with self._lock:
             self._check_time()
             self._reap()
             if args in self._builds:
                 return False
+            for old in [a for a in self._builds if a[0][0] == args[0][0] and grid_cache.older(a[0][1], args[0][1])]:
+                self._drop(old)  # older data: stale
+            out = grid_cache.path(args)
+            if grid_cache.whole(out):  # kept by this or another server process (or before a restart)
+                return False
             if any(not b.finished() for b in self._builds.values()):
                 return False
-            for old in [a for a in self._builds if a[0] != args[0]]:  # another data version: stale
-                self._drop(old)
             while len(self._builds) >= KEEP:
                 self._drop(next(iter(self._builds)))
+            out.parent.mkdir(parents=True, exist_ok=True)
+            grid_cache.prune(out)  # the older data versions' files go now, not at the next write
             folder = self._folder()
-            name = hashlib.sha256(repr(args).encode("utf-8")).hexdigest()[:24]
+            name = out.name[:-len(".xlsx")]
             job = folder / f"{name}.json"
             job.write_text(json.dumps(_job_of(args), ensure_ascii=False), encoding="utf-8")
             errlog = folder / f"{name}.log"
-            out = folder / f"{name}.xlsx"
             env = dict(os.environ, UNION_DB_URL=args[0][0],
                        PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
             with open(errlog, "wb") as err:
@@ -189,22 +202,26 @@ class Builds:
                 self._kill(build)
 
     def _drop(self, args: tuple) -> None:
+        """Forget a build (killing it if it runs) and remove its job, log and unfinished file;
+        a finished workbook stays for every process (grid_cache prunes it)."""
         build = self._builds.pop(args)
         if not build.finished():
             build.proc.kill()
             build.proc.wait()
-        for path in (build.out, build.job, build.errlog, build.out.with_name(build.out.name + ".part")):
+        for path in (build.job, build.errlog, *build.out.parent.glob(f"{build.out.name}.{build.proc.pid}.*.part")):
             path.unlink(missing_ok=True)
 
     # -- results --
     def result(self, args: tuple) -> bytes | None:
-        """The workbook built for ``args`` (waiting for its build, within the time limit), or
-        None: no build of these arguments, or it failed (logged once; the caller builds
-        in-process, and later starts do not retry it)."""
+        """The workbook built for ``args`` (waiting for its build, within the time limit), or the
+        one kept by any server process (grid_cache), or None: neither, or the build failed
+        (logged once; the caller builds in-process, and later starts do not retry it)."""
+        import grid_cache
+
         with self._lock:
             build = self._builds.get(args)
         if build is None:
-            return None
+            return grid_cache.load(args)
         if not build.finished():
             try:
                 build.proc.wait(timeout=max(0.0, self.time_limit - (time.monotonic() - build.started)))
@@ -213,8 +230,8 @@ class Builds:
                     self._kill(build)
         with self._lock:
             self._reap()
-            if build.error is None and build.out.is_file():
-                return build.out.read_bytes()
+            if build.error is None:
+                return grid_cache.read(build.out)
             return None
 
     def _kill(self, build: Build) -> None:
@@ -232,7 +249,7 @@ class Builds:
         for build in self._builds.values():
             if build.error is not None or not build.finished():
                 continue
-            if build.proc.returncode == 0 and build.out.is_file():
+            if build.proc.returncode == 0:
                 continue
             lines = build.errlog.read_text(encoding="utf-8", errors="replace").strip().splitlines() \
                 if build.errlog.is_file() else []
@@ -253,7 +270,8 @@ class Builds:
         return any(not b.finished() for b in list(self._builds.values()))
 
     def close(self) -> None:
-        """Kill running builds and remove the folder (at exit)."""
+        """Kill running builds and remove this process's folder of jobs and logs (at exit); the
+        finished workbooks stay in grid_cache's folder for the next process."""
         with self._lock:
             for args in list(self._builds):
                 self._drop(args)

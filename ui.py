@@ -3,8 +3,10 @@ number display. Pages read session state through here; ``dashboard.py`` owns it.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
+import unicodedata
 from contextlib import contextmanager
 
 import pandas as pd
@@ -155,9 +157,20 @@ def text_px(text) -> int:
     ambiguous East Asian character (汉字, full-width signs, ▼ ● ✔) 14 px, anything else 8 px
     (Source Sans averages about 7 px at 14 px; digits 7.3). Checked against Chromium's canvas
     ``measureText`` in ``tests/test_browser_screens.py``."""
-    import unicodedata
+    return _text_px(str(text))
 
-    return sum(14 if unicodedata.east_asian_width(ch) in "WFA" else 8 for ch in str(text))
+
+@functools.lru_cache(maxsize=65_536)
+def _text_px(text: str) -> int:
+    # remembered: the same headers, names and status words are measured on every rerun of
+    # every session (issue 12: the tables' widths were a tenth of the server's time per step)
+    return sum(14 if unicodedata.east_asian_width(ch) in "WFA" else 8 for ch in text)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _number_px(value: float) -> int:
+    """:func:`text_px` of a number as the grid formats it (thousands separators, up to 3 decimals)."""
+    return _text_px(f"{value:,.3f}".rstrip("0").rstrip("."))
 
 
 # the grid pads each cell 8 px on both sides; a few px more for rounding
@@ -181,13 +194,14 @@ def fit_columns(frame: pd.DataFrame, column_config: dict | None = None) -> dict:
         values = frame[col]
         if pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype):
             sample = values.dropna().head(500)
-            sample = sample[[not isinstance(v, (list, tuple)) for v in sample]].astype(str)  # a sparkline is no text
-            longest = max((text_px(v) for v in sample.head(500)), default=0) + _CELL_PADDING
+            if pd.api.types.is_object_dtype(sample.dtype):  # a sparkline (a list) is no text
+                sample = sample[[not isinstance(v, (list, tuple)) for v in sample]].astype(str)
+            # each distinct text once (a status grid repeats a few words)
+            longest = max(map(_text_px, sample.unique().tolist()), default=0) + _CELL_PADDING
         elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
             # a number column as the grid shows it (thousands separators, up to 3 decimals): the
             # grid sizes it by its figures alone, which is narrower than a header like 目标值
-            longest = max((text_px(f"{v:,.3f}".rstrip("0").rstrip(".")) for v in values.dropna().head(500)),
-                          default=0) + _CELL_PADDING
+            longest = max(map(_number_px, values.dropna().head(500).unique().tolist()), default=0) + _CELL_PADDING
         else:
             longest = 0
         need = min(max(header, longest), _MAX_WIDTH)

@@ -7,7 +7,7 @@ import app_cache
 import auth
 import signin
 from store.db import SameFileActive, StoreBusy
-from ui import dataframe, period_label, plain, tr, uploader_label
+from ui import dataframe, lang, period_label, plain, tr, uploader_label
 
 st.title(tr("history.title"))
 st.caption(tr("history.intro"))
@@ -71,6 +71,7 @@ if action is not None:
     else:
         st.session_state.pop("history_confirm", None)
         st.session_state["history_message"] = tr(done, id=chosen)
+        app_cache.prebuild_after_change(lang())  # the district's Excel, in the background (never fails here)
         st.rerun()
 if st.session_state.get("history_message"):
     st.success(st.session_state.pop("history_message"))

@@ -133,4 +133,5 @@ if st.button(tr("upload.commit"), type="primary", disabled=not ack, key="upload_
         st.error(tr(f"store.busy.{busy.reason}"))
         st.stop()
     done[sha] = {"id": upload_id, "n": len(prepared.values)}
+    app_cache.prebuild_after_change(lang())  # the district's Excel, in the background (never fails here)
     st.rerun()

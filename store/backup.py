@@ -165,6 +165,11 @@ def restore(source: str | os.PathLike, url: str | None, *, force: bool = False) 
         args, env = _pg_args(url)
         _run([pg_program("pg_restore"), "--clean", "--if-exists", "--single-transaction", "--no-owner",
               "--exit-on-error", *args, str(source)], env)
+    # the units grid's kept workbooks of this database were named by data versions that the
+    # restored data will reach again with other contents
+    import grid_cache
+
+    grid_cache.forget(url)
 
 
 def backup_main(argv: list[str] | None = None) -> int:

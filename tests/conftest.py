@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -17,6 +18,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # operator logs (logsetup.py): none by default in tests; tests/test_logs.py points them at a file
 os.environ.setdefault("UNION_LOG_FILE", "-")
+# kept units-grid workbooks (grid_cache.py): never the repository's var/cache; each test gets its
+# own folder (_own_cache_dir), servers started for the whole session this one
+_SESSION_CACHE = tempfile.mkdtemp(prefix="union-test-cache-")
+os.environ["UNION_CACHE_DIR"] = _SESSION_CACHE
 OUTPUT = ROOT / "test-output"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -29,10 +34,17 @@ def unavailable(reason: str):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if IN_CI and reporter is not None and reporter.stats.get("skipped"):
         reporter.write_line(f"CI: {len(reporter.stats['skipped'])} test(s) skipped; failing the run", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_dir(tmp_path, monkeypatch):
+    """A folder of kept workbooks (grid_cache) per test: nothing carries over between tests."""
+    monkeypatch.setenv("UNION_CACHE_DIR", str(tmp_path / "union-cache"))
 
 
 @pytest.fixture(autouse=True)

@@ -203,3 +203,27 @@ def test_backup_commands_and_their_options_are_in_the_readme(module):
     missing = sorted(o for o in set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", out)) - {"--help"} if o not in readme)
     assert not missing, missing
     assert "before every upgrade" in readme and "monthly" in readme
+
+
+def test_restoring_over_a_database_forgets_its_kept_grid_workbooks(example_url, tmp_path):
+    # data versions start again from the backup's, so a kept workbook of the replaced data could
+    # later be served for other data under the same version: restore removes that database's files
+    import grid_cache
+
+    target = f"sqlite:///{tmp_path / 'live' / 'union.sqlite'}"
+    out = tmp_path / "b.sqlite"
+    assert cli("store.backup", str(out), "--db", example_url).returncode == 0
+    assert cli("store.restore", str(out), "--db", target).returncode == 0
+
+    def kept(url: str) -> Path:
+        file = grid_cache.path(((url, (7, 3, 2, 9)), "P2016", "2016Q4", "D", "all", None, "zh", "单位对比"))
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(b"PK kept")
+        return file
+
+    mine, other = kept(target), kept(example_url)
+    done = cli("store.restore", str(out), "--db", target)  # refused: nothing changes, the file stays
+    assert done.returncode == 1 and mine.exists()
+    done = cli("store.restore", str(out), "--db", target, "--force")
+    assert done.returncode == 0, done.stderr
+    assert not mine.exists() and other.exists()
