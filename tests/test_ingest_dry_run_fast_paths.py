@@ -50,3 +50,40 @@ def test_a_unit_code_label_is_judged_as_the_folded_text_is(label):
     folded = fold_header(label)
     assert C.label_facts(label) == (folded, C.is_total_label(label), C.is_subtotal_label(label))
     assert C.label_facts(label)[0] == folded
+
+
+def test_the_unit_filter_and_the_validation_number_the_file_s_unit_rows_once(monkeypatch):
+    """The importer's unit filter (``file_units``) and the validation each needed every unit row
+    once; they numbered the rows' cells (compare and factorize 800,000 cells) twice."""
+    import io
+
+    from openpyxl import Workbook
+
+    import resources
+    from ingest import importer
+    from ingest.template import header_text
+
+    catalog = resources.catalog()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("季度数据")
+    ws.append(["卢沟桥街道总工会 2016年第1季度 工会工作统计表"])
+    ws.append(["单位代码", "单位名称", header_text(catalog["members"]), header_text(catalog["employees"])])
+    for n in range(300):
+        ws.append([f"X{n:05d}", f"新企业{n}工会", float(n % 40), float(n % 40 + 10)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    numbered = []
+    real = pd.factorize
+
+    def factorize(values, *args, **kwargs):
+        if len(values) == 600 and isinstance(values[0], str) and values[0].startswith("季度数据!B"):
+            numbered.append(len(values))  # the unit rows' cells, by their row's cell
+        return real(values, *args, **kwargs)
+
+    monkeypatch.setattr(pd, "factorize", factorize)
+    prepared = importer.dry_run(buf.getvalue(), "2016Q1.xlsx", catalog=catalog, units=resources.example_units(),
+                                current=lambda *a: pd.DataFrame(columns=["unit", "indicator", "period", "value",
+                                                                         "approximate"]),
+                                allow_new_units=True)
+    assert prepared.report.ok and len(prepared.new_units) == 300
+    assert numbered == [600]
