@@ -67,7 +67,8 @@ units = app_cache.units()
 observed = app_cache.quarters()
 federation = units.loc[units["level"] == "federation", "code"]
 st.session_state.setdefault("unit", federation.iloc[0] if len(federation) else (units["code"].iloc[0] if len(units) else ""))
-if st.session_state["unit"] not in set(units["code"]):  # another user's choice, or set from outside: not hers
+# another user's choice, or set from outside: not hers (isin: no set of 22,001 codes built per rerun)
+if not units["code"].isin([st.session_state["unit"]]).any():
     st.session_state["unit"] = federation.iloc[0] if len(federation) else (units["code"].iloc[0] if len(units) else "")
 cover = app_cache.coverage(federation.iloc[0]) if len(federation) and observed else None
 if observed:

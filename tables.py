@@ -445,11 +445,16 @@ def edited_rows(frame: pd.DataFrame, unit: str = "") -> list[dict]:
 
 def quota_frame(targets: pd.DataFrame, indicator: str, unit_codes: list[str], units: pd.DataFrame) -> pd.DataFrame:
     """One row per unit with its quota for ``indicator`` (empty where none is set)."""
-    names = dict(zip(units["code"], units["name_zh"] if lang() == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])))
+    name = units["name_zh"] if lang() == "zh" else units["name_en"].where(units["name_en"] != "", units["name_zh"])
+    names = pd.Series(name.to_numpy(), index=units["code"].to_numpy())
     q = targets[(targets["indicator"] == indicator) & (targets["unit"].fillna("") != "")]
-    have = dict(zip(q["unit"], q["target_value"]))
-    return pd.DataFrame({"unit": unit_codes, "name": [names.get(u, u) for u in unit_codes],
-                         "quota": [have.get(u) for u in unit_codes]})
+    have = pd.Series(q["target_value"].to_numpy(), index=q["unit"].to_numpy())
+    have = have[~have.index.duplicated(keep="last")]  # as dict(zip(...)): the last row of a unit
+    codes = pd.Index(list(unit_codes), dtype="str")
+    # looked up at once (a district lists 22,000 units on every rerun of the goals page)
+    found = names[~names.index.duplicated(keep="last")].reindex(codes)
+    return pd.DataFrame({"unit": codes.to_numpy(), "name": found.where(found.notna(), codes).to_numpy(),
+                         "quota": have.reindex(codes).to_numpy()})
 
 
 def quota_rows(edited: pd.DataFrame, before: pd.DataFrame, goal: dict) -> list[dict]:

@@ -65,7 +65,7 @@ if plan:
             code = st.selectbox(tr("goals.quota_indicator"), list(goals["indicator"]), format_func=labels.get, key="goals_quota_indicator")
             units = app_cache.units()
             root = app_cache.root_unit()  # once: each call reads the data version and the unit table
-            before = quota_frame(targets, code, [u for u in units["code"] if u != root], units)
+            before = quota_frame(targets, code, units.loc[units["code"] != root, "code"].tolist(), units)
             quota = data_editor(before, hide_index=True, width="stretch", key=f"goals_quota_{code}", disabled=["unit", "name"],
                                    column_config={"unit": tr("goals.quota_unit"), "name": tr("goals.quota_unit"),
                                                   "quota": st.column_config.NumberColumn(tr("goals.quota_col"), min_value=0)})

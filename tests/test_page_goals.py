@@ -56,3 +56,20 @@ def test_a_plan_code_twice_is_refused(example_store):
     [b for b in at.button if b.label == "Add plan"][0].click().run()
     assert any("already exists" in e.value for e in at.error)
     assert len(example_store.plans()) == 1
+
+
+def test_quota_editor_lists_every_unit_below_the_federation_with_its_quota(example_store):
+    units = example_store.units()
+    root = units.loc[units["level"] == "federation", "code"].iloc[0]
+    child = units.loc[units["parent"] == root, "code"].iloc[0]
+    example_store.set_targets("2016-2020", [{"indicator": "members", "unit": child, "target_type": "level",
+                                             "target_value": 640, "attribute": "约束性"}], "zhang")
+    at = open_page("goals", "zh", quarter="2017Q4")
+    assert not at.exception, at.exception
+    at.selectbox(key="goals_quota_indicator").set_value("members").run()
+    editor = next(d.value for d in at.dataframe if "quota" in d.value.columns or "配额" in "".join(d.value.columns))
+    assert len(editor) == len(units) - 1 and root not in set(editor.iloc[:, 0])
+    row = editor[editor.iloc[:, 0] == child].iloc[0]
+    assert row.iloc[1] == units.set_index("code").loc[child, "name_zh"]
+    assert row.iloc[2] == 640
+    assert editor.iloc[:, 2].isna().sum() == len(editor) - 1  # no other unit has a quota
