@@ -286,7 +286,9 @@ def label_facts(text: object) -> tuple[str, bool, bool]:
     reader asks all three of each row label of a 20,000-row sheet."""
     if not isinstance(text, str) or not text:
         return (fold_header(text) if isinstance(text, str) else ""), False, False
-    folded = fold_header(text)
+    # a unit code such as X00000: ASCII letters and digits fold to their lower case alone (NFKC
+    # leaves them, there is no space or bracketed unit to remove)
+    folded = text.lower() if text.isascii() and text.isalnum() else fold_header(text)
     return folded, _TOTAL.fullmatch(folded) is not None, _SUBTOTAL.fullmatch(folded) is not None
 
 

@@ -94,18 +94,21 @@ def sniff(data: bytes, filename: str) -> str:
     return CSV
 
 
-_PASSED: dict[str, str] = {}  # sha256 -> format, of the last files that passed every check
+# sha256 -> (format, formula gaps), of the last files that passed every check
+_PASSED: dict[str, tuple[str, dict[str, set[tuple[int, int]]]]] = {}
 
 
 def check(data: bytes, filename: str) -> str:
     """Every check for the file's format; returns the format. A file that passed is
-    remembered by its SHA-256, so the importer's pre-check and the reader check once."""
+    remembered by its SHA-256, so the importer's pre-check and the reader check once; for an
+    .xlsx with it what the same pass over each worksheet found (:func:`formula_gaps`)."""
     digest = hashlib.sha256(data).hexdigest()
     if digest in _PASSED:
-        return _PASSED[digest]
+        return _PASSED[digest][0]
     fmt = sniff(data, filename)
+    gaps: dict[str, set[tuple[int, int]]] = {}
     if fmt == XLSX:
-        check_zip(data, filename)
+        check_zip(data, filename, gaps)
     elif fmt == XLS:
         check_xls(data, filename)
     else:
@@ -113,8 +116,17 @@ def check(data: bytes, filename: str) -> str:
         decode_csv(data, filename)
     if len(_PASSED) > 16:
         _PASSED.clear()
-    _PASSED[digest] = fmt
+    _PASSED[digest] = (fmt, gaps)
     return fmt
+
+
+def formula_gaps(data: bytes) -> dict[str, set[tuple[int, int]]]:
+    """{sheet name: {(row, col)}} (zero-based) of the formula cells saved without a cached value
+    that :func:`check` found in an .xlsx that passed it (see :class:`_SheetScan`); empty for
+    other files and for bytes :func:`check` has not passed. The reader asks for them after the
+    check, so no sheet's XML is read twice."""
+    found = _PASSED.get(hashlib.sha256(data).hexdigest())
+    return {} if found is None else {name: set(cells) for name, cells in found[1].items()}
 
 
 # ---- CSV ----------------------------------------------------------------------------------------
@@ -218,15 +230,23 @@ _REL_TAG = re.compile(rb'<(?:[\w.\-]+:)?Relationship\b[^>]*?\bId="([^"]+)"[^>]*?
 _FAST_COL = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"')
 _FAST_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
 _ANY_CELL = re.compile(rb"<c[\s/>]")
+_NOT_CELL = re.compile(rb"<c(?![\s/>])")  # <col, <cfRule ... : counting <c less these counts _ANY_CELL
 _PREFIX_MARK = re.compile(rb":(?:c[\s/>]|mergeCell)")
 _PREFIXED_CELL = re.compile(rb"<[^\s<>/!?]+:(?:c|mergeCell)[\s/>]")
 _SST = re.compile(rb'<(?:[\w.\-]+:)?sst\b[^>]*?\buniqueCount="([0-9]+)"')
 _SI = re.compile(rb"<(?:[^\s<>/!?]+:)?si[\s/>]")
+# a cell and its body (the reader's formula-gap rule since the first version), its value, its position
+_FORMULA_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
+_VALUE = re.compile(rb"<v>(.*?)</v>", re.DOTALL)
+_REF_ATTR = re.compile(rb'r="([A-Z]{1,3})(\d+)"')
+_PENDING_MAX = 1 << 18
 
 
-def check_zip(data: bytes, filename: str) -> dict[str, tuple[int, int]]:
-    """Check an .xlsx: the zip directory without inflating, then every XML part streamed.
-    Returns {sheet part: (rows, columns)} of the cells actually present."""
+def check_zip(data: bytes, filename: str, gaps: dict | None = None) -> dict[str, tuple[int, int]]:
+    """Check an .xlsx: the zip directory without inflating, then every XML part streamed once.
+    Returns {sheet part: (rows, columns)} of the cells actually present; fills ``gaps`` (when
+    given) with {sheet name: {(row, col)}} of formula cells saved without a value, for each
+    worksheet the workbook lists."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -258,6 +278,8 @@ def check_zip(data: bytes, filename: str) -> dict[str, tuple[int, int]]:
                 scan = _SheetScan(sheet_names.get(info.filename, info.filename.rsplit("/", 1)[-1]))
                 _stream_part(zf, info, filename, scan)
                 dims[info.filename] = (scan.max_row, scan.max_col)
+                if scan.gaps and gaps is not None and info.filename in sheet_names:
+                    gaps[sheet_names[info.filename]] = scan.gaps
             elif info.filename.startswith("xl/sharedStrings"):
                 _stream_part(zf, info, filename, _StringsScan(filename))
             else:
@@ -265,6 +287,28 @@ def check_zip(data: bytes, filename: str) -> dict[str, tuple[int, int]]:
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
         raise UnreadableFile("corrupt_file", filename) from None
     return dims
+
+
+_BEYOND: dict[int, re.Pattern] = {}
+
+
+def _columns_beyond(col: int) -> re.Pattern:
+    """A pattern finding a fast-path cell ``<c r="..."`` whose column is right of column ``col``
+    (more letters, or as many and later in the alphabet): most pieces of a sheet hold none, and
+    then its column letters need not be taken out one by one."""
+    found = _BEYOND.get(col)
+    if found is None:
+        letters = column_letters(col) if col else ""
+        alternatives = [rb"[A-Z]{%d,3}" % (len(letters) + 1)] if len(letters) < 3 else []
+        for at, ch in enumerate(letters):
+            if ch != "Z":
+                alternatives.append(letters[:at].encode() + b"[" + chr(ord(ch) + 1).encode() + b"-Z]"
+                                    + (rb"[A-Z]{%d}" % (len(letters) - at - 1) if at < len(letters) - 1 else b""))
+        body = b"|".join(alternatives) or rb"(?!)"
+        found = _BEYOND[col] = re.compile(rb'<c r="(?:' + body + rb')[0-9]{1,7}"')
+        if len(_BEYOND) > 1000:
+            _BEYOND.clear()
+    return found
 
 
 def _sheet_names(zf: zipfile.ZipFile, names: set) -> dict[str, str]:
@@ -349,6 +393,14 @@ class _SheetScan:
     where a cell without ``r`` follows the one before it (next column; a ``<row>`` without
     ``r`` is the next row). Raises as soon as a bound is crossed, so a hostile sheet is
     refused after the first far cell.
+
+    In the same pass, ``gaps``: the formula cells saved without a cached value ({(row, col)},
+    zero-based), which come from programs that do not calculate (openpyxl, scripts; Excel and
+    WPS always save the value). Fast path: a cell ``<c r="B7" ...>`` whose body has an ``<f``
+    and no non-blank ``<v>``, found by :data:`_FORMULA_CELL` in the text up to the last
+    ``</c>`` of what has come so far (the rest waits for the next piece, so no cell is cut),
+    and only in text holding an ``<f``. Exact path: a ``c`` element with an ``f`` child and no
+    ``v`` child holding more than blanks, at the cell's position as above.
     """
 
     def __init__(self, sheet: str):
@@ -357,21 +409,28 @@ class _SheetScan:
         self.max_row = self.max_col = 0
         self.cells = self.merges = 0
         self.row = self.col = 0
+        self.gaps: set[tuple[int, int]] = set()
+        self._pending = b""  # text after the last </c>: the start of a cell that goes on
+        self._formula = self._valued = self._in_v = False  # the exact path's current cell
 
     # fast path
     def feed(self, text: bytes) -> None:
-        letters, digits = _FAST_COL.findall(text), _FAST_ROW.findall(text)
-        tags = len(_ANY_CELL.findall(text))
-        if len(letters) != tags or len(digits) != tags or (_PREFIX_MARK.search(text) and _PREFIXED_CELL.search(text)):
+        digits = _FAST_ROW.findall(text)  # one per <c r="B7" ...> (letters and digits checked)
+        tags = text.count(b"<c") - len(_NOT_CELL.findall(text))  # every <c> tag (_ANY_CELL), counted
+        if len(digits) != tags or (_PREFIX_MARK.search(text) and _PREFIXED_CELL.search(text)):
             self.exact = True
             self.max_row = self.max_col = self.cells = self.merges = 0
+            self.gaps, self._pending = set(), b""
             return
+        self._find_gaps(text)
         self.cells += tags
         self.merges += text.count(b"<mergeCell ") + text.count(b"<mergeCell>")
         if tags:
             row = max(map(int, set(digits)))
-            col_letters = max(set(letters), key=lambda s: (len(s), s))
-            col = column_number(col_letters.decode())
+            col, col_letters = self.max_col, b""
+            if _columns_beyond(self.max_col).search(text):  # the letters only when a column is new
+                col_letters = max(set(_FAST_COL.findall(text)), key=lambda s: (len(s), s))
+                col = column_number(col_letters.decode())
             rows, cols = max(row, self.max_row), max(col, self.max_col)
             if rows > MAX_ROWS or cols > MAX_COLS or rows * cols > MAX_CELLS:
                 if rows > MAX_ROWS or (cols <= MAX_COLS and row > self.max_row):  # name the lowest cell
@@ -381,6 +440,30 @@ class _SheetScan:
                 self.raise_far(int(m.group(1)), col, rows, cols)
             self.max_row, self.max_col = rows, cols
         self._check_counts()
+
+    def _find_gaps(self, text: bytes) -> None:
+        if b"<f" not in text and b"<f" not in self._pending:  # no formula: only the tail to keep
+            end = text.rfind(b"</c>")
+            self._pending = (self._pending + text)[-_PENDING_MAX:] if end < 0 else text[end + 4:]
+            return
+        text = self._pending + text if self._pending else text
+        end = text.rfind(b"</c>")
+        if end < 0:  # no cell ends here: keep the text (bounded: a cell is far shorter)
+            self._pending = text[-_PENDING_MAX:]
+            return
+        end += 4
+        done, self._pending = text[:end], text[end:]
+        if b"<f" not in done:
+            return
+        for cell in _FORMULA_CELL.finditer(done):
+            body = cell.group(2) or b""
+            if b"<f" not in body:
+                continue
+            value = _VALUE.search(body)
+            if value is None or not value.group(1).strip():
+                ref = _REF_ATTR.search(cell.group(1))
+                if ref:
+                    self.gaps.add((int(ref.group(2)) - 1, column_number(ref.group(1).decode()) - 1))
 
     def raise_far(self, row: int, col: int, rows: int, cols: int) -> None:
         refuse_far(f"{self.sheet}!{column_letters(col)}{row}", rows, cols)
@@ -394,6 +477,21 @@ class _SheetScan:
     # exact path
     def attach(self, parser) -> None:
         parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        parser.CharacterDataHandler = self._chars
+
+    def _end(self, name: str) -> None:
+        local = name.rsplit(":", 1)[-1]
+        if local == "v":
+            self._in_v = False
+        elif local == "c" and self._formula:
+            if not self._valued:
+                self.gaps.add((self.row - 1, self.col - 1))
+            self._formula = False
+
+    def _chars(self, data: str) -> None:
+        if self._in_v and not self._valued and data.strip():
+            self._valued = True
 
     def _start(self, name: str, attrs: dict) -> None:
         local = name.rsplit(":", 1)[-1]
@@ -408,6 +506,7 @@ class _SheetScan:
                 self.col += 1
                 self.row = max(self.row, 1)
             self.cells += 1
+            self._formula = self._valued = False
             if self.row > self.max_row or self.col > self.max_col:
                 rows, cols = max(self.row, self.max_row), max(self.col, self.max_col)
                 if rows > MAX_ROWS or cols > MAX_COLS or rows * cols > MAX_CELLS:
@@ -419,6 +518,10 @@ class _SheetScan:
             ref = attrs.get("r")
             self.row = int(ref) if ref else self.row + 1
             self.col = 0
+        elif local == "f":
+            self._formula = True
+        elif local == "v":
+            self._in_v = True
         elif local == "mergeCell":
             self.merges += 1
             if self.merges > MAX_MERGES:

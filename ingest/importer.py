@@ -18,7 +18,6 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -28,7 +27,7 @@ from ingest.frames import shared_objects
 from ingest.kept import kept_values
 from ingest.reader import read_file
 from ingest.report import Finding, ImportReport, UnreadableFile
-from ingest.validate import UnitResolver, validate
+from ingest.validate import UnitResolver, unit_rows_of, validate
 from metrics import periods as P
 from metrics.catalog import Catalog
 from metrics.report_text import safe_filename
@@ -103,10 +102,8 @@ def file_units(read, units: pd.DataFrame, resolve: UnitResolver | None = None) -
     cells = read.cells
     if not len(cells):
         return set()
-    at_unit = np.flatnonzero((cells["row_kind"] == "unit").to_numpy(dtype=bool))
     # a row's cells share its code and name: the first cell of each row (numbered by factorize)
-    number = pd.factorize(cells["row_where"].to_numpy()[at_unit], use_na_sentinel=False)[0]
-    first = at_unit[np.unique(number, return_index=True)[1]]
+    first = unit_rows_of(read)[4]
     pairs = dict.fromkeys(zip(cells["unit_code"].to_numpy()[first].tolist(),
                               cells["unit_name"].to_numpy()[first].tolist()))
     resolve = resolve or UnitResolver(units)

@@ -20,7 +20,8 @@ are all shares (every one at most 1, at least one a non-zero share below 1) a ce
 1.0 (shown as 100%) reads as 100, otherwise cell by cell (98 beside 0.98). Missing cells (empty, —, /, 无) are not
 recorded. The result is plain data: a :class:`ReadResult` whose ``cells`` frame has one row per
 non-empty value cell and whose ``findings`` are what reading alone can tell (unknown column,
-formula without a cached value, no table). Validation against units and stored values is in
+formula without a cached value (found by the guard's pass over the sheet, :func:`ingest.guard.formula_gaps`),
+no table). Validation against units and stored values is in
 :mod:`ingest.validate`.
 """
 
@@ -29,7 +30,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -151,12 +151,10 @@ def read_file(data: bytes, filename: str, catalog: Catalog) -> ReadResult:
     """Read ``data`` (the file's bytes); raises :class:`UnreadableFile` for a file that cannot
     be read at all. The file name is used for messages and as a source of the period."""
     fmt = guard.check(data, filename)
-    gaps: dict[str, set] = {}
+    gaps = guard.formula_gaps(data) if fmt == guard.XLSX else {}  # found by the guard's pass
     if fmt == guard.CSV:
         sheets = [(filename, _csv_rows(guard.decode_csv(data, filename), filename), [])]
     else:
-        if fmt == guard.XLSX:
-            gaps = _formula_gaps(data)
         sheets = isolate.run_limited(_workbook_sheets, data, filename, where=filename)
     sink = _Sink()
     result = ReadResult(pd.DataFrame(columns=CELL_COLUMNS), format=fmt)
@@ -227,55 +225,6 @@ def _strip_controls(name: str, rows: list[list], result: ReadResult) -> str:
     if found:
         result.findings.append(Finding("control_chars", found[0], {"n": len(found), "cells": "、".join(found[:5])}))
     return clean
-
-
-_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"')
-_REL_TAG = re.compile(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"|<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
-_FORMULA_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
-_REF = re.compile(rb'r="([A-Z]{1,3})(\d+)"')
-
-
-def _formula_gaps(data: bytes) -> dict[str, set[tuple[int, int]]]:
-    """{sheet name: {(row, col)}} of formula cells saved without a cached value (zero-based).
-
-    Such cells come from files written by programs that do not calculate (openpyxl, scripts);
-    Excel and WPS always save the value. Only sheets containing ``<f`` are scanned.
-    """
-    import html
-
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    try:
-        book = zf.read("xl/workbook.xml")
-        rels = zf.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
-        return {}
-    targets = {}
-    for m in _REL_TAG.finditer(rels):
-        rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        target = target.decode()
-        targets[rid.decode()] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    out: dict[str, set] = {}
-    for m in _SHEET_TAG.finditer(book):
-        name = html.unescape(m.group(1).decode("utf-8"))
-        part = targets.get(m.group(2).decode())
-        if not part or part not in zf.namelist():
-            continue
-        xml = zf.read(part)
-        if b"<f" not in xml:
-            continue
-        gaps = set()
-        for cm in _FORMULA_CELL.finditer(xml):
-            body = cm.group(2) or b""
-            if b"<f" not in body:
-                continue
-            v = re.search(rb"<v>(.*?)</v>", body, re.DOTALL)
-            if v is None or not v.group(1).strip():
-                ref = _REF.search(cm.group(1))
-                if ref:
-                    gaps.add((int(ref.group(2)) - 1, guard.column_number(ref.group(1).decode()) - 1))
-        if gaps:
-            out[name] = gaps
-    return out
 
 
 # ---- one sheet ---------------------------------------------------------------------------------
@@ -596,41 +545,49 @@ def _wide_cells(name: str, start: int, columns: list[_Column], grid: _Grid, rows
         pct = filled & grid.is_float & pct_col[None, :] & np.isfinite(grid.number)
     fast_i, fast_j = np.nonzero(fast)
     pct_i, pct_j = np.nonzero(pct)
-    pct_raw = grid.number[pct_i, pct_j].tolist()
-    pct_value = [float(Decimal(repr(x)) * 100) if -1.0 < x < 1.0 and x != 0.0 else x for x in pct_raw]
+    pct_raw = grid.number[pct_i, pct_j]
+    pct_value = pct_raw.copy()
+    small = (pct_raw > -1.0) & (pct_raw < 1.0) & (pct_raw != 0.0)
+    if small.any():
+        pct_value[small] = [float(Decimal(repr(x)) * 100) for x in pct_raw[small].tolist()]
     # every other filled cell, one by one: text, dates, ints, a scaled (万元) column
     slow_i, slow_j, slow_value, slow_approx, slow_error, slow_text = [], [], [], [], [], []
-    percent_cells: dict[int, list] = {}
-    for n, (j, raw) in enumerate(zip(pct_j.tolist(), pct_raw)):
-        percent_cells.setdefault(j, []).append((n, raw))
+    slow_percent: dict[int, list] = {}  # a number cell of a percent column read here: {column: [(n, raw)]}
     for i, j in zip(*(a.tolist() for a in np.nonzero(filled & ~fast & ~pct))):
         raw, col = grid.values[i, j], columns[j]
         cell = C.parse_cell(raw, percent=col.percent, multiplier=col.multiplier)
         if cell.missing:
             continue
         if col.percent and _numeric(raw):
-            percent_cells.setdefault(j, []).append((len(pct_raw) + len(slow_value), raw))
+            slow_percent.setdefault(j, []).append((len(pct_raw) + len(slow_value), raw))
         slow_i.append(i)
         slow_j.append(j)
         slow_value.append(cell.value if cell.value is not None else float("nan"))
         slow_approx.append(cell.approximate)
         slow_error.append(cell.error)
         slow_text.append(cell.text or _text(raw))
-    slow_value = pct_value + slow_value  # the percent column rule reads both
-    _shares(slow_value, percent_cells)
-    slow_i, slow_j = pct_i.tolist() + slow_i, pct_j.tolist() + slow_j
-    slow_approx, slow_error = [False] * len(pct_raw) + slow_approx, [None] * len(pct_raw) + slow_error
-    slow_text = [str(x) for x in pct_raw] + slow_text
-    n_gap, n_fast, n_slow = len(gap_i), len(fast_i), len(slow_i)
-    i = np.concatenate([gap_i, fast_i, np.array(slow_i, dtype=np.intp)])
-    j = np.concatenate([gap_j, fast_j, np.array(slow_j, dtype=np.intp)])
-    first = np.concatenate([np.zeros(n_gap, dtype=np.int8), np.ones(n_fast + n_slow, dtype=np.int8)])
-    order = np.lexsort((j, first, i))
+    n_gap, n_fast, n_pct = len(gap_i), len(fast_i), len(pct_raw)
+    value = np.concatenate([np.full(n_gap, np.nan), grid.number[fast_i, fast_j], pct_value,
+                            np.array(slow_value, dtype=float)])
+    _shares_by_column(value, n_gap + n_fast, pct_j, pct_raw, slow_percent)
+    i = np.concatenate([gap_i, fast_i, pct_i, np.array(slow_i, dtype=np.intp)])
+    j = np.concatenate([gap_j, fast_j, pct_j, np.array(slow_j, dtype=np.intp)])
+    # the order: row by row, a row's formula gaps first, then its value cells left to right. Each
+    # cell's key is unique (a gap is an empty cell, the others filled); the four parts are each
+    # in order already, and a stable sort (timsort) merges such runs in about one pass
+    k = len(columns)
+    key = i.astype(np.int64) * (2 * k) + j
+    key[n_gap:] += k
+    order = np.argsort(key, kind="stable")
     i, j = i[order], j[order]
-    value = np.concatenate([np.full(n_gap, np.nan), grid.number[fast_i, fast_j], np.array(slow_value, dtype=float)])
-    approx = np.concatenate([np.zeros(n_gap + n_fast, dtype=bool), np.array(slow_approx, dtype=bool)])
-    error = _objects(["formula_no_value"] * n_gap + [None] * n_fast + slow_error)
-    text = _objects([""] * (n_gap + n_fast) + slow_text)
+    approx = np.zeros(len(key), dtype=bool)
+    approx[n_gap + n_fast + n_pct:] = slow_approx
+    error = np.empty(len(key), dtype=object)  # None
+    error[:n_gap] = "formula_no_value"
+    error[n_gap + n_fast + n_pct:] = slow_error
+    text = _same(len(key), "")
+    text[n_gap + n_fast: n_gap + n_fast + n_pct] = _float_texts(pct_raw)
+    text[n_gap + n_fast + n_pct:] = slow_text
     m = len(i)
     cols = np.array([col.col for col in columns], dtype=np.int64)
     letters = _objects([f"{name}!{column_letter(c)}" for c in cols.tolist()])
@@ -638,15 +595,51 @@ def _wide_cells(name: str, start: int, columns: list[_Column], grid: _Grid, rows
     where_col = name_col if name_col is not None else code_col or 0
     row_where = _objects([cell_ref(name, start + r, where_col) if kept[r] else None for r in range(len(kinds))])
     return {
-        "sheet": _objects([name] * m), "row": start + i.astype(np.int64), "col": cols[j],
+        "sheet": _same(m, name), "row": start + i.astype(np.int64), "col": cols[j],
         "where": letters[j] + numbers[i], "row_where": row_where[i],
         "unit_code": _objects(rows_of.code)[i], "unit_name": _objects(rows_of.unit_name)[i], "row_kind": kinds[i],
         "parent_row": _objects(rows_of.parent)[i],
         "indicator": _objects([col.indicator for col in columns])[j],
         "col_role": _objects([col.role for col in columns])[j], "col_parent": _objects([col.parent for col in columns])[j],
         "value": value[order], "approximate": approx[order], "error": error[order], "text": text[order],
-        "period": _objects([None] * m),
+        "period": np.empty(m, dtype=object),
     }
+
+
+def _same(n: int, value) -> np.ndarray:
+    """An object array of ``n`` times ``value`` (``np.full`` is 40x slower for objects)."""
+    out = np.empty(n, dtype=object)
+    out[:] = value
+    return out
+
+
+def _float_texts(numbers: np.ndarray) -> np.ndarray:
+    """``str(x)`` of each float, as an object array: made once per distinct value (a percent
+    column repeats few), -0.0 kept apart from 0.0."""
+    if not len(numbers):
+        return np.empty(0, dtype=object)
+    distinct, at = np.unique(numbers, return_inverse=True)
+    out = _objects([str(x) for x in distinct.tolist()])[at.reshape(-1)]
+    negative_zero = (numbers == 0.0) & np.signbit(numbers)
+    if negative_zero.any():
+        out[negative_zero] = "-0.0"
+    return out
+
+
+def _shares_by_column(values: np.ndarray, offset: int, pct_j: np.ndarray, pct_raw: np.ndarray,
+                      slow_percent: dict[int, list]) -> None:
+    """:func:`_read_as_shares` for a wide sheet's percent columns, column by column: the number
+    cells are ``pct_raw`` (their values from ``values[offset:]``, columns ``pct_j``) and those in
+    ``slow_percent`` ({column: [(index from offset, raw)]}). A column whose numbers are all at
+    most 1 with one a non-zero share below 1 reads each x100 from the raw number."""
+    for j in sorted(set(np.unique(pct_j).tolist()) | set(slow_percent)):
+        at = np.flatnonzero(pct_j == j)
+        slow = slow_percent.get(j, [])
+        numbers = np.abs(np.concatenate([pct_raw[at], np.array([float(raw) for _, raw in slow], dtype=float)]))
+        if not len(numbers) or numbers.max() > 1 or not ((numbers > 0) & (numbers < 1)).any():
+            continue
+        for index, raw in zip(at.tolist() + [n for n, _ in slow], pct_raw[at].tolist() + [raw for _, raw in slow]):
+            values[offset + index] = float(Decimal(repr(float(raw))) * 100)
 
 
 def _objects(items: list) -> np.ndarray:
@@ -654,17 +647,6 @@ def _objects(items: list) -> np.ndarray:
     out = np.empty(len(items), dtype=object)
     out[:] = items
     return out
-
-
-def _shares(values: list, percent_cells: dict) -> None:
-    """:func:`_read_as_shares` on a list of values: ``percent_cells`` is {column: [(index in
-    ``values``, raw number)]}."""
-    for found in percent_cells.values():
-        numbers = [abs(raw) for _, raw in found]
-        if not numbers or max(numbers) > 1 or not any(0 < x < 1 for x in numbers):
-            continue
-        for index, raw in found:
-            values[index] = float(Decimal(repr(float(raw))) * 100)
 
 
 def _side_label(row: list, upto: int) -> str:

@@ -549,6 +549,37 @@ def validate(read: ReadResult, *, catalog: Catalog, units: pd.DataFrame, current
     return Validated(findings, ctx.values, ctx.file_period, counts, changes, ctx.new_units)
 
 
+def unit_rows_of(read: ReadResult) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The cells of unit rows and each row once: (mask of unit-row cells, their positions, each
+    one's row number (factorize of its row's cell), the rows' cells, each row's first cell).
+    Made once per read file and kept on it: the importer's unit filter and the validation
+    both ask (800,000 cells compared and hashed once, not twice)."""
+    kept = getattr(read, "_unit_rows", None)
+    if kept is not None and kept[0] is read.cells:
+        return kept[1]
+    cells = read.cells
+    unit_rows = (cells["row_kind"] == "unit").to_numpy(dtype=bool)
+    at_unit = np.flatnonzero(unit_rows)
+    row_number, row_wheres = pd.factorize(cells["row_where"].to_numpy()[at_unit], use_na_sentinel=False)
+    first = at_unit[np.unique(row_number, return_index=True)[1]] if len(at_unit) else at_unit
+    found = (unit_rows, at_unit, row_number, row_wheres, first)
+    read._unit_rows = (cells, found)
+    return found
+
+
+def _codes(values: np.ndarray) -> np.ndarray:
+    """``pd.factorize(values, use_na_sentinel=False)[0]``, without hashing 800,000 cells when all
+    hold one text (the file's quarter, the sheet of a one-sheet file): then every code is 0."""
+    if len(values) and values.dtype == object and isinstance(values[0], str):
+        try:
+            same = bool((values == values[0]).all())
+        except (TypeError, ValueError):  # a value whose == is not a plain bool (pd.NA)
+            same = False
+        if same:
+            return np.zeros(len(values), dtype=np.intp)
+    return pd.factorize(values, use_na_sentinel=False)[0]
+
+
 def _prepare(read, catalog, units, current, file_period, period_findings, allow_new_units, federation_name,
              uploader, uploader_units=(), resolver=None) -> Context:
     """The context the rules read: each cell's period and unit, the values to store, the stored state."""
@@ -576,10 +607,7 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
     # each unit row once (a row's cells share its unit), in the order the file gives them: the
     # rows are numbered (factorize) and asked in Python once each, and the answers are spread
     # over the 800,000 cells by those numbers, not by mapping their texts
-    unit_rows = (cells["row_kind"] == "unit").to_numpy(dtype=bool)
-    at_unit = np.flatnonzero(unit_rows)
-    row_number, row_wheres = pd.factorize(cells["row_where"].to_numpy()[at_unit], use_na_sentinel=False)
-    first = at_unit[np.unique(row_number, return_index=True)[1]] if len(at_unit) else at_unit
+    unit_rows, at_unit, row_number, row_wheres, first = unit_rows_of(read)
     row_codes = cells["unit_code"].to_numpy()[first].tolist()
     row_names = cells["unit_name"].to_numpy()[first].tolist()
     resolved: list[str | None] = []
@@ -669,15 +697,15 @@ def _prepare(read, catalog, units, current, file_period, period_findings, allow_
     main_numbers = {"has_unit": main_unit >= 0,
                     "key": np.where(main_unit >= 0, main_unit, len(resolved) + row_of_cell[main_at]),
                     "indicator": indicator_number[main_at],
-                    "period": pd.factorize(main["period"].to_numpy(), use_na_sentinel=False)[0],
-                    "sheet": pd.factorize(main["sheet"].to_numpy(), use_na_sentinel=False)[0],
+                    "period": _codes(main["period"].to_numpy()),
+                    "sheet": _codes(main["sheet"].to_numpy()),
                     "indicators": indicators.tolist(), "unit_rows": unit_rows}
 
     # values to store: flows and stocks of known units, the first cell of each unit, indicator
     # and quarter (told apart by numbers: the row's unit, the indicator's and the quarter's)
     store_at = np.flatnonzero(in_value_column & (kind_each[indicator_number] != "rate") & pd.notna(unit_of_cell)
                               & cells["period"].notna().to_numpy(dtype=bool))
-    period_number = pd.factorize(cells["period"].to_numpy()[store_at], use_na_sentinel=False)[0]
+    period_number = _codes(cells["period"].to_numpy()[store_at])
     key = _key_of(unit_number[store_at], indicator_number[store_at], period_number)
     store_at = store_at[~pd.Index(key).duplicated(keep="first")]
     names, codes = cells["unit_name"].to_numpy()[store_at], cells["unit_code"].to_numpy()[store_at]
