@@ -521,8 +521,11 @@ def project(
         # A line that leaves the bounds (a count falling below zero) is no projection of a
         # count: compound growth, which never does, is used instead.
         linear_leaves = bool(((pred < lo) | (pred > hi)).any())
-        if sse_log < sse or linear_leaves:
-            pred, sse, model = np.exp(al + bl * xf), sse_log, "compound"
+        with np.errstate(over="ignore"):
+            compound = np.exp(al + bl * xf)
+        # Growth so steep that exp() overflows is no projection either: the line stays.
+        if (sse_log < sse or linear_leaves) and np.isfinite(compound).all():
+            pred, sse, model = compound, sse_log, "compound"
     pred = np.clip(pred, lo, hi)  # each future quarter within bounds, not just the total
     m = len(xf)
     projected = observed_sum + float(pred.sum())

@@ -4,11 +4,20 @@ and not 20 Chromium renderers on the same two cores."""
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks.load import ProtocolSession, drive_protocol
 from tests.browser_util import AppServer
+
+
+def run_async(coro):
+    """Run ``coro`` to its end on a fresh event loop in its own thread: in the whole suite the
+    session's synchronous Playwright keeps an event loop running in the main thread, where
+    ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def test_protocol_sessions_walk_the_pages_and_quarters_without_errors(example_url, tmp_path, monkeypatch):
@@ -24,7 +33,7 @@ def test_protocol_sessions_walk_the_pages_and_quarters_without_errors(example_ur
         return []
 
     try:
-        out = asyncio.run(drive_protocol(url, 2, 14.0, 0, on_phase, think=0.2))
+        out = run_async(drive_protocol(url, 2, 14.0, 0, on_phase, think=0.2))
     finally:
         server.stop()
     assert out["errors"] == []
@@ -59,7 +68,7 @@ def test_protocol_session_switches_quarter_by_the_sidebar_selectbox(example_url,
                 seen.append(value)
 
     try:
-        asyncio.run(walk())
+        run_async(walk())
     finally:
         server.stop()
     assert errors == []
@@ -96,7 +105,7 @@ def test_sessions_spread_over_several_servers_as_behind_a_proxy(example_url, tmp
         async def on_phase(phase, total=0.0):
             return []
 
-        out = asyncio.run(drive_protocol(urls, 2, 6.0, 0, on_phase, think=0.2))
+        out = run_async(drive_protocol(urls, 2, 6.0, 0, on_phase, think=0.2))
     finally:
         for server in servers:
             server.stop()

@@ -461,6 +461,16 @@ def test_projection_prefers_compound_growth_for_counts_when_it_fits_better():
     assert P.project(s, ["2017Q1"], log_fit=False)["model"] == "linear"
 
 
+def test_projection_of_growth_too_steep_for_exp_keeps_the_line():
+    # a count growing 1e50-fold a quarter fits compound growth exactly, but five quarters on
+    # exp() overflows: the projection is the line's (finite), with no overflow warning
+    s = pd.Series([1.0, 1e50, 1e100], index=periods.span("2016Q1", "2016Q3"))
+    with np.errstate(over="raise"):
+        out = P.project(s, periods.span("2016Q4", "2018Q4"), log_fit=True)
+    assert out["model"] == "linear"
+    assert math.isfinite(out["projected"]) and out["projected"] > 1e100
+
+
 def test_projection_of_a_total_adds_reported_and_predicted_quarters():
     s = pd.Series([10.0, 10, 10], index=periods.span("2016Q1", "2016Q3"))
     out = P.project(s, periods.span("2016Q1", "2017Q4"))

@@ -39,21 +39,29 @@ def test_plain_sqlite_path_still_gets_its_folder(tmp_path):
     assert db.parent.is_dir()
 
 
-def test_a_pooled_sqlite_connection_gives_back_its_page_cache(example_url):
+def test_a_pooled_sqlite_connection_gives_back_its_page_cache(tmp_path):
     # each pooled connection of a server kept up to 128 MB of pages after a large read (two
     # replicas under 20 sessions at a district's size: 2.2 GB); freed when it goes back to the pool
     import ctypes
 
     lib = ctypes.CDLL("libsqlite3.so.0")  # the library Python's sqlite3 module is linked to
     lib.sqlite3_memory_used.restype = ctypes.c_int64
-    engine = make_engine(example_url)
+    db = tmp_path / "big.sqlite"
+    with sqlite3.connect(db) as con:  # about 24 MB of pages, well under the 128 MB cache
+        con.execute("CREATE TABLE t (x INTEGER, pad BLOB)")
+        con.executemany("INSERT INTO t VALUES (?, randomblob(200))", ((k,) for k in range(100_000)))
+    con.close()
+    # the counter is for the whole process: other tests' engines and threads hold their own
+    # memory, so the read's pages are measured from a baseline taken just before it
+    before = lib.sqlite3_memory_used()
+    engine = make_engine(f"sqlite:///{db}")
     try:
         with engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT * FROM observations")).all()
-            during = lib.sqlite3_memory_used()
-        after = lib.sqlite3_memory_used()
+            rows = conn.execute(sa.text("SELECT * FROM t")).all()
+            during = lib.sqlite3_memory_used() - before
+        after = lib.sqlite3_memory_used() - before
     finally:
         engine.dispose()
-    assert len(rows) > 10_000
-    assert during > 2 * 2**20  # the pages read are in the connection's cache
+    assert len(rows) == 100_000
+    assert during > 16 * 2**20, during  # the pages read are in the connection's cache
     assert after < during / 4, (during, after)
