@@ -490,7 +490,8 @@ def project(
     for counts), and the total to [reported sum + m * low bound, reported sum + m * high
     bound], so a cumulative total never falls below what is already reported. With
     ``log_fit``, a line that leaves the bounds in a future quarter (a count going negative)
-    gives way to compound growth even when it fits better.
+    gives way to compound growth even when it fits better; compound growth so steep that
+    ``exp`` overflows in a future quarter is never used (the line stays).
 
     Returns ``{"projected", "low", "high", "model"}`` (model ``"linear"``, ``"compound"``,
     ``"observed"`` when every target quarter is reported, or ``""``).
